@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/attnsweep/attnsweep/pkg/report"
+	"github.com/attnsweep/attnsweep/pkg/search"
+	"github.com/attnsweep/attnsweep/pkg/store"
+)
+
+func newRunCmd(g *globals) *cobra.Command {
+	var workers int
+	var dryRun bool
+	cmd := &cobra.Command{
+		Use:   "run SPEC.yaml",
+		Short: "Run a sweep: train every planned trial, record it, write the report",
+		Example: `  sweep run experiments/quickstart.yaml
+  sweep run experiments/quickstart.yaml --workers 1
+  sweep run experiments/quickstart.yaml --dry-run`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			spec, err := search.LoadSpec(args[0])
+			if err != nil {
+				return err
+			}
+			plan := spec.Plan()
+			if dryRun {
+				printPlan(cmd.OutOrStdout(), spec, plan)
+				return nil
+			}
+			return runSweep(cmd, g, spec, plan, workers)
+		},
+	}
+	cmd.Flags().IntVar(&workers, "workers", 0, "trials trained side by side (default: number of cores)")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan (key, model, parameters, seed) and exit")
+	return cmd
+}
+
+func newResumeCmd(g *globals) *cobra.Command {
+	var workers int
+	cmd := &cobra.Command{
+		Use:   "resume NAME",
+		Short: "Finish an interrupted sweep: run only the trials that are not done",
+		Example: `  sweep resume quickstart
+  sweep resume quickstart --workers 2`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := store.OpenReadOnly(g.db)
+			if err != nil {
+				return err
+			}
+			sw, err := db.SweepByName(args[0])
+			db.Close()
+			if err != nil {
+				return err
+			}
+			spec, err := search.ParseSpec("sweep "+sw.Name+" (spec stored in "+g.db+")", []byte(sw.Spec))
+			if err != nil {
+				return err
+			}
+			return runSweep(cmd, g, spec, spec.Plan(), workers)
+		},
+	}
+	cmd.Flags().IntVar(&workers, "workers", 0, "trials trained side by side (default: number of cores)")
+	return cmd
+}
+
+// runSweep loads the data, runs the pending trials, prints the leaderboard
+// and writes the report. Ctrl-C or SIGTERM stops it cleanly.
+func runSweep(cmd *cobra.Command, g *globals, spec *search.Spec, plan []search.Trial, workers int) error {
+	out := cmd.OutOrStdout()
+	db, err := store.Open(g.db)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	fmt.Fprintf(out, "loading data for sweep %s\n", spec.Name)
+	ds, err := spec.LoadData(filepath.Join(filepath.Dir(g.db), "data"))
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	r := &search.Runner{Spec: spec, Data: ds, DB: db, Workers: workers, Observer: &search.LogObserver{W: out}}
+	sum, runErr := r.Run(ctx, plan)
+	if sum != nil {
+		fmt.Fprintf(out, "sweep %s: ran %d trials in %s (%d already finished)\n",
+			spec.Name, sum.Ran, sum.Elapsed.Round(1e6), sum.Skipped)
+	}
+	if errors.Is(runErr, search.ErrInterrupted) {
+		return &exitError{code: 130, err: fmt.Errorf("sweep %s interrupted; finish it with: sweep resume %s --db %s", spec.Name, spec.Name, g.db)}
+	}
+	if runErr != nil {
+		return runErr
+	}
+	if err := report.PrintLeaderboard(out, db, spec.Name, 10); err != nil {
+		return err
+	}
+	path, err := report.Write(db, spec.Name, filepath.Join(filepath.Dir(g.db), spec.Name))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "report: %s\n", path)
+	return nil
+}
+
+func printPlan(w io.Writer, spec *search.Spec, plan []search.Trial) {
+	fmt.Fprintf(w, "sweep %s: %d trials\n", spec.Name, len(plan))
+	for _, t := range plan {
+		fmt.Fprintf(w, "%4d  %s  %-8s seed=%-16d %s\n", t.Position, t.Key, t.Model, t.Seed, t)
+	}
+}

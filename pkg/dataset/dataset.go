@@ -1,0 +1,80 @@
+// Package dataset turns CTR click logs stored as Parquet into one encoded,
+// read-only Dataset that every training worker shares.
+//
+// Flow: Parquet files ──(parquet-go)──► Arrow arrays ──(encode)──► Dataset.
+// Categorical values are mapped to dense ids with a vocabulary built on the
+// train split only (id 0 = unknown or padding), dense columns are
+// standardised with train statistics, and histories are truncated to the
+// most recent MaxLen items. Splits are index lists over the same columns:
+// nothing is copied per split, per batch or per worker.
+package dataset
+
+// Field is one categorical column after encoding.
+type Field struct {
+	Name  string
+	Vocab int // number of ids including 0 (unknown/padding); ids are in [0, Vocab)
+}
+
+// Sequence is one history column (a list of item ids per row, most recent
+// first). It shares the vocabulary of its target categorical column: the
+// history items and the candidate item are the same kind of thing.
+type Sequence struct {
+	Name   string // the list column
+	Target string // the categorical column holding the candidate item
+	Field  int    // index of Target in Schema.Categorical
+	MaxLen int    // histories longer than this keep their MaxLen most recent items
+}
+
+// Schema describes what each encoded column is.
+type Schema struct {
+	Label       string
+	Categorical []Field
+	Dense       []string
+	Sequences   []Sequence
+	Group       string // column used for gAUC; "" when there is none
+	PTrue       string // column with the true click probability (synthetic data); "" when absent
+}
+
+// SeqColumn holds one encoded history column for all rows, padded to MaxLen.
+type SeqColumn struct {
+	MaxLen int
+	IDs    []int32 // [N*MaxLen]: row r's history is IDs[r*MaxLen : r*MaxLen+Len[r]], rest 0
+	Len    []int32 // [N]
+}
+
+// Dataset is the encoded data of every split. It is built once and then
+// only read, so any number of goroutines may use it at the same time.
+type Dataset struct {
+	Schema Schema
+	N      int // rows over all splits
+
+	Label []float32   // [N], 0 or 1
+	Cat   [][]int32   // [len(Schema.Categorical)][N]
+	Dense [][]float32 // [len(Schema.Dense)][N], standardised with train statistics
+	Seq   []SeqColumn // [len(Schema.Sequences)]
+	PTrue []float32   // [N] or nil
+	Group []int32     // [N] encoded group ids, or nil
+
+	// Row indices of each split (views over the columns above).
+	Train, Valid, Test []int32
+
+	// Ignored lists the columns of the files that have no role, each as
+	// "name (reason)", e.g. "feat3 (list<double> is a dense vector; ...)".
+	Ignored []string
+}
+
+// Split returns the rows of the named split ("train", "valid" or "test").
+func (d *Dataset) Split(name string) []int32 {
+	switch name {
+	case "train":
+		return d.Train
+	case "valid":
+		return d.Valid
+	case "test":
+		return d.Test
+	}
+	return nil
+}
+
+// SplitNames lists the splits in report order.
+var SplitNames = []string{"train", "valid", "test"}

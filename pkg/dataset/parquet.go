@@ -1,0 +1,595 @@
+package dataset
+
+// Reading Parquet into Arrow.
+//
+// A file is opened with parquet-go and described column by column (pqColumn).
+// A column is then read row group by row group and page by page: each page
+// gives its values (plain, or dictionary indexes looked up in the chunk's
+// dictionary) and its definition and repetition levels, and the levels say
+// where the nulls are and where each list starts. The values go into one
+// Arrow builder per column, over all files, so that each column ends as one
+// Arrow array (colBuilder).
+//
+// Types are widened on the way: INT32 and INT64 → int64, FLOAT and DOUBLE →
+// float64, BYTE_ARRAY → string, BOOLEAN → bool; lists hold one of the first
+// three. Other types (INT96, FIXED_LEN_BYTE_ARRAY, structs, maps, nested
+// lists) are described but not read.
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"strings"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+	"github.com/parquet-go/parquet-go"
+)
+
+// valueKind is what a column's values become in Arrow.
+type valueKind uint8
+
+const (
+	kindNone   valueKind = iota // a type this package does not read
+	kindInt                     // INT32, INT64 → int64
+	kindFloat                   // FLOAT, DOUBLE → float64
+	kindString                  // BYTE_ARRAY → string
+	kindBool                    // BOOLEAN → bool
+)
+
+func (k valueKind) String() string {
+	switch k {
+	case kindInt:
+		return "int"
+	case kindFloat:
+		return "float"
+	case kindString:
+		return "string"
+	case kindBool:
+		return "bool"
+	}
+	return "unsupported"
+}
+
+// arrowType is the Arrow type a column of this kind is read into.
+func (k valueKind) arrowType() arrow.DataType {
+	switch k {
+	case kindInt:
+		return arrow.PrimitiveTypes.Int64
+	case kindFloat:
+		return arrow.PrimitiveTypes.Float64
+	case kindString:
+		return arrow.BinaryTypes.String
+	case kindBool:
+		return arrow.FixedWidthTypes.Boolean
+	}
+	return nil
+}
+
+// pqColumn is one top-level column of a Parquet file.
+type pqColumn struct {
+	Name     string
+	Kind     valueKind
+	List     bool   // a list of Kind values per row
+	Leaf     int    // index of the (element) leaf column in each row group
+	Physical string // Parquet physical type of the values: "INT64", "DOUBLE", ...
+	Logical  string // Parquet logical type of the column ("INT(64,true)", "LIST"), or ""
+	Optional bool   // the value (scalar) or the whole list may be null
+
+	Unsupported string // why the column cannot be read; "" when it can
+
+	phys   parquet.Kind
+	maxDef byte // definition level of a present value
+	repDef byte // lists: definition level from which a level is an element
+}
+
+// TypeName is a short type for messages: "int64", "double", "string",
+// "list<int64>", ...
+func (c *pqColumn) TypeName() string {
+	t := strings.ToLower(c.Physical)
+	if c.Physical == "BYTE_ARRAY" {
+		t = "string"
+	}
+	if c.List {
+		return "list<" + t + ">"
+	}
+	return t
+}
+
+// pqFile is an open Parquet file.
+type pqFile struct {
+	path string
+	osf  *os.File
+	file *parquet.File
+	rows int64
+	cols []pqColumn
+}
+
+// openParquet opens path and describes its columns. A missing file, a file
+// that is not Parquet and a corrupt footer are errors naming the file.
+func openParquet(path string) (pf *pqFile, err error) {
+	osf, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fileErr(path, "no such file")
+		}
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fileErr(path, "open: %v", err)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fileErr(path, "not a readable Parquet file: %v", r)
+		}
+		if err != nil {
+			osf.Close()
+		}
+	}()
+	st, err := osf.Stat()
+	if err != nil {
+		return nil, fileErr(path, "stat: %v", err)
+	}
+	if st.IsDir() {
+		return nil, fileErr(path, "is a directory, want a Parquet file")
+	}
+	if st.Size() < 12 {
+		return nil, fileErr(path, "not a Parquet file (%d bytes)", st.Size())
+	}
+	var magic [4]byte
+	if _, err := osf.ReadAt(magic[:], 0); err != nil {
+		return nil, fileErr(path, "read: %v", err)
+	}
+	if string(magic[:]) != "PAR1" {
+		return nil, fileErr(path, "not a Parquet file (it starts with %q, want \"PAR1\")", magic[:])
+	}
+	f, err := parquet.OpenFile(osf, st.Size(),
+		parquet.SkipPageIndex(true),
+		parquet.SkipBloomFilters(true),
+		parquet.ReadBufferSize(1<<20),
+	)
+	if err != nil {
+		return nil, fileErr(path, "not a readable Parquet file: %v", err)
+	}
+	pf = &pqFile{path: path, osf: osf, file: f, rows: f.NumRows()}
+	for _, c := range f.Root().Columns() {
+		pf.cols = append(pf.cols, describeColumn(c))
+	}
+	return pf, nil
+}
+
+func (f *pqFile) Close() error { return f.osf.Close() }
+
+// column returns the column called name, or nil.
+func (f *pqFile) column(name string) *pqColumn {
+	for i := range f.cols {
+		if f.cols[i].Name == name {
+			return &f.cols[i]
+		}
+	}
+	return nil
+}
+
+// names lists the column names, for messages.
+func (f *pqFile) names() string {
+	s := make([]string, len(f.cols))
+	for i, c := range f.cols {
+		s[i] = c.Name
+	}
+	return strings.Join(s, ", ")
+}
+
+// notFound is the error for a column that f does not have.
+func (f *pqFile) notFound(name string) error {
+	return colErr(f.path, name, "not found (columns: %s)", f.names())
+}
+
+// describeColumn says how a top-level column is stored: a scalar leaf, a
+// list (three-level LIST group, or a legacy repeated leaf or two-level
+// group), or something this package does not read.
+func describeColumn(c *parquet.Column) pqColumn {
+	d := pqColumn{Name: c.Name()}
+	if lt := c.Type().LogicalType(); lt != nil {
+		d.Logical = lt.String()
+	}
+	elem := c
+	switch {
+	case c.Leaf() && !c.Repeated():
+		d.Optional = c.Optional()
+	case c.Leaf(): // repeated int64 x;
+		d.List = true
+		d.repDef = 1
+	default:
+		kids := c.Columns()
+		if len(kids) != 1 || !kids[0].Repeated() {
+			d.Unsupported = "a nested group (struct or map)"
+			return d
+		}
+		d.List = true
+		d.Optional = c.Optional()
+		d.repDef = 1
+		if d.Optional {
+			d.repDef = 2
+		}
+		rep := kids[0]
+		switch {
+		case rep.Leaf(): // group (LIST) { repeated int64 element; }
+			elem = rep
+		case len(rep.Columns()) == 1 && rep.Columns()[0].Leaf() && !rep.Columns()[0].Repeated():
+			elem = rep.Columns()[0] // group (LIST) { repeated group list { T element; } }
+		default:
+			d.Unsupported = "a list of groups (nested lists, structs or maps)"
+			return d
+		}
+	}
+	d.Leaf = elem.Index()
+	d.maxDef = byte(elem.MaxDefinitionLevel())
+	d.phys = elem.Type().Kind()
+	d.Physical = d.phys.String()
+	if elem.MaxRepetitionLevel() > 1 {
+		d.Unsupported = "a nested list"
+		return d
+	}
+	switch d.phys {
+	case parquet.Int32, parquet.Int64:
+		d.Kind = kindInt
+	case parquet.Float, parquet.Double:
+		d.Kind = kindFloat
+	case parquet.ByteArray:
+		d.Kind = kindString
+	case parquet.Boolean:
+		d.Kind = kindBool
+		if d.List {
+			d.Kind = kindNone
+			d.Unsupported = "a list of booleans"
+		}
+	default:
+		d.Unsupported = "physical type " + d.Physical
+	}
+	return d
+}
+
+// colBuilder reads one column of several files into one Arrow array.
+type colBuilder struct {
+	name string
+	kind valueKind
+	list bool
+
+	b    array.Builder      // the column's builder: values, or the list builder
+	vals array.Builder      // the builder of the values (b itself for scalars)
+	lb   *array.ListBuilder // b as a list builder, or nil
+
+	// per-page scratch, reused
+	ints   []int64
+	floats []float64
+	strs   [][]byte
+	bools  []bool
+	pvals  []parquet.Value
+	valid  []bool
+	evalid []bool
+	offs   []int32
+	dict   parquet.Dictionary // dictionary whose values are in dstrs
+	dstrs  [][]byte
+	inRow  bool // lists: a row has started in the current chunk
+}
+
+func newColBuilder(mem memory.Allocator, name string, kind valueKind, list bool) *colBuilder {
+	cb := &colBuilder{name: name, kind: kind, list: list}
+	if list {
+		cb.lb = array.NewListBuilder(mem, kind.arrowType())
+		cb.b = cb.lb
+		cb.vals = cb.lb.ValueBuilder()
+	} else {
+		cb.b = array.NewBuilder(mem, kind.arrowType())
+		cb.vals = cb.b
+	}
+	return cb
+}
+
+// reserve makes room for n more rows.
+func (cb *colBuilder) reserve(n int) { cb.b.Reserve(n) }
+
+// finish returns the column's Arrow array; the builder is released.
+func (cb *colBuilder) finish() arrow.Array {
+	a := cb.b.NewArray()
+	cb.b.Release()
+	return a
+}
+
+// readFile appends column c of f. A panic of the Parquet reader on a corrupt
+// file becomes an error naming the file and the column.
+func (cb *colBuilder) readFile(f *pqFile, c *pqColumn) (err error) {
+	if c.Unsupported != "" {
+		return colErr(f.path, c.Name, "%s is %s, which this package does not read", c.TypeName(), c.Unsupported)
+	}
+	if c.Kind != cb.kind || c.List != cb.list {
+		return colErr(f.path, c.Name, "type %s does not match the %s read from the first file", c.TypeName(), kindName(cb.kind, cb.list))
+	}
+	rg := -1
+	defer func() {
+		if r := recover(); r != nil {
+			err = colErr(f.path, c.Name, "row group %d: corrupt data: %v", rg, r)
+		}
+	}()
+	start := cb.b.Len()
+	for i, g := range f.file.RowGroups() {
+		rg = i
+		chunks := g.ColumnChunks()
+		if c.Leaf >= len(chunks) {
+			return colErr(f.path, c.Name, "row group %d: no chunk for leaf column %d", i, c.Leaf)
+		}
+		if err := cb.readChunk(chunks[c.Leaf], c); err != nil {
+			return colErr(f.path, c.Name, "row group %d: %v", i, err)
+		}
+	}
+	if got := int64(cb.b.Len() - start); got != f.rows {
+		return colErr(f.path, c.Name, "read %d rows, the footer says %d", got, f.rows)
+	}
+	return nil
+}
+
+func kindName(k valueKind, list bool) string {
+	if list {
+		return "list<" + k.String() + ">"
+	}
+	return k.String()
+}
+
+func (cb *colBuilder) readChunk(chunk parquet.ColumnChunk, c *pqColumn) error {
+	pages := chunk.Pages()
+	defer pages.Close()
+	cb.dict, cb.dstrs, cb.inRow = nil, cb.dstrs[:0], false
+	for {
+		p, err := pages.ReadPage()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		err = cb.addPage(p, c)
+		parquet.Release(p)
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// addPage appends the rows (or the list elements) of one page.
+func (cb *colBuilder) addPage(p parquet.Page, c *pqColumn) error {
+	n := int(p.NumValues()) // levels in the page
+	defs := p.DefinitionLevels()
+	reps := p.RepetitionLevels()
+	if c.maxDef > 0 && len(defs) != n {
+		return fmt.Errorf("page has %d definition levels for %d values", len(defs), n)
+	}
+	if c.List && len(reps) != n {
+		return fmt.Errorf("page has %d repetition levels for %d values", len(reps), n)
+	}
+	if err := cb.decode(p, c); err != nil {
+		return err
+	}
+	switch cb.kind {
+	case kindInt:
+		return addLevels(cb, c, cb.vals.(*array.Int64Builder), cb.ints, defs, reps, n)
+	case kindFloat:
+		return addLevels(cb, c, cb.vals.(*array.Float64Builder), cb.floats, defs, reps, n)
+	case kindString:
+		return addLevels(cb, c, bytesAppender{cb.vals.(*array.StringBuilder).BinaryBuilder}, cb.strs, defs, reps, n)
+	case kindBool:
+		return addLevels(cb, c, cb.vals.(*array.BooleanBuilder), cb.bools, defs, reps, n)
+	}
+	return fmt.Errorf("no reader for %s", c.TypeName())
+}
+
+// decode puts the present (non-null) values of p into the scratch slice of
+// the column's kind, looking dictionary indexes up in the dictionary.
+func (cb *colBuilder) decode(p parquet.Page, c *pqColumn) error {
+	if cb.kind == kindBool {
+		return cb.decodeBools(p)
+	}
+	data := p.Data()
+	dict := p.Dictionary()
+	var idx []int32
+	if dict != nil {
+		idx = data.Int32()
+		nd := int32(dict.Len())
+		for _, i := range idx {
+			if i < 0 || i >= nd {
+				return fmt.Errorf("dictionary index %d out of range [0, %d)", i, nd)
+			}
+		}
+		data = dict.Page().Data()
+	}
+	switch cb.kind {
+	case kindInt:
+		cb.ints = cb.ints[:0]
+		switch c.phys {
+		case parquet.Int32:
+			cb.ints = gather(cb.ints, data.Int32(), idx)
+		case parquet.Int64:
+			cb.ints = gather(cb.ints, data.Int64(), idx)
+		}
+	case kindFloat:
+		cb.floats = cb.floats[:0]
+		switch c.phys {
+		case parquet.Float:
+			cb.floats = gather(cb.floats, data.Float(), idx)
+		case parquet.Double:
+			cb.floats = gather(cb.floats, data.Double(), idx)
+		}
+	case kindString:
+		buf, offs := data.ByteArray()
+		cb.strs = cb.strs[:0]
+		if dict == nil {
+			for i := 0; i+1 < len(offs); i++ {
+				cb.strs = append(cb.strs, buf[offs[i]:offs[i+1]])
+			}
+			break
+		}
+		if dict != cb.dict {
+			cb.dict, cb.dstrs = dict, cb.dstrs[:0]
+			for i := 0; i+1 < len(offs); i++ {
+				cb.dstrs = append(cb.dstrs, buf[offs[i]:offs[i+1]])
+			}
+		}
+		for _, i := range idx {
+			cb.strs = append(cb.strs, cb.dstrs[i])
+		}
+	}
+	return nil
+}
+
+// decodeBools reads a BOOLEAN page through its value reader (booleans are
+// bit-packed; this path is only used for labels and small columns).
+func (cb *colBuilder) decodeBools(p parquet.Page) error {
+	cb.bools = cb.bools[:0]
+	if cap(cb.pvals) < 1024 {
+		cb.pvals = make([]parquet.Value, 1024)
+	}
+	r := p.Values()
+	for {
+		n, err := r.ReadValues(cb.pvals[:cap(cb.pvals)])
+		for _, v := range cb.pvals[:n] {
+			if !v.IsNull() {
+				cb.bools = append(cb.bools, v.Boolean())
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+type number interface {
+	~int32 | ~int64 | ~float32 | ~float64
+}
+
+// gather appends src (or src looked up through idx, when idx is not nil)
+// to dst, converting the values.
+func gather[S, D number](dst []D, src []S, idx []int32) []D {
+	if idx == nil {
+		for _, v := range src {
+			dst = append(dst, D(v))
+		}
+		return dst
+	}
+	for _, i := range idx {
+		dst = append(dst, D(src[i]))
+	}
+	return dst
+}
+
+// appender is what the Arrow builders of each kind have in common.
+type appender[T any] interface {
+	AppendValues(v []T, valid []bool)
+	Len() int
+}
+
+// bytesAppender appends []byte values to a string builder without making
+// strings first.
+type bytesAppender struct{ b *array.BinaryBuilder }
+
+func (a bytesAppender) AppendValues(v [][]byte, valid []bool) { a.b.AppendValues(v, valid) }
+func (a bytesAppender) Len() int                              { return a.b.Len() }
+
+// addLevels appends one page of a column: vals are its present values in
+// order, defs and reps its n definition and repetition levels.
+//
+// Scalars: a level below maxDef is a null. Lists: a level with repetition 0
+// starts a row; its definition level says whether the row's list is null
+// (< repDef-1), empty (= repDef-1) or holds an element (≥ repDef), and an
+// element is null when its level is below maxDef.
+func addLevels[T any](cb *colBuilder, c *pqColumn, b appender[T], vals []T, defs, reps []byte, n int) error {
+	if !c.List {
+		if c.maxDef == 0 || len(vals) == n { // no nulls
+			if len(vals) != n {
+				return fmt.Errorf("page has %d values, want %d", len(vals), n)
+			}
+			b.AppendValues(vals, nil)
+			return nil
+		}
+		full := make([]T, 0, n)
+		valid := cb.valid[:0]
+		vi := 0
+		var zero T
+		for _, d := range defs {
+			if d == c.maxDef {
+				if vi == len(vals) {
+					return fmt.Errorf("page has fewer values (%d) than defined levels", len(vals))
+				}
+				full = append(full, vals[vi])
+				vi++
+				valid = append(valid, true)
+			} else {
+				full = append(full, zero)
+				valid = append(valid, false)
+			}
+		}
+		if vi != len(vals) {
+			return fmt.Errorf("page has %d values for %d defined levels", len(vals), vi)
+		}
+		cb.valid = valid
+		b.AppendValues(full, valid)
+		return nil
+	}
+
+	base := b.Len()
+	offs, valid, evalid := cb.offs[:0], cb.valid[:0], cb.evalid[:0]
+	elems := make([]T, 0, len(vals))
+	elemNullable := c.maxDef > c.repDef
+	vi := 0
+	var zero T
+	for i := 0; i < n; i++ {
+		d := c.maxDef
+		if defs != nil {
+			d = defs[i]
+		}
+		if reps[i] == 0 {
+			off := base + len(elems)
+			if off > math.MaxInt32 {
+				return fmt.Errorf("more than %d list elements in one column (Arrow list offsets are 32-bit)", math.MaxInt32)
+			}
+			offs = append(offs, int32(off))
+			valid = append(valid, int(d) >= int(c.repDef)-1)
+			cb.inRow = true
+		} else if !cb.inRow {
+			return fmt.Errorf("the first list level continues a row that never started")
+		}
+		if d < c.repDef {
+			continue
+		}
+		if d == c.maxDef {
+			if vi == len(vals) {
+				return fmt.Errorf("page has fewer values (%d) than defined levels", len(vals))
+			}
+			elems = append(elems, vals[vi])
+			vi++
+			if elemNullable {
+				evalid = append(evalid, true)
+			}
+		} else {
+			elems = append(elems, zero)
+			evalid = append(evalid, false)
+		}
+	}
+	if vi != len(vals) {
+		return fmt.Errorf("page has %d values for %d defined levels", len(vals), vi)
+	}
+	cb.offs, cb.valid, cb.evalid = offs, valid, evalid
+	cb.lb.AppendValues(offs, valid)
+	if elemNullable {
+		b.AppendValues(elems, evalid)
+	} else {
+		b.AppendValues(elems, nil)
+	}
+	return nil
+}

@@ -1,0 +1,143 @@
+package model
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestModels_Backward checks each model's whole backward pass — from the
+// mean batch loss through the logit back to every parameter tensor, L2 terms
+// included — against central differences on a sample of parameters: for
+// each embedding table, entries of rows the batch uses (history rows
+// included) and a few unused ones (L2 only); for every other tensor, up to
+// 12 entries.
+func TestModels_Backward(t *testing.T) {
+	ds := synth(synthConfig{Rows: 300, Users: 10, Items: 12, Clusters: 3, HistLen: 5, Seed: 3})
+	const l2e, l2d = 0.05, 0.02
+	for _, name := range Models() {
+		t.Run(name, func(t *testing.T) {
+			p := Params{Model: name, EmbedDim: 4, Hidden: []int{8, 6}, L2Embedding: l2e, L2Dense: l2d}.WithDefaults()
+			rows := ds.Train[:12]
+			n := len(rows)
+			nt, err := newNet(ds, p, 16)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := nt.params()
+			rng := rand.New(rand.NewPCG(9, 9))
+			s.init(rng)
+			for i, tn := range s.tensors { // embeddings large enough to matter
+				if tn.Kind == kindEmbedding {
+					for j, w := range s.w(i) {
+						s.w(i)[j] = w * 3000
+					}
+				}
+			}
+			y := make([]float32, n)
+			for i, r := range rows {
+				y[i] = ds.Label[r]
+			}
+			z := make([]float32, n)
+			obj := func() float64 {
+				nt.forward(ds, rows, z)
+				l := bceForward(z, y) / float64(n)
+				for i, tn := range s.tensors {
+					lam := 0.0
+					switch tn.Kind {
+					case kindEmbedding:
+						lam = l2e
+					case kindWeight:
+						lam = l2d
+					}
+					for _, w := range s.w(i) {
+						l += lam / 2 * float64(w) * float64(w)
+					}
+				}
+				return l
+			}
+			obj()
+			clear(s.G)
+			dz := make([]float32, n)
+			bceBackward(dz, z, y, 1/float32(n))
+			nt.backward(dz)
+			s.addL2(kindEmbedding, l2e)
+			s.addL2(kindWeight, l2d)
+
+			var idx []int
+			for i, tn := range s.tensors {
+				if tn.Kind == kindEmbedding {
+					f := i // fields are declared first, in schema order
+					d := tn.Shape[1]
+					used := map[int32]bool{}
+					for _, r := range rows {
+						used[ds.Cat[f][r]] = true
+						if name == "dot" && f == ds.Schema.Sequences[0].Field {
+							sq := ds.Seq[0]
+							for _, h := range sq.IDs[int(r)*sq.MaxLen : int(r)*sq.MaxLen+int(sq.Len[r])] {
+								used[h] = true
+							}
+						}
+					}
+					for id := int32(0); int(id) < tn.Shape[0]; id++ {
+						if used[id] || rng.IntN(4) == 0 {
+							idx = append(idx, tn.Off+int(id)*d+rng.IntN(d))
+						}
+					}
+					continue
+				}
+				for k := 0; k < min(12, tn.Len); k++ {
+					idx = append(idx, tn.Off+rng.IntN(tn.Len))
+				}
+			}
+			gradCheckTol(t, name, s.W, s.G, idx, 1e-3, 1e-4, 1e-2, obj)
+			nonzero := 0
+			for _, j := range idx {
+				if math.Abs(float64(s.G[j])) > 1e-4 {
+					nonzero++
+				}
+			}
+			if nonzero < len(idx)/2 {
+				t.Errorf("only %d of %d sampled gradients are non-zero: the check is too weak", nonzero, len(idx))
+			}
+			t.Logf("%s: %d parameters, %d checked", name, len(s.W), len(idx))
+		})
+	}
+}
+
+// TestAdam_FirstStep: with bias correction the first Adam step moves every
+// weight by lr·g/(|g|+ε) ≈ lr·sign(g), whatever the gradient's scale.
+func TestAdam_FirstStep(t *testing.T) {
+	w := []float32{1, 1, 1, 1}
+	g := []float32{1e-3, -5, 200, 0}
+	o := newAdam(len(w))
+	o.step(w, g, 0.01)
+	want := []float32{0.99, 1.01, 0.99, 1}
+	for i := range w {
+		if math.Abs(float64(w[i]-want[i])) > 1e-5 {
+			t.Errorf("w[%d] = %v, want %v", i, w[i], want[i])
+		}
+	}
+	// SGD: w -= lr·g.
+	w = []float32{1, 2}
+	sgd{}.step(w, []float32{0.5, -1}, 0.1)
+	if w[0] != 0.95 || w[1] != 2.1 {
+		t.Errorf("sgd step gave %v, want [0.95 2.1]", w)
+	}
+}
+
+func TestParams_WithDefaults(t *testing.T) {
+	p := Params{Model: "dot"}.WithDefaults()
+	if p.Optimizer != "adam" || p.LR != 1e-3 || p.EmbedDim != 10 || p.BatchSize != 4096 ||
+		len(p.Hidden) != 3 || p.Hidden[0] != 400 || p.Epochs != 100 || p.Patience != 2 || p.LRDecay != 0.1 {
+		t.Errorf("defaults: %+v", p)
+	}
+	p.Hidden[0] = 7
+	if DefaultHidden[0] != 400 {
+		t.Error("WithDefaults shares DefaultHidden")
+	}
+	q := Params{Hidden: []int{}, LR: 0.5, EmbedDim: 3}.WithDefaults()
+	if q.Hidden == nil || len(q.Hidden) != 0 || q.LR != 0.5 || q.EmbedDim != 3 {
+		t.Errorf("explicit values were replaced: %+v", q)
+	}
+}

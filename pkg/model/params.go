@@ -1,0 +1,91 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Defaults of zero Params fields: the BARS protocol of DESIGN.md.
+const (
+	DefaultOptimizer = "adam"
+	DefaultLR        = 1e-3
+	DefaultEmbedDim  = 10
+	DefaultBatchSize = 4096
+	DefaultEpochs    = 100
+	DefaultPatience  = 2
+	DefaultLRDecay   = 0.1
+)
+
+// DefaultHidden are the MLP hidden sizes used when Params.Hidden is nil.
+var DefaultHidden = []int{400, 400, 400}
+
+// WithDefaults returns p with every zero field set to its default:
+// Optimizer "adam", LR 1e-3, EmbedDim 10, BatchSize 4096, Hidden
+// [400, 400, 400], Epochs 100, Patience 2, LRDecay 0.1. Model, the L2
+// weights and Seed have no default (0 is a valid L2 weight and seed).
+//
+// Hidden is defaulted only when nil: a non-nil empty slice means "no hidden
+// layer" (the MLP is then a single linear layer). The returned Hidden is a
+// copy, never shared with p.
+func (p Params) WithDefaults() Params {
+	if p.Optimizer == "" {
+		p.Optimizer = DefaultOptimizer
+	}
+	if p.LR == 0 {
+		p.LR = DefaultLR
+	}
+	if p.EmbedDim == 0 {
+		p.EmbedDim = DefaultEmbedDim
+	}
+	if p.BatchSize == 0 {
+		p.BatchSize = DefaultBatchSize
+	}
+	if p.Hidden == nil {
+		p.Hidden = slices.Clone(DefaultHidden)
+	} else {
+		p.Hidden = append([]int{}, p.Hidden...)
+	}
+	if p.Epochs == 0 {
+		p.Epochs = DefaultEpochs
+	}
+	if p.Patience == 0 {
+		p.Patience = DefaultPatience
+	}
+	if p.LRDecay == 0 {
+		p.LRDecay = DefaultLRDecay
+	}
+	return p
+}
+
+// validate reports the first out-of-range field of already-defaulted params.
+func (p Params) validate() error {
+	bad := func(name string, v any, want string) error {
+		return fmt.Errorf("model: params: %s %v, want %s", name, v, want)
+	}
+	finitePos := func(x float64) bool { return x > 0 && !math.IsInf(x, 0) }
+	switch {
+	case !finitePos(p.LR):
+		return bad("lr", p.LR, "> 0")
+	case p.EmbedDim < 1:
+		return bad("embed dim", p.EmbedDim, "≥ 1")
+	case p.BatchSize < 1:
+		return bad("batch size", p.BatchSize, "≥ 1")
+	case p.Epochs < 1:
+		return bad("epochs", p.Epochs, "≥ 1")
+	case p.Patience < 1:
+		return bad("patience", p.Patience, "≥ 1")
+	case !finitePos(p.LRDecay):
+		return bad("lr decay", p.LRDecay, "> 0")
+	case !(p.L2Embedding >= 0) || math.IsInf(p.L2Embedding, 0):
+		return bad("l2 embedding", p.L2Embedding, "≥ 0")
+	case !(p.L2Dense >= 0) || math.IsInf(p.L2Dense, 0):
+		return bad("l2 dense", p.L2Dense, "≥ 0")
+	}
+	for i, h := range p.Hidden {
+		if h < 1 {
+			return bad(fmt.Sprintf("hidden[%d]", i), h, "≥ 1")
+		}
+	}
+	return nil
+}

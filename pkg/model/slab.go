@@ -1,0 +1,152 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// kind says how a tensor is initialised and regularised.
+type kind uint8
+
+const (
+	kindEmbedding kind = iota // N(0, embedInitStd); L2Embedding over the whole table
+	kindWeight                // Glorot normal over shape [in, out]; L2Dense
+	kindBias                  // zeros; no L2
+)
+
+func (k kind) String() string {
+	switch k {
+	case kindEmbedding:
+		return "embedding"
+	case kindWeight:
+		return "weight"
+	case kindBias:
+		return "bias"
+	}
+	return fmt.Sprintf("kind(%d)", uint8(k))
+}
+
+// embedInitStd is the standard deviation of embedding initialisation (the
+// BARS/FuxiCTR default).
+const embedInitStd = 1e-4
+
+// tensor is one named parameter tensor: a sub-slice [Off, Off+Len) of the slab.
+type tensor struct {
+	Name     string
+	Kind     kind
+	Shape    []int
+	Off      int
+	Len      int
+	ZeroInit bool // start at 0 whatever the kind (see slab.zeroInit)
+}
+
+// slab holds every parameter of a model in one []float32 (W) and their
+// gradients in another (G) of the same length, so that zeroing the gradients
+// is one clear and an optimizer step is one flat loop. Tensors are declared
+// with add, then alloc allocates both slices once, then w and g hand out the
+// sub-slices the layers keep.
+type slab struct {
+	W, G    []float32
+	tensors []tensor
+}
+
+// add declares a tensor and returns its index. It panics after alloc.
+func (s *slab) add(name string, k kind, shape ...int) int {
+	if s.W != nil {
+		panic("model: slab: add after alloc")
+	}
+	n := 1
+	for _, d := range shape {
+		if d < 0 {
+			panic(fmt.Sprintf("model: slab: tensor %q has negative shape %v", name, shape))
+		}
+		n *= d
+	}
+	off := 0
+	if len(s.tensors) > 0 {
+		last := s.tensors[len(s.tensors)-1]
+		off = last.Off + last.Len
+	}
+	s.tensors = append(s.tensors, tensor{Name: name, Kind: k, Shape: append([]int(nil), shape...), Off: off, Len: n})
+	return len(s.tensors) - 1
+}
+
+// size is the number of parameters declared so far.
+func (s *slab) size() int {
+	if len(s.tensors) == 0 {
+		return 0
+	}
+	last := s.tensors[len(s.tensors)-1]
+	return last.Off + last.Len
+}
+
+// alloc allocates W and G for every declared tensor.
+func (s *slab) alloc() {
+	n := s.size()
+	s.W = make([]float32, n)
+	s.G = make([]float32, n)
+}
+
+// w returns tensor i's weights (a view into the slab).
+func (s *slab) w(i int) []float32 {
+	t := s.tensors[i]
+	return s.W[t.Off : t.Off+t.Len : t.Off+t.Len]
+}
+
+// g returns tensor i's gradients (a view into the slab).
+func (s *slab) g(i int) []float32 {
+	t := s.tensors[i]
+	return s.G[t.Off : t.Off+t.Len : t.Off+t.Len]
+}
+
+// zeroInit makes tensor i start at 0 (for example the dense coefficients of
+// logistic regression, where a random start only has to be unlearnt).
+func (s *slab) zeroInit(i int) { s.tensors[i].ZeroInit = true }
+
+// init fills the weights, tensor by tensor in declaration order, from rng:
+// embeddings N(0, embedInitStd²), weights [in, out] Glorot normal
+// N(0, 2/(in+out)), biases and ZeroInit tensors 0.
+func (s *slab) init(rng *rand.Rand) {
+	for i, t := range s.tensors {
+		w := s.w(i)
+		if t.ZeroInit {
+			clear(w)
+			continue
+		}
+		switch t.Kind {
+		case kindEmbedding:
+			for j := range w {
+				w[j] = float32(rng.NormFloat64() * embedInitStd)
+			}
+		case kindWeight:
+			fanIn, fanOut := 1, 1
+			if len(t.Shape) == 2 {
+				fanIn, fanOut = t.Shape[0], t.Shape[1]
+			}
+			std := math.Sqrt(2 / float64(fanIn+fanOut))
+			for j := range w {
+				w[j] = float32(rng.NormFloat64() * std)
+			}
+		case kindBias:
+			clear(w)
+		}
+	}
+}
+
+// addL2 adds the gradient of (λ/2)·‖W‖² of every tensor of kind k, that is
+// G += λ·W over each whole tensor. λ = 0 is a no-op.
+func (s *slab) addL2(k kind, lambda float32) {
+	if lambda == 0 {
+		return
+	}
+	for i, t := range s.tensors {
+		if t.Kind != k {
+			continue
+		}
+		w, g := s.w(i), s.g(i)
+		for j := range g {
+			g[j] += lambda * w[j]
+		}
+	}
+}

@@ -1,0 +1,314 @@
+package model
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/attnsweep/attnsweep/pkg/dataset"
+)
+
+// testData is one synthetic data set shared by the training tests (read
+// only, like the real one).
+var testData = sync.OnceValue(func() *dataset.Dataset {
+	return synth(synthConfig{Rows: 20000, Items: 200, Clusters: 10, Seed: 1})
+})
+
+// smallParams train fast on testData.
+func smallParams(model string) Params {
+	return Params{Model: model, EmbedDim: 8, Hidden: []int{32, 16}, BatchSize: 256, LR: 3e-3, Epochs: 6, Seed: 42}
+}
+
+// TestTrain_DotBeatsLogReg is the accuracy test: on data whose clicks depend
+// on the similarity between the candidate and the history, attention must
+// clearly beat a sum of per-id weights.
+func TestTrain_DotBeatsLogReg(t *testing.T) {
+	ds := testData()
+	auc := map[string]float64{}
+	for _, m := range Models() {
+		res, err := Train(context.Background(), ds, smallParams(m), nil)
+		if err != nil {
+			t.Fatalf("%s: %v", m, err)
+		}
+		f := res.Final["test"]
+		auc[m] = f.AUC
+		t.Logf("%-6s test AUC %.4f logloss %.4f (untrained %.4f), best epoch %d of %d",
+			m, f.AUC, f.LogLoss, res.Before["test"].AUC, res.BestEpoch, len(res.Epochs))
+	}
+	t.Logf("Bayes test AUC (true p) %.4f", bayesAUC(ds, ds.Test))
+	if auc["logreg"] < 0.55 {
+		t.Errorf("logreg test AUC %.4f: it learns nothing", auc["logreg"])
+	}
+	if auc["dot"] < auc["logreg"]+0.05 {
+		t.Errorf("dot test AUC %.4f does not clearly beat logreg %.4f", auc["dot"], auc["logreg"])
+	}
+}
+
+// TestTrain_Deterministic: the same params and seed give bit-identical
+// checkpoints and metrics; another seed gives other weights.
+func TestTrain_Deterministic(t *testing.T) {
+	ds := synth(synthConfig{Rows: 3000, Seed: 2})
+	p := smallParams("dot")
+	p.Epochs = 2
+	run := func(p Params) *Result {
+		res, err := Train(context.Background(), ds, p, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	a, b := run(p), run(p)
+	if !bytes.Equal(a.Checkpoint, b.Checkpoint) {
+		t.Error("two runs with one seed gave different checkpoints")
+	}
+	for _, s := range dataset.SplitNames {
+		if a.Final[s] != b.Final[s] {
+			t.Errorf("%s: %+v vs %+v", s, a.Final[s], b.Final[s])
+		}
+	}
+	for i := range a.Epochs {
+		if a.Epochs[i].TrainLoss != b.Epochs[i].TrainLoss {
+			t.Errorf("epoch %d: train loss %v vs %v", i+1, a.Epochs[i].TrainLoss, b.Epochs[i].TrainLoss)
+		}
+	}
+	p.Seed++
+	if c := run(p); bytes.Equal(a.Checkpoint, c.Checkpoint) {
+		t.Error("another seed gave the same checkpoint")
+	}
+}
+
+// TestTrain_Protocol checks the bookkeeping of early stopping and LR decay
+// on a run long enough to stop by itself.
+func TestTrain_Protocol(t *testing.T) {
+	ds := synth(synthConfig{Rows: 3000, Seed: 4})
+	p := smallParams("dot")
+	p.LR = 2e-2 // overfits fast, so patience ends the run
+	p.Epochs = 30
+	var seen []Epoch
+	res, err := Train(context.Background(), ds, p, func(e Epoch) bool { seen = append(seen, e); return true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != len(res.Epochs) {
+		t.Fatalf("callback saw %d epochs, result has %d", len(seen), len(res.Epochs))
+	}
+	if len(res.Epochs) == p.Epochs {
+		t.Fatalf("ran all %d epochs: early stopping never triggered", p.Epochs)
+	}
+	pd := p.WithDefaults()
+	best, bad, lr := math.Inf(-1), 0, p.LR
+	bestEpoch := 0
+	for i, e := range res.Epochs {
+		if e.Epoch != i+1 || e.LR != lr || e.Valid.N != len(ds.Valid) {
+			t.Errorf("epoch %d: %+v (want LR %v)", i+1, e, lr)
+		}
+		if e.Valid.AUC > best {
+			best, bestEpoch, bad = e.Valid.AUC, e.Epoch, 0
+		} else {
+			lr *= pd.LRDecay
+			bad++
+		}
+	}
+	if bad != pd.Patience {
+		t.Errorf("stopped after %d epochs without improvement, patience %d", bad, pd.Patience)
+	}
+	if res.BestEpoch != bestEpoch {
+		t.Errorf("BestEpoch %d, want %d", res.BestEpoch, bestEpoch)
+	}
+	if got := res.Final["valid"].AUC; got != best {
+		t.Errorf("final valid AUC %v, best epoch's %v: best weights not restored", got, best)
+	}
+	for _, s := range dataset.SplitNames {
+		if res.Before[s].N != len(ds.Split(s)) || res.Final[s].N != len(ds.Split(s)) {
+			t.Errorf("%s: N before %d, final %d, want %d", s, res.Before[s].N, res.Final[s].N, len(ds.Split(s)))
+		}
+		if b := res.Before[s].AUC; math.Abs(b-0.5) > 0.1 {
+			t.Errorf("%s: untrained AUC %v, want about 0.5", s, b)
+		}
+	}
+	if res.Stopped {
+		t.Error("Stopped set without the callback stopping")
+	}
+}
+
+// TestTrain_CallbackStops: a callback answering false ends the trial after
+// that epoch, with the result of the best epoch so far.
+func TestTrain_CallbackStops(t *testing.T) {
+	ds := synth(synthConfig{Rows: 2000, Seed: 5})
+	p := smallParams("logreg")
+	p.Epochs = 10
+	calls := 0
+	res, err := Train(context.Background(), ds, p, func(e Epoch) bool { calls++; return e.Epoch < 2 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 2 || len(res.Epochs) != 2 || !res.Stopped {
+		t.Errorf("calls %d, epochs %d, stopped %v; want 2, 2, true", calls, len(res.Epochs), res.Stopped)
+	}
+	if res.Final["test"].N == 0 || len(res.Checkpoint) == 0 {
+		t.Error("a stopped trial must still report its final metrics and checkpoint")
+	}
+}
+
+// TestTrain_NaNLoss: a diverging run is an error naming the epoch.
+func TestTrain_NaNLoss(t *testing.T) {
+	ds := synth(synthConfig{Rows: 2000, Seed: 6})
+	p := smallParams("dot")
+	p.Optimizer = "sgd"
+	p.LR = 1e30
+	_, err := Train(context.Background(), ds, p, nil)
+	if err == nil || !strings.HasPrefix(err.Error(), "model: epoch 1: training loss is ") {
+		t.Fatalf("err = %v, want \"model: epoch 1: training loss is NaN\"", err)
+	}
+	t.Log(err)
+}
+
+// TestTrain_Canceled: a done context stops the trial with ctx.Err().
+func TestTrain_Canceled(t *testing.T) {
+	ds := synth(synthConfig{Rows: 2000, Seed: 7})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Train(ctx, ds, smallParams("dot"), nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+	// Canceled from the callback, mid-run: the next batch check returns.
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	p := smallParams("logreg")
+	_, err := Train(ctx, ds, p, func(Epoch) bool { cancel(); return true })
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}
+
+func TestTrain_Errors(t *testing.T) {
+	ds := synth(synthConfig{Rows: 500, Seed: 8})
+	cases := []struct {
+		name string
+		ds   *dataset.Dataset
+		p    Params
+		want string
+	}{
+		{"unknown model", ds, Params{Model: "gbdt"}, `model: unknown model "gbdt" (known: logreg, dot)`},
+		{"unknown optimizer", ds, Params{Model: "logreg", Optimizer: "lion"}, `model: unknown optimizer "lion" (known: sgd, adam)`},
+		{"dot without history", noHistory(ds), Params{Model: "dot"}, "model: dot needs a history column"},
+		{"bad batch size", ds, Params{Model: "logreg", BatchSize: -1}, "model: params: batch size -1"},
+		{"nil data", nil, Params{Model: "logreg"}, "model: dataset is nil"},
+	}
+	bad := *ds
+	bad.Cat = append([][]int32(nil), ds.Cat...)
+	bad.Cat[1] = append([]int32(nil), ds.Cat[1]...)
+	bad.Cat[1][7] = int32(ds.Schema.Categorical[1].Vocab)
+	cases = append(cases, struct {
+		name string
+		ds   *dataset.Dataset
+		p    Params
+		want string
+	}{"id outside vocabulary", &bad, Params{Model: "logreg"}, `model: dataset: categorical column "item": row 7: id 401 outside vocabulary [0, 401)`})
+	for _, tc := range cases {
+		_, err := Train(context.Background(), tc.ds, tc.p, nil)
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want prefix %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// TestCheckpoint_PredictReproduces: Load(ckpt).Predict on the test rows
+// gives exactly Result.Final["test"], for every model.
+func TestCheckpoint_PredictReproduces(t *testing.T) {
+	ds := synth(synthConfig{Rows: 3000, Seed: 9})
+	for _, m := range Models() {
+		p := smallParams(m)
+		p.Epochs = 2
+		p.BatchSize = 100 // Predict's chunks differ from the rows' training batches
+		res, err := Train(context.Background(), ds, p, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pr, err := Load(res.Checkpoint, ds)
+		if err != nil {
+			t.Fatalf("%s: Load: %v", m, err)
+		}
+		out := make([]float32, len(ds.Test))
+		pr.Predict(ds, ds.Test, out)
+		labels := make([]float32, len(ds.Test))
+		for i, r := range ds.Test {
+			labels[i] = ds.Label[r]
+		}
+		got := Metrics{N: len(out), AUC: AUC(out, labels), LogLoss: LogLoss(out, labels)}
+		if want := res.Final["test"]; got != want {
+			t.Errorf("%s: Predict gives %+v, Final[test] is %+v", m, got, want)
+		}
+		// One row at a time gives the same scores.
+		one := make([]float32, 1)
+		for i := 0; i < 20; i++ {
+			pr.Predict(ds, ds.Test[i:i+1], one)
+			if one[0] != out[i] {
+				t.Fatalf("%s: row %d alone %v, in bulk %v", m, i, one[0], out[i])
+			}
+		}
+		if gp := pr.Params(); gp.Model != m || gp.Seed != p.Seed {
+			t.Errorf("%s: Params() = %+v", m, gp)
+		}
+		w := pr.Attention(ds, ds.Test[0])
+		if m == "dot" {
+			if len(w) != int(ds.Seq[0].Len[ds.Test[0]]) {
+				t.Errorf("attention over %d positions, history has %d", len(w), ds.Seq[0].Len[ds.Test[0]])
+			}
+		} else if w != nil {
+			t.Errorf("%s has no attention, got %v", m, w)
+		}
+	}
+}
+
+func TestCheckpoint_Rejects(t *testing.T) {
+	ds := synth(synthConfig{Rows: 1000, Seed: 10})
+	p := smallParams("logreg")
+	p.Epochs = 1
+	res, err := Train(context.Background(), ds, p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := *ds
+	other.Schema.Categorical = append([]dataset.Field(nil), ds.Schema.Categorical...)
+	other.Schema.Categorical[0].Vocab++
+	if _, err := Load(res.Checkpoint, &other); err == nil || !strings.Contains(err.Error(), `categorical column 0 is "user" with vocabulary 302`) {
+		t.Errorf("schema mismatch: err = %v", err)
+	}
+	flipped := append([]byte(nil), res.Checkpoint...)
+	flipped[len(flipped)-1] ^= 1
+	if _, err := Load(flipped, ds); err == nil || !strings.Contains(err.Error(), "checksum") {
+		t.Errorf("corrupt weights: err = %v", err)
+	}
+	if _, err := Load([]byte("hello"), ds); err == nil || !strings.Contains(err.Error(), "magic") {
+		t.Errorf("not a checkpoint: err = %v", err)
+	}
+}
+
+// TestStep_NoAllocs: a training step and a prediction chunk allocate nothing
+// in steady state.
+func TestStep_NoAllocs(t *testing.T) {
+	ds := synth(synthConfig{Rows: 2000, Seed: 11})
+	for _, m := range Models() {
+		p := smallParams(m).WithDefaults()
+		nt, err := newNet(ds, p, p.BatchSize)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opt, _ := newOptimizer(p.Optimizer, len(nt.params().W))
+		tr := newTrainer(ds, nt, opt, p, len(ds.Train))
+		rows := ds.Train[:p.BatchSize]
+		tr.step(rows, p.LR, nt.params())
+		if a := testing.AllocsPerRun(5, func() { tr.step(rows, p.LR, nt.params()) }); a != 0 {
+			t.Errorf("%s: %v allocations per training step", m, a)
+		}
+		ctx := context.Background()
+		if a := testing.AllocsPerRun(5, func() { _ = predictRows(ctx, nt, ds, ds.Valid, tr.scores, tr.z) }); a != 0 {
+			t.Errorf("%s: %v allocations per prediction pass", m, a)
+		}
+	}
+}

@@ -1,0 +1,269 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/sourcegraph/conc/panics"
+	"github.com/sourcegraph/conc/pool"
+
+	"github.com/attnsweep/attnsweep/pkg/dataset"
+	"github.com/attnsweep/attnsweep/pkg/model"
+	"github.com/attnsweep/attnsweep/pkg/store"
+)
+
+// ErrInterrupted is returned by Run when its context was cancelled before
+// every trial finished; `sweep resume` completes the rest.
+var ErrInterrupted = errors.New("sweep interrupted")
+
+// Observer is told what the runner does, for progress display. Its methods
+// are called from worker goroutines and must be safe for concurrent use.
+type Observer interface {
+	SweepStarted(name string, total, pending, workers int)
+	TrialStarted(t Trial, worker int)
+	TrialEpoch(t Trial, worker int, e model.Epoch)
+	TrialFinished(t Trial, worker int, status string, err error, seconds float64)
+}
+
+// Runner runs a sweep's trials on a pool of workers.
+type Runner struct {
+	Spec     *Spec
+	Data     *dataset.Dataset // shared read-only by every worker
+	DB       *store.DB
+	Workers  int      // trials run side by side (default: the number of cores)
+	Observer Observer // may be nil
+
+	train func(context.Context, *dataset.Dataset, model.Params, model.Callback) (*model.Result, error) // tests replace model.Train
+}
+
+// Summary counts what a Run did.
+type Summary struct {
+	Planned, Skipped, Ran int            // Skipped: finished by an earlier run
+	Status                map[string]int // outcome of the trials this run ran
+	Elapsed               time.Duration
+}
+
+// Run records the sweep and its plan in the store, then trains every trial
+// not already finished (done, pruned or failed). A trial that panics or
+// whose loss diverges is recorded as failed and the others go on. When ctx
+// is cancelled, running trials are recorded as interrupted and Run returns
+// ErrInterrupted.
+func (r *Runner) Run(ctx context.Context, trials []Trial) (*Summary, error) {
+	start := time.Now()
+	s := r.Spec
+	sweepID, err := r.DB.CreateSweep(s.Name, s.Text, s.Hash)
+	if err != nil {
+		return nil, err
+	}
+	info := append(DataInfo(r.Data),
+		store.Param{Name: "objective_metric", Value: s.Objective.Metric},
+		store.Param{Name: "objective_direction", Value: s.Objective.Direction})
+	if err := r.DB.SetSweepInfo(sweepID, info); err != nil {
+		return nil, err
+	}
+	rows := make([]store.NewTrial, len(trials))
+	for i, t := range trials {
+		rows[i] = store.NewTrial{Key: t.Key, Position: t.Position, Config: t.Config, Model: t.Model,
+			Seed: t.Seed, Repeat: t.Repeat, Params: storeParams(t.Params)}
+	}
+	if err := r.DB.AddTrials(sweepID, rows); err != nil {
+		return nil, err
+	}
+	// Trials left "running" by a process that died are not running now.
+	if _, err := r.DB.InterruptRunning(sweepID); err != nil {
+		return nil, err
+	}
+	statuses, err := r.DB.Statuses(sweepID)
+	if err != nil {
+		return nil, err
+	}
+	var pending []Trial
+	for _, t := range trials {
+		if !store.Finished(statuses[t.Key]) {
+			pending = append(pending, t)
+		}
+	}
+	workers := r.Workers
+	if workers <= 0 {
+		workers = runtime.NumCPU()
+	}
+	sum := &Summary{Planned: len(trials), Skipped: len(trials) - len(pending), Status: map[string]int{}}
+	if r.Observer != nil {
+		r.Observer.SweepStarted(s.Name, len(trials), len(pending), workers)
+	}
+
+	// Worker slots: each running trial holds one, so progress can name it.
+	slots := make(chan int, workers)
+	for i := 0; i < workers; i++ {
+		slots <- i
+	}
+	var mu sync.Mutex
+	var firstErr error
+	p := pool.New().WithMaxGoroutines(workers)
+	for _, t := range pending {
+		p.Go(func() {
+			if ctx.Err() != nil {
+				return // never started: stays queued for resume
+			}
+			w := <-slots
+			defer func() { slots <- w }()
+			status, err := r.runTrial(ctx, sweepID, t, w)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+			if status != "" {
+				sum.Ran++
+				sum.Status[status]++
+			}
+		})
+	}
+	p.Wait()
+	sum.Elapsed = time.Since(start)
+	if firstErr != nil {
+		return sum, firstErr
+	}
+	if ctx.Err() != nil {
+		return sum, ErrInterrupted
+	}
+	return sum, nil
+}
+
+// runTrial trains one trial and records it. The error it returns is a
+// store failure (which stops the sweep); a trial's own failure is recorded
+// as its status.
+func (r *Runner) runTrial(ctx context.Context, sweepID int64, t Trial, worker int) (string, error) {
+	id, err := r.DB.StartTrial(sweepID, t.Key)
+	if err != nil {
+		return "", err
+	}
+	if r.Observer != nil {
+		r.Observer.TrialStarted(t, worker)
+	}
+	start := time.Now()
+	var storeErr error
+	cb := func(e model.Epoch) bool {
+		if err := r.DB.AddEpoch(id, e.Epoch, epochValues(e)); err != nil {
+			storeErr = err
+			return false
+		}
+		if r.Observer != nil {
+			r.Observer.TrialEpoch(t, worker, e)
+		}
+		return true
+	}
+	var res *model.Result
+	var trainErr error
+	if rec := panics.Try(func() {
+		train := r.train
+		if train == nil {
+			train = model.Train
+		}
+		res, trainErr = train(ctx, r.Data, r.Spec.ModelParams(t), cb)
+	}); rec != nil {
+		trainErr = fmt.Errorf("panic: %v\n%s", rec.Value, rec.Stack)
+	}
+	o := store.Outcome{Seconds: time.Since(start).Seconds()}
+	switch {
+	case storeErr != nil:
+		o.Status, o.Error = store.Interrupted, storeErr.Error()
+	case ctx.Err() != nil && (trainErr != nil || res == nil):
+		o.Status = store.Interrupted
+	case trainErr != nil:
+		o.Status, o.Error = store.Failed, trainErr.Error()
+	default:
+		o.Status = store.Done
+		if res.Stopped {
+			o.Status = store.Pruned
+		}
+		o.BestEpoch = res.BestEpoch
+		o.Checkpoint = res.Checkpoint
+		o.Best = metricValues(res.Final)
+		o.Before = metricValues(res.Before)
+	}
+	if err := r.DB.FinishTrial(id, o); err != nil {
+		return "", err
+	}
+	var shown error
+	if o.Error != "" {
+		shown = errors.New(o.Error)
+	}
+	if r.Observer != nil {
+		r.Observer.TrialFinished(t, worker, o.Status, shown, o.Seconds)
+	}
+	if storeErr != nil {
+		return o.Status, storeErr
+	}
+	return o.Status, nil
+}
+
+// storeParams converts plan parameters to store parameters.
+func storeParams(ps []Param) []store.Param {
+	out := make([]store.Param, len(ps))
+	for i, p := range ps {
+		out[i] = store.Param{Name: p.Name, Value: p.Value}
+	}
+	return out
+}
+
+// epochValues is the curve row of one epoch.
+func epochValues(e model.Epoch) []store.Value {
+	return []store.Value{
+		{Split: "train", Metric: "loss", Value: e.TrainLoss},
+		{Split: "train", Metric: "lr", Value: e.LR},
+		{Split: "train", Metric: "seconds", Value: e.Elapsed.Seconds()},
+		{Split: "valid", Metric: "auc", Value: e.Valid.AUC},
+		{Split: "valid", Metric: "logloss", Value: e.Valid.LogLoss},
+	}
+}
+
+// metricValues flattens per-split metrics in split order.
+func metricValues(m map[string]model.Metrics) []store.Value {
+	var out []store.Value
+	for _, split := range dataset.SplitNames {
+		mt, ok := m[split]
+		if !ok {
+			continue
+		}
+		out = append(out,
+			store.Value{Split: split, Metric: "auc", Value: mt.AUC},
+			store.Value{Split: split, Metric: "logloss", Value: mt.LogLoss},
+			store.Value{Split: split, Metric: "n", Value: float64(mt.N)},
+		)
+	}
+	return out
+}
+
+// DataInfo describes the loaded data for the sweep record: rows per split,
+// label rate, and the Bayes AUC of the true click probability where the data
+// has one (the best AUC any model can reach on it).
+func DataInfo(ds *dataset.Dataset) []store.Param {
+	info := []store.Param{{Name: "rows", Value: int64(ds.N)}}
+	for _, split := range dataset.SplitNames {
+		rows := ds.Split(split)
+		info = append(info, store.Param{Name: split + "_rows", Value: int64(len(rows))})
+		if len(rows) == 0 {
+			continue
+		}
+		var pos float64
+		labels := make([]float32, len(rows))
+		for i, r := range rows {
+			labels[i] = ds.Label[r]
+			pos += float64(ds.Label[r])
+		}
+		info = append(info, store.Param{Name: split + "_label_rate", Value: pos / float64(len(rows))})
+		if ds.PTrue != nil {
+			p := make([]float32, len(rows))
+			for i, r := range rows {
+				p[i] = ds.PTrue[r]
+			}
+			info = append(info, store.Param{Name: split + "_bayes_auc", Value: model.AUC(p, labels)})
+		}
+	}
+	return info
+}

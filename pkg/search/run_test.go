@@ -1,0 +1,118 @@
+package search
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/attnsweep/attnsweep/pkg/dataset"
+	"github.com/attnsweep/attnsweep/pkg/model"
+	"github.com/attnsweep/attnsweep/pkg/store"
+)
+
+const runSpec = `name: det
+data: {synthetic: {rows: 3000, seed: 5, history: 8}}
+columns:
+  sequences: [{column: hist_item, target: item_id, max_len: 8}]
+models: [logreg, dot]
+search: {seed: 11}
+space:
+  lr: [3.0e-3, 1.0e-2]
+  embed_dim: 4
+  batch_size: 128
+  hidden: [8]
+train: {epochs: 2}
+`
+
+// runSweep runs the spec into a fresh database and returns its trials by key.
+func runSweep(t *testing.T, spec *Spec, ds *dataset.Dataset, workers int, r *Runner) map[string]*store.Trial {
+	t.Helper()
+	db, err := store.Open(filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if r == nil {
+		r = &Runner{}
+	}
+	r.Spec, r.Data, r.DB, r.Workers = spec, ds, db, workers
+	if _, err := r.Run(context.Background(), spec.Plan()); err != nil {
+		t.Fatal(err)
+	}
+	sw, err := db.SweepByName(spec.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trials, err := db.Trials(sw.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]*store.Trial{}
+	for _, tr := range trials {
+		out[tr.Key] = tr
+	}
+	return out
+}
+
+func loadRunSpec(t *testing.T) (*Spec, *dataset.Dataset) {
+	t.Helper()
+	spec, err := ParseSpec("det.yaml", []byte(runSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := spec.LoadData(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return spec, ds
+}
+
+// A trial's result must not depend on the worker count.
+func TestRun_SameMetricsForAnyWorkerCount(t *testing.T) {
+	spec, ds := loadRunSpec(t)
+	one := runSweep(t, spec, ds, 1, nil)
+	two := runSweep(t, spec, ds, 2, nil)
+	if len(one) != 4 || len(two) != 4 {
+		t.Fatalf("trials: %d and %d, want 4", len(one), len(two))
+	}
+	for key, a := range one {
+		b := two[key]
+		if b == nil || a.Status != store.Done || b.Status != store.Done {
+			t.Fatalf("trial %s: %v / %v", key, a, b)
+		}
+		for _, m := range []string{"valid/auc", "test/auc", "test/logloss", "train/logloss"} {
+			if a.Best[m] != b.Best[m] {
+				t.Errorf("trial %s %s: %v with 1 worker, %v with 2", key, m, a.Best[m], b.Best[m])
+			}
+		}
+	}
+}
+
+// A trial that panics is recorded as failed with its message; the others finish.
+func TestRun_PanicFailsOneTrial(t *testing.T) {
+	spec, ds := loadRunSpec(t)
+	r := &Runner{train: func(ctx context.Context, ds *dataset.Dataset, p model.Params, cb model.Callback) (*model.Result, error) {
+		if p.Model == "dot" && p.LR == 1e-2 {
+			panic("boom in the attention layer")
+		}
+		return model.Train(ctx, ds, p, cb)
+	}}
+	trials := runSweep(t, spec, ds, 2, r)
+	failed := 0
+	for _, tr := range trials {
+		switch tr.Status {
+		case store.Failed:
+			failed++
+			if !strings.Contains(tr.Error, "boom in the attention layer") {
+				t.Errorf("failed trial error = %q", tr.Error)
+			}
+		case store.Done:
+		default:
+			t.Errorf("trial %s status %s", tr.Key, tr.Status)
+		}
+	}
+	if failed != 1 {
+		t.Fatalf("%d failed trials, want 1", failed)
+	}
+}

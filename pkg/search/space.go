@@ -1,0 +1,301 @@
+package search
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/attnsweep/attnsweep/pkg/model"
+)
+
+// kind is the type a hyperparameter's values have.
+type kind int
+
+const (
+	kFloat kind = iota
+	kInt
+	kString
+	kIntList
+)
+
+// hyper describes one hyperparameter a spec may set.
+type hyper struct {
+	kind    kind
+	min     float64  // values must be > min (or >= min when minOK)
+	minOK   bool     // min itself is allowed
+	choices []string // for strings
+	set     func(p *model.Params, v any)
+}
+
+// hyperparams are the names `space` and `per_model` accept. Adding one here
+// (and to model.Params) is all a new hyperparameter needs.
+var hyperparams = map[string]hyper{
+	"lr":           {kind: kFloat, set: func(p *model.Params, v any) { p.LR = v.(float64) }},
+	"optimizer":    {kind: kString, choices: optimizerNames, set: func(p *model.Params, v any) { p.Optimizer = v.(string) }},
+	"embed_dim":    {kind: kInt, set: func(p *model.Params, v any) { p.EmbedDim = v.(int) }},
+	"batch_size":   {kind: kInt, set: func(p *model.Params, v any) { p.BatchSize = v.(int) }},
+	"l2_embedding": {kind: kFloat, minOK: true, set: func(p *model.Params, v any) { p.L2Embedding = v.(float64) }},
+	"l2_dense":     {kind: kFloat, minOK: true, set: func(p *model.Params, v any) { p.L2Dense = v.(float64) }},
+	"hidden":       {kind: kIntList, set: func(p *model.Params, v any) { p.Hidden = slices.Clone(v.([]int)) }},
+}
+
+// ModelNames are the models a spec may list.
+var ModelNames = []string{"logreg", "dot"}
+
+// optimizerNames are the optimizers a spec may choose.
+var optimizerNames = []string{"sgd", "adam"}
+
+func hyperNames() string {
+	names := make([]string, 0, len(hyperparams))
+	for n := range hyperparams {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// Axis is the values one hyperparameter takes in a model's search space:
+// either a list (a grid axis, or a uniform choice in random search) or a
+// distribution (random search only).
+type Axis struct {
+	Name   string
+	Values []any   // float64, int, string or []int; one value for a constant
+	Dist   string  // "" for a list, else uniform, loguniform or int
+	Low    float64 // distribution bounds
+	High   float64
+	Step   float64 // optional grid step of a distribution (0: continuous)
+}
+
+// Space is a model's search space, its axes sorted by name.
+type Space []Axis
+
+// modelSpace merges `space` with `per_model[m]` (the latter wins) and
+// validates every axis.
+func (s *Spec) modelSpace(m string) (Space, error) {
+	raw := map[string]any{}
+	where := map[string]string{}
+	for k, v := range s.Space {
+		raw[k], where[k] = v, "$.space."+k
+	}
+	for k, v := range s.PerModel[m] {
+		raw[k], where[k] = v, "$.per_model."+m+"."+k
+	}
+	var sp Space
+	for name, v := range raw {
+		ax, err := s.parseAxis(name, v, where[name])
+		if err != nil {
+			return nil, err
+		}
+		sp = append(sp, ax)
+	}
+	sort.Slice(sp, func(i, j int) bool { return sp[i].Name < sp[j].Name })
+	return sp, nil
+}
+
+func (s *Spec) parseAxis(name string, v any, path string) (Axis, error) {
+	h, ok := hyperparams[name]
+	if !ok {
+		return Axis{}, s.errorAt(path, "unknown hyperparameter %q (known: %s)", name, hyperNames())
+	}
+	ax := Axis{Name: name}
+	switch x := v.(type) {
+	case map[string]any:
+		return s.parseDist(ax, h, x, path)
+	case []any:
+		if len(x) == 0 {
+			return ax, s.errorAt(path, "%s: empty list: give at least one value", name)
+		}
+		// A list of ints is one value of a list-valued hyperparameter
+		// (hidden: [400, 400]); a list of lists is a grid axis.
+		if h.kind == kIntList {
+			if _, isList := x[0].([]any); !isList {
+				x = []any{x}
+			}
+		}
+		for i, e := range x {
+			val, err := h.convert(name, e)
+			if err != nil {
+				return ax, s.errorAt(fmt.Sprintf("%s[%d]", path, i), "%v", err)
+			}
+			ax.Values = append(ax.Values, val)
+		}
+	default:
+		val, err := h.convert(name, v)
+		if err != nil {
+			return ax, s.errorAt(path, "%v", err)
+		}
+		ax.Values = []any{val}
+	}
+	if s.Search.Method == "grid" || s.Search.Method == "" {
+		seen := map[string]bool{}
+		for _, val := range ax.Values {
+			c := canonical(val)
+			if seen[c] {
+				return ax, s.errorAt(path, "%s: value %s appears twice", name, c)
+			}
+			seen[c] = true
+		}
+	}
+	return ax, nil
+}
+
+func (s *Spec) parseDist(ax Axis, h hyper, m map[string]any, path string) (Axis, error) {
+	if s.Search.Method != "random" {
+		return ax, s.errorAt(path, "%s: a distribution needs search method random (grid takes a list)", ax.Name)
+	}
+	for k, v := range m {
+		switch k {
+		case "uniform", "loguniform", "int":
+			if ax.Dist != "" {
+				return ax, s.errorAt(path, "%s: give one distribution, not %s and %s", ax.Name, ax.Dist, k)
+			}
+			b, ok := v.([]any)
+			if !ok || len(b) != 2 {
+				return ax, s.errorAt(path+"."+k, "%s: %s takes [low, high]", ax.Name, k)
+			}
+			lo, err1 := toFloat(b[0])
+			hi, err2 := toFloat(b[1])
+			if err1 != nil || err2 != nil {
+				return ax, s.errorAt(path+"."+k, "%s: %s bounds must be numbers", ax.Name, k)
+			}
+			if lo >= hi {
+				return ax, s.errorAt(path+"."+k, "%s: %s needs low < high, got [%g, %g]", ax.Name, k, lo, hi)
+			}
+			if k == "loguniform" && lo <= 0 {
+				return ax, s.errorAt(path+"."+k, "%s: loguniform bounds must be > 0, got [%g, %g]", ax.Name, lo, hi)
+			}
+			if k == "int" && (h.kind != kInt || lo != math.Trunc(lo) || hi != math.Trunc(hi)) {
+				return ax, s.errorAt(path+"."+k, "%s: int takes whole-number bounds of an integer hyperparameter", ax.Name)
+			}
+			if k != "int" && h.kind != kFloat && h.kind != kInt {
+				return ax, s.errorAt(path+"."+k, "%s: %s needs a numeric hyperparameter", ax.Name, k)
+			}
+			ax.Dist, ax.Low, ax.High = k, lo, hi
+			for _, bound := range []float64{lo, hi} {
+				if _, err := h.convert(ax.Name, bound); err != nil && h.kind == kFloat {
+					return ax, s.errorAt(path+"."+k, "%v", err)
+				}
+			}
+		case "choice":
+			list, ok := v.([]any)
+			if !ok || len(list) == 0 {
+				return ax, s.errorAt(path+".choice", "%s: choice takes a non-empty list", ax.Name)
+			}
+			for i, e := range list {
+				val, err := h.convert(ax.Name, e)
+				if err != nil {
+					return ax, s.errorAt(fmt.Sprintf("%s.choice[%d]", path, i), "%v", err)
+				}
+				ax.Values = append(ax.Values, val)
+			}
+		case "step":
+			st, err := toFloat(v)
+			if err != nil || st <= 0 {
+				return ax, s.errorAt(path+".step", "%s: step must be a positive number", ax.Name)
+			}
+			ax.Step = st
+		default:
+			return ax, s.errorAt(path+"."+k, "%s: unknown distribution %q (known: uniform, loguniform, int, choice, step)", ax.Name, k)
+		}
+	}
+	if ax.Dist == "" && ax.Values == nil {
+		return ax, s.errorAt(path, "%s: a mapping needs one of uniform, loguniform, int, choice", ax.Name)
+	}
+	if ax.Dist != "" && ax.Values != nil {
+		return ax, s.errorAt(path, "%s: give choice or a distribution, not both", ax.Name)
+	}
+	return ax, nil
+}
+
+// convert checks one value of a hyperparameter and returns it typed.
+func (h hyper) convert(name string, v any) (any, error) {
+	switch h.kind {
+	case kFloat:
+		f, err := toFloat(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: want a number, got %v", name, v)
+		}
+		if math.IsNaN(f) || math.IsInf(f, 0) || f < h.min || (f == h.min && !h.minOK) {
+			op := ">"
+			if h.minOK {
+				op = ">="
+			}
+			return nil, fmt.Errorf("%s: must be %s %g, got %g", name, op, h.min, f)
+		}
+		return f, nil
+	case kInt:
+		f, err := toFloat(v)
+		if err != nil || f != math.Trunc(f) {
+			return nil, fmt.Errorf("%s: want a whole number, got %v", name, v)
+		}
+		if f <= 0 {
+			return nil, fmt.Errorf("%s: must be > 0, got %g", name, f)
+		}
+		return int(f), nil
+	case kString:
+		str, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("%s: want a name, got %v", name, v)
+		}
+		if h.choices != nil && !slices.Contains(h.choices, str) {
+			return nil, fmt.Errorf("%s: unknown value %q (known: %s)", name, str, strings.Join(h.choices, ", "))
+		}
+		return str, nil
+	case kIntList:
+		list, ok := v.([]any)
+		if !ok || len(list) == 0 {
+			return nil, fmt.Errorf("%s: want a list of sizes such as [400, 400], got %v", name, v)
+		}
+		out := make([]int, len(list))
+		for i, e := range list {
+			f, err := toFloat(e)
+			if err != nil || f != math.Trunc(f) || f <= 0 {
+				return nil, fmt.Errorf("%s: sizes must be positive whole numbers, got %v", name, e)
+			}
+			out[i] = int(f)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("%s: unsupported", name)
+}
+
+func toFloat(v any) (float64, error) {
+	switch x := v.(type) {
+	case float64:
+		return x, nil
+	case float32:
+		return float64(x), nil
+	case int:
+		return float64(x), nil
+	case int64:
+		return float64(x), nil
+	case uint64:
+		return float64(x), nil
+	case int32:
+		return float64(x), nil
+	case uint32:
+		return float64(x), nil
+	}
+	return 0, fmt.Errorf("not a number: %v", v)
+}
+
+// canonical formats a value the same way on every machine; trial keys hash it.
+func canonical(v any) string {
+	switch x := v.(type) {
+	case float64:
+		return fmt.Sprintf("%g", x)
+	case int:
+		return fmt.Sprintf("%d", x)
+	case string:
+		return fmt.Sprintf("%q", x)
+	case []int:
+		parts := make([]string, len(x))
+		for i, n := range x {
+			parts[i] = fmt.Sprintf("%d", n)
+		}
+		return "[" + strings.Join(parts, ",") + "]"
+	}
+	return fmt.Sprintf("%v", v)
+}

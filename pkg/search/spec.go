@@ -1,0 +1,370 @@
+// Package search turns a sweep spec (experiments/*.yaml) into a
+// deterministic plan of trials and runs them on a worker pool, recording
+// every trial in the store.
+//
+// Flow: ParseSpec ──► Plan ──► Runner.Run (conc pool) ──► model.Train ──► store.
+package search
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+)
+
+// Spec is a parsed and validated sweep spec. See README.md ("The sweep spec").
+type Spec struct {
+	Name      string                    `yaml:"name"`
+	Data      DataSpec                  `yaml:"data"`
+	Columns   ColumnsSpec               `yaml:"columns"`
+	Models    []string                  `yaml:"models"`
+	Search    SearchSpec                `yaml:"search"`
+	Space     map[string]any            `yaml:"space"`
+	Train     TrainSpec                 `yaml:"train"`
+	Objective ObjectiveSpec             `yaml:"objective"`
+	PerModel  map[string]map[string]any `yaml:"per_model"`
+
+	File string `yaml:"-"` // where it was read from ("" when parsed from bytes)
+	Text string `yaml:"-"` // the YAML as given; stored with the sweep so `sweep resume` can re-plan
+	Hash string `yaml:"-"` // hash of Text
+
+	spaces map[string]Space // per model: the validated search space
+	ast    *ast.File
+}
+
+// DataSpec says where the data comes from: split files, one table split by
+// fractions, or generated synthetic data.
+type DataSpec struct {
+	Train     any            `yaml:"train"` // a path or a list of paths
+	Valid     any            `yaml:"valid"`
+	Test      any            `yaml:"test"`
+	Path      any            `yaml:"path"`
+	Split     *SplitSpec     `yaml:"split"`
+	Synthetic *SyntheticSpec `yaml:"synthetic"`
+	Seed      uint64         `yaml:"seed"` // seed of a fraction split (default: the search seed)
+}
+
+// SplitSpec gives the fractions of a table that go to each split.
+type SplitSpec struct {
+	Train float64 `yaml:"train"`
+	Valid float64 `yaml:"valid"`
+	Test  float64 `yaml:"test"`
+}
+
+// SyntheticSpec asks for generated data with a planted attention effect.
+type SyntheticSpec struct {
+	Rows    int    `yaml:"rows"`
+	Seed    uint64 `yaml:"seed"`
+	History int    `yaml:"history"`
+}
+
+// ColumnsSpec gives column roles; absent ones are inferred by pkg/dataset.
+type ColumnsSpec struct {
+	Label       string        `yaml:"label"`
+	Categorical []string      `yaml:"categorical"`
+	Dense       []string      `yaml:"dense"`
+	Sequences   []SequenceCol `yaml:"sequences"`
+	Group       string        `yaml:"group"`
+}
+
+// SequenceCol names a history column and its target (candidate item) column.
+type SequenceCol struct {
+	Column string `yaml:"column"`
+	Target string `yaml:"target"`
+	MaxLen int    `yaml:"max_len"`
+}
+
+// SearchSpec chooses the search method.
+type SearchSpec struct {
+	Method  string `yaml:"method"` // grid (default) or random
+	Seed    uint64 `yaml:"seed"`
+	Repeats int    `yaml:"repeats"` // seeds per configuration (default 1)
+	Trials  int    `yaml:"trials"`  // random search: number of trials
+}
+
+// TrainSpec is the training protocol shared by every trial.
+type TrainSpec struct {
+	Epochs   int     `yaml:"epochs"`
+	Patience int     `yaml:"patience"`
+	LRDecay  float64 `yaml:"lr_decay"`
+}
+
+// ObjectiveSpec is what the sweep optimises.
+type ObjectiveSpec struct {
+	Metric    string `yaml:"metric"`    // auc (default) or logloss
+	Split     string `yaml:"split"`     // valid (default)
+	Direction string `yaml:"direction"` // max or min (default from the metric)
+}
+
+// SpecError is a mistake in a spec, located at a YAML line.
+type SpecError struct {
+	File string
+	Line int // 0 when unknown
+	Msg  string
+}
+
+func (e *SpecError) Error() string {
+	file := e.File
+	if file == "" {
+		file = "spec"
+	}
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", file, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", file, e.Msg)
+}
+
+// LoadSpec reads and validates a spec file.
+func LoadSpec(path string) (*Spec, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, &SpecError{File: path, Msg: "spec file not found"}
+		}
+		return nil, &SpecError{File: path, Msg: err.Error()}
+	}
+	return ParseSpec(path, b)
+}
+
+// ParseSpec parses and validates a spec; file names it in errors.
+func ParseSpec(file string, text []byte) (*Spec, error) {
+	s := &Spec{File: file, Text: string(text)}
+	sum := sha256.Sum256(text)
+	s.Hash = hex.EncodeToString(sum[:])
+	f, err := parser.ParseBytes(text, 0)
+	if err != nil {
+		return nil, yamlError(file, err)
+	}
+	s.ast = f
+	if err := yaml.UnmarshalWithOptions(text, s, yaml.DisallowUnknownField()); err != nil {
+		return nil, yamlError(file, err)
+	}
+	if err := s.validate(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// yamlError turns a YAML library error into a one-line SpecError.
+func yamlError(file string, err error) error {
+	var ye yaml.Error
+	if errors.As(err, &ye) {
+		line := 0
+		if tk := ye.GetToken(); tk != nil && tk.Position != nil {
+			line = tk.Position.Line
+		}
+		msg := ye.GetMessage()
+		if strings.HasPrefix(msg, "unknown field") {
+			msg = strings.Replace(msg, "unknown field", "unknown key", 1)
+		}
+		return &SpecError{File: file, Line: line, Msg: msg}
+	}
+	return &SpecError{File: file, Msg: strings.ReplaceAll(err.Error(), "\n", " ")}
+}
+
+// errorAt builds a SpecError at the line of a YAML path such as "$.space.lr".
+func (s *Spec) errorAt(path string, format string, args ...any) error {
+	return &SpecError{File: s.File, Line: s.lineOf(path), Msg: fmt.Sprintf(format, args...)}
+}
+
+// lineOf finds the line of a YAML path, falling back to its parents.
+func (s *Spec) lineOf(path string) int {
+	for path != "" && path != "$" {
+		if p, err := yaml.PathString(path); err == nil && s.ast != nil {
+			if n, err := p.FilterFile(s.ast); err == nil && n != nil {
+				if tk := n.GetToken(); tk != nil && tk.Position != nil {
+					return tk.Position.Line
+				}
+			}
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			break
+		}
+		path = path[:i]
+	}
+	return 0
+}
+
+func (s *Spec) validate() error {
+	if s.Name == "" {
+		return s.errorAt("$", "missing key \"name\": every sweep needs a name")
+	}
+	if strings.ContainsAny(s.Name, "/\\ ") {
+		return s.errorAt("$.name", "name %q: use letters, digits, '-' and '_' only (it names a folder)", s.Name)
+	}
+	if err := s.validateData(); err != nil {
+		return err
+	}
+	if len(s.Models) == 0 {
+		return s.errorAt("$", "missing key \"models\": list at least one of %s", strings.Join(ModelNames, ", "))
+	}
+	for i, m := range s.Models {
+		if !slices.Contains(ModelNames, m) {
+			return s.errorAt(fmt.Sprintf("$.models[%d]", i), "unknown model %q (known: %s)", m, strings.Join(ModelNames, ", "))
+		}
+	}
+	for m := range s.PerModel {
+		if !slices.Contains(s.Models, m) {
+			return s.errorAt("$.per_model."+m, "per_model names %q, which is not in models %v", m, s.Models)
+		}
+	}
+	switch s.Search.Method {
+	case "":
+		s.Search.Method = "grid"
+	case "grid":
+	case "random":
+		if s.Search.Trials <= 0 {
+			return s.errorAt("$.search", "random search needs trials: a positive number")
+		}
+	default:
+		return s.errorAt("$.search.method", "unknown search method %q (known: grid, random)", s.Search.Method)
+	}
+	if s.Search.Repeats == 0 {
+		s.Search.Repeats = 1
+	}
+	if s.Search.Repeats < 0 {
+		return s.errorAt("$.search.repeats", "repeats must be at least 1, got %d", s.Search.Repeats)
+	}
+	if err := s.validateTrain(); err != nil {
+		return err
+	}
+	s.spaces = map[string]Space{}
+	for _, m := range s.Models {
+		sp, err := s.modelSpace(m)
+		if err != nil {
+			return err
+		}
+		s.spaces[m] = sp
+	}
+	return nil
+}
+
+func (s *Spec) validateTrain() error {
+	t := &s.Train
+	if t.Epochs == 0 {
+		t.Epochs = 100
+	}
+	if t.Patience == 0 {
+		t.Patience = 2
+	}
+	if t.LRDecay == 0 {
+		t.LRDecay = 0.1
+	}
+	switch {
+	case t.Epochs < 0:
+		return s.errorAt("$.train.epochs", "epochs must be positive, got %d", t.Epochs)
+	case t.Patience < 0:
+		return s.errorAt("$.train.patience", "patience must be positive, got %d", t.Patience)
+	case t.LRDecay < 0 || t.LRDecay > 1:
+		return s.errorAt("$.train.lr_decay", "lr_decay must be in (0, 1], got %g", t.LRDecay)
+	}
+	o := &s.Objective
+	if o.Metric == "" {
+		o.Metric = "auc"
+	}
+	if o.Split == "" {
+		o.Split = "valid"
+	}
+	switch o.Metric {
+	case "auc":
+		if o.Direction == "" {
+			o.Direction = "max"
+		}
+	case "logloss":
+		if o.Direction == "" {
+			o.Direction = "min"
+		}
+	default:
+		return s.errorAt("$.objective.metric", "unknown objective metric %q (known: auc, logloss)", o.Metric)
+	}
+	if o.Split != "valid" {
+		return s.errorAt("$.objective.split", "objective split %q: trials are selected on valid, never on train or test", o.Split)
+	}
+	if o.Direction != "max" && o.Direction != "min" {
+		return s.errorAt("$.objective.direction", "direction must be max or min, got %q", o.Direction)
+	}
+	return nil
+}
+
+func (s *Spec) validateData() error {
+	d := &s.Data
+	files := d.Train != nil || d.Valid != nil || d.Test != nil
+	kinds := 0
+	for _, set := range []bool{files, d.Path != nil, d.Synthetic != nil} {
+		if set {
+			kinds++
+		}
+	}
+	if kinds == 0 {
+		return s.errorAt("$.data", "data needs train/valid/test files, a path to split, or synthetic: {rows: N}")
+	}
+	if kinds > 1 {
+		return s.errorAt("$.data", "data takes one of train/valid/test, path, or synthetic, not several")
+	}
+	if files {
+		for _, k := range []string{"train", "valid", "test"} {
+			v := map[string]any{"train": d.Train, "valid": d.Valid, "test": d.Test}[k]
+			if v == nil {
+				return s.errorAt("$.data", "data has train/valid/test files but no %q", k)
+			}
+			if _, err := stringList(v); err != nil {
+				return s.errorAt("$.data."+k, "data.%s: %v", k, err)
+			}
+		}
+		if d.Split != nil {
+			return s.errorAt("$.data.split", "split goes with path, not with train/valid/test files")
+		}
+	}
+	if d.Path != nil {
+		if _, err := stringList(d.Path); err != nil {
+			return s.errorAt("$.data.path", "data.path: %v", err)
+		}
+	}
+	if sp := d.Split; sp != nil {
+		if sp.Train <= 0 || sp.Valid <= 0 || sp.Test < 0 || sp.Train+sp.Valid+sp.Test > 1+1e-9 {
+			return s.errorAt("$.data.split", "split fractions must be positive and sum to at most 1, got %g/%g/%g", sp.Train, sp.Valid, sp.Test)
+		}
+	}
+	if sy := d.Synthetic; sy != nil {
+		if sy.Rows <= 0 {
+			return s.errorAt("$.data.synthetic", "synthetic data needs rows: a positive number")
+		}
+		if sy.History < 0 {
+			return s.errorAt("$.data.synthetic.history", "history must be at least 0, got %d", sy.History)
+		}
+	}
+	return nil
+}
+
+// stringList accepts a path or a list of paths.
+func stringList(v any) ([]string, error) {
+	switch x := v.(type) {
+	case string:
+		if x == "" {
+			return nil, errors.New("empty path")
+		}
+		return []string{x}, nil
+	case []any:
+		if len(x) == 0 {
+			return nil, errors.New("empty list of paths")
+		}
+		out := make([]string, len(x))
+		for i, e := range x {
+			s, ok := e.(string)
+			if !ok || s == "" {
+				return nil, fmt.Errorf("item %d is not a path", i)
+			}
+			out[i] = s
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("want a path or a list of paths, got %T", v)
+}

@@ -1,0 +1,284 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sweep is a stored sweep.
+type Sweep struct {
+	ID        int64
+	Name      string
+	Spec      string
+	SpecHash  string
+	CreatedAt string
+	Info      map[string]any // sweep_info rows
+	Counts    map[string]int // trials per status
+}
+
+// Trial is a stored trial with its parameters and final metrics.
+type Trial struct {
+	ID        int64
+	Key       string
+	Position  int
+	Config    string
+	Model     string
+	Seed      uint64
+	Repeat    int
+	Status    string
+	Error     string
+	Seconds   float64
+	BestEpoch int
+	Params    map[string]any
+	Best      map[string]float64 // "split/metric" of the best checkpoint, e.g. "test/auc"
+	Before    map[string]float64 // the same for the untrained model
+}
+
+// Metric returns a final metric ("valid", "auc") or NaN-free ok=false.
+func (t *Trial) Metric(split, metric string) (float64, bool) {
+	v, ok := t.Best[split+"/"+metric]
+	return v, ok
+}
+
+// Sweeps lists every sweep with its trial counts, oldest first.
+func (d *DB) Sweeps() ([]Sweep, error) {
+	rows, err := d.db.Query(`SELECT id, name, spec, spec_hash, created_at FROM sweeps ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: list sweeps: %w", err)
+	}
+	var out []Sweep
+	for rows.Next() {
+		var s Sweep
+		if err := rows.Scan(&s.ID, &s.Name, &s.Spec, &s.SpecHash, &s.CreatedAt); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: list sweeps: %w", err)
+		}
+		out = append(out, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if err := d.fillSweep(&out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// SweepByName returns one sweep, or an error wrapping ErrNoSweep.
+func (d *DB) SweepByName(name string) (*Sweep, error) {
+	s := &Sweep{}
+	err := d.db.QueryRow(`SELECT id, name, spec, spec_hash, created_at FROM sweeps WHERE name = ?`, name).
+		Scan(&s.ID, &s.Name, &s.Spec, &s.SpecHash, &s.CreatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("store: %s: %w %q (see `sweep list`)", d.path, ErrNoSweep, name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: find sweep %q: %w", name, err)
+	}
+	return s, d.fillSweep(s)
+}
+
+func (d *DB) fillSweep(s *Sweep) error {
+	s.Info = map[string]any{}
+	s.Counts = map[string]int{}
+	rows, err := d.db.Query(`SELECT name, value FROM sweep_info WHERE sweep = ?`, s.ID)
+	if err != nil {
+		return fmt.Errorf("store: sweep info: %w", err)
+	}
+	for rows.Next() {
+		var n string
+		var v any
+		if err := rows.Scan(&n, &v); err != nil {
+			rows.Close()
+			return err
+		}
+		s.Info[n] = v
+	}
+	rows.Close()
+	rows, err = d.db.Query(`SELECT status, count(*) FROM trials WHERE sweep = ? GROUP BY status`, s.ID)
+	if err != nil {
+		return fmt.Errorf("store: trial counts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return err
+		}
+		s.Counts[st] = n
+	}
+	return rows.Err()
+}
+
+// Statuses maps each trial key of a sweep to its status.
+func (d *DB) Statuses(sweep int64) (map[string]string, error) {
+	rows, err := d.db.Query(`SELECT key, status FROM trials WHERE sweep = ?`, sweep)
+	if err != nil {
+		return nil, fmt.Errorf("store: trial statuses: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var k, s string
+		if err := rows.Scan(&k, &s); err != nil {
+			return nil, err
+		}
+		out[k] = s
+	}
+	return out, rows.Err()
+}
+
+// Trials returns a sweep's trials in plan order, with parameters and metrics.
+func (d *DB) Trials(sweep int64) ([]*Trial, error) {
+	rows, err := d.db.Query(`SELECT id, key, position, config, model, seed, repeat, status,
+		coalesce(error, ''), coalesce(seconds, 0), coalesce(best_epoch, 0)
+		FROM trials WHERE sweep = ? ORDER BY position`, sweep)
+	if err != nil {
+		return nil, fmt.Errorf("store: list trials: %w", err)
+	}
+	var out []*Trial
+	byID := map[int64]*Trial{}
+	for rows.Next() {
+		t := &Trial{Params: map[string]any{}, Best: map[string]float64{}, Before: map[string]float64{}}
+		var seed int64
+		if err := rows.Scan(&t.ID, &t.Key, &t.Position, &t.Config, &t.Model, &seed, &t.Repeat, &t.Status,
+			&t.Error, &t.Seconds, &t.BestEpoch); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: list trials: %w", err)
+		}
+		t.Seed = uint64(seed)
+		out = append(out, t)
+		byID[t.ID] = t
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := d.scanEach(`SELECT p.trial, p.name, p.value FROM params p JOIN trials t ON t.id = p.trial WHERE t.sweep = ?`,
+		sweep, func(id int64, name string, v any) {
+			if t := byID[id]; t != nil {
+				t.Params[name] = v
+			}
+		}); err != nil {
+		return nil, err
+	}
+	err = d.scanEach(`SELECT m.trial, m.phase || '/' || m.split || '/' || m.metric, m.value FROM metrics m
+		JOIN trials t ON t.id = m.trial WHERE t.sweep = ? AND m.value IS NOT NULL`,
+		sweep, func(id int64, name string, v any) {
+			t := byID[id]
+			f, ok := v.(float64)
+			if t == nil || !ok {
+				return
+			}
+			phase, rest, _ := strings.Cut(name, "/")
+			if phase == "best" {
+				t.Best[rest] = f
+			} else {
+				t.Before[rest] = f
+			}
+		})
+	return out, err
+}
+
+func (d *DB) scanEach(q string, arg any, f func(int64, string, any)) error {
+	rows, err := d.db.Query(q, arg)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var name string
+		var v any
+		if err := rows.Scan(&id, &name, &v); err != nil {
+			return err
+		}
+		f(id, name, v)
+	}
+	return rows.Err()
+}
+
+// CurvePoint is one value of a learning curve.
+type CurvePoint struct {
+	Epoch         int
+	Split, Metric string
+	Value         float64
+}
+
+// Curve returns a trial's per-epoch values in epoch order.
+func (d *DB) Curve(trial int64) ([]CurvePoint, error) {
+	rows, err := d.db.Query(`SELECT epoch, split, metric, value FROM epochs WHERE trial = ? AND value IS NOT NULL
+		ORDER BY epoch, split, metric`, trial)
+	if err != nil {
+		return nil, fmt.Errorf("store: curve of trial %d: %w", trial, err)
+	}
+	defer rows.Close()
+	var out []CurvePoint
+	for rows.Next() {
+		var p CurvePoint
+		if err := rows.Scan(&p.Epoch, &p.Split, &p.Metric, &p.Value); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// Checkpoint returns a trial's best weights (nil when it has none).
+func (d *DB) Checkpoint(trial int64) ([]byte, error) {
+	var b []byte
+	if err := d.db.QueryRow(`SELECT checkpoint FROM trials WHERE id = ?`, trial).Scan(&b); err != nil {
+		return nil, fmt.Errorf("store: checkpoint of trial %d: %w", trial, err)
+	}
+	return b, nil
+}
+
+// Result is the outcome of an ad-hoc query.
+type Result struct {
+	Columns []string
+	Rows    [][]any
+}
+
+// Query runs one SQL statement and returns its rows. On a database opened
+// with OpenReadOnly any statement that would write is refused by SQLite.
+func (d *DB) Query(q string) (*Result, error) {
+	rows, err := d.db.Query(q)
+	if err != nil {
+		if d.readOnly && (strings.Contains(err.Error(), "readonly") || strings.Contains(err.Error(), "read-only")) {
+			return nil, fmt.Errorf("store: %s is opened read-only: `sweep query` cannot change results (%v)", d.path, err)
+		}
+		return nil, fmt.Errorf("store: query: %w", err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Columns: cols}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, fmt.Errorf("store: query: %w", err)
+		}
+		for i, v := range vals {
+			if b, ok := v.([]byte); ok {
+				vals[i] = fmt.Sprintf("<%d bytes>", len(b))
+			}
+		}
+		res.Rows = append(res.Rows, vals)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: query: %w", err)
+	}
+	return res, nil
+}

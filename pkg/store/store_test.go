@@ -1,0 +1,151 @@
+package store
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func newTestDB(t *testing.T) (*DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "sub", "sweeps.db")
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, path
+}
+
+func fill(t *testing.T, db *DB) int64 {
+	t.Helper()
+	id, err := db.CreateSweep("s1", "name: s1\n", "h1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	trials := []NewTrial{
+		{Key: "k1", Position: 0, Config: "c1", Model: "logreg", Seed: 7, Params: []Param{{"lr", 0.01}, {"optimizer", "adam"}, {"embed_dim", 8}, {"hidden", []int{4, 2}}}},
+		{Key: "k2", Position: 1, Config: "c2", Model: "dot", Seed: 9, Params: []Param{{"lr", 0.001}}},
+	}
+	for i := 0; i < 2; i++ { // planning twice must not duplicate
+		if err := db.AddTrials(id, trials); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return id
+}
+
+func TestStore_TrialLifecycle(t *testing.T) {
+	db, _ := newTestDB(t)
+	sweep := fill(t, db)
+	if _, err := db.CreateSweep("s1", "name: s1\nother: 1\n", "h2"); err == nil || !strings.Contains(err.Error(), "different spec") {
+		t.Fatalf("reusing a name with another spec: got %v", err)
+	}
+	id, err := db.StartTrial(sweep, "k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AddEpoch(id, 1, []Value{{"valid", "auc", 0.7}, {"train", "loss", 0.5}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.FinishTrial(id, Outcome{Status: Done, Seconds: 1.5, BestEpoch: 1,
+		Best: []Value{{"valid", "auc", 0.7}, {"test", "auc", 0.69}}, Checkpoint: []byte{1, 2, 3}}); err != nil {
+		t.Fatal(err)
+	}
+	id2, _ := db.StartTrial(sweep, "k2")
+	if n, err := db.InterruptRunning(sweep); err != nil || n != 1 {
+		t.Fatalf("InterruptRunning = %d, %v; want 1", n, err)
+	}
+	st, err := db.Statuses(sweep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st["k1"] != Done || st["k2"] != Interrupted || len(st) != 2 {
+		t.Fatalf("statuses = %v", st)
+	}
+	// A restarted trial starts from a clean curve.
+	db.AddEpoch(id2, 1, []Value{{"valid", "auc", 0.6}})
+	if _, err := db.StartTrial(sweep, "k2"); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := db.Curve(id2); len(c) != 0 {
+		t.Fatalf("curve after restart = %v, want empty", c)
+	}
+	trials, err := db.Trials(sweep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(trials) != 2 || trials[0].Key != "k1" || trials[0].Best["test/auc"] != 0.69 || trials[0].BestEpoch != 1 {
+		t.Fatalf("trials = %+v", trials[0])
+	}
+	ck, err := db.Checkpoint(id)
+	if err != nil || len(ck) != 3 {
+		t.Fatalf("checkpoint = %v, %v", ck, err)
+	}
+}
+
+func TestStore_ParamsKeepTheirTypes(t *testing.T) {
+	db, _ := newTestDB(t)
+	fill(t, db)
+	res, err := db.Query(`SELECT name, typeof(value) FROM params p JOIN trials t ON t.id = p.trial WHERE t.key = 'k1' ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range res.Rows {
+		got[r[0].(string)] = r[1].(string)
+	}
+	want := map[string]string{"lr": "real", "optimizer": "text", "embed_dim": "integer", "hidden": "text"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("typeof(%s) = %q, want %q", k, got[k], v)
+		}
+	}
+	res, err = db.Query(`SELECT model, lr, optimizer, embed_dim, hidden FROM leaderboard ORDER BY trial`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res.Rows[0]; r[0] != "logreg" || r[1] != 0.01 || r[2] != "adam" || r[3] != int64(8) || r[4] != "[4,2]" {
+		t.Fatalf("leaderboard row = %#v", r)
+	}
+}
+
+func TestStore_ReadOnlyRefusesWrites(t *testing.T) {
+	db, path := newTestDB(t)
+	fill(t, db)
+	db.Close()
+	ro, err := OpenReadOnly(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	_, err = ro.Query("DELETE FROM trials")
+	if err == nil || !strings.Contains(err.Error(), "read-only") {
+		t.Fatalf("DELETE on a read-only database: got %v", err)
+	}
+	res, err := ro.Query("SELECT count(*) FROM trials")
+	if err != nil || res.Rows[0][0] != int64(2) {
+		t.Fatalf("trials after refused DELETE: %v, %v", res, err)
+	}
+	if _, err := OpenReadOnly(filepath.Join(t.TempDir(), "missing.db")); err == nil || !strings.Contains(err.Error(), "sweep run") {
+		t.Fatalf("missing database: got %v", err)
+	}
+}
+
+func TestStore_Migrations(t *testing.T) {
+	db, path := newTestDB(t)
+	db.Close()
+	db2, err := Open(path) // reopening applies nothing twice
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	res, err := db2.Query("SELECT version FROM schema_version")
+	if err != nil || len(res.Rows) != 1 || res.Rows[0][0] != int64(SchemaVersion) {
+		t.Fatalf("schema_version = %v, %v; want one row %d", res, err, SchemaVersion)
+	}
+	res, _ = db2.Query("PRAGMA journal_mode")
+	if res.Rows[0][0] != "wal" {
+		t.Fatalf("journal_mode = %v", res.Rows[0][0])
+	}
+}
