@@ -90,8 +90,17 @@ func runSweep(cmd *cobra.Command, g *globals, spec *search.Spec, plan []search.T
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	r := &search.Runner{Spec: spec, Data: ds, DB: db, Workers: workers, Observer: &search.LogObserver{W: out}}
+	var obs search.Observer = &search.LogObserver{W: out}
+	if isTerminal(out) {
+		bars := search.NewBarObserver(out, spec.Train.Epochs)
+		defer bars.Close() // also on errors: leave the terminal clean
+		obs = bars
+	}
+	r := &search.Runner{Spec: spec, Data: ds, DB: db, Workers: workers, Observer: obs}
 	sum, runErr := r.Run(ctx, plan)
+	if bars, ok := obs.(*search.BarObserver); ok {
+		bars.Close()
+	}
 	if sum != nil {
 		fmt.Fprintf(out, "sweep %s: ran %d trials in %s (%d already finished)\n",
 			spec.Name, sum.Ran, sum.Elapsed.Round(1e6), sum.Skipped)
@@ -111,6 +120,17 @@ func runSweep(cmd *cobra.Command, g *globals, spec *search.Spec, plan []search.T
 	}
 	fmt.Fprintf(out, "report: %s\n", path)
 	return nil
+}
+
+// isTerminal reports whether w is a terminal (bars) rather than a file or
+// pipe (one line per event).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func printPlan(w io.Writer, spec *search.Spec, plan []search.Trial) {

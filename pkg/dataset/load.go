@@ -155,6 +155,15 @@ func (l splitLayout) split(src Source, t *table, d *Dataset) error {
 	}
 	f, _ := src.fractions()
 	n := t.n
+	nTrain := int(math.Round(f[0] * float64(n)))
+	nValid := int(math.Round(f[1] * float64(n)))
+	if nTrain+nValid > n || f[2] == 0 { // no test split: valid takes the rest
+		nValid = n - nTrain
+	}
+	// Shuffle the row indices with the seed; the first nTrain go to train,
+	// the next nValid to valid, the rest to test. Each split then lists its
+	// rows in file order (reading them in order is faster; the split holds
+	// the same rows either way).
 	perm := make([]int32, n)
 	for i := range perm {
 		perm[i] = int32(i)
@@ -164,22 +173,29 @@ func (l splitLayout) split(src Source, t *table, d *Dataset) error {
 		j := r.IntN(i + 1)
 		perm[i], perm[j] = perm[j], perm[i]
 	}
-	nTrain := int(math.Round(f[0] * float64(n)))
-	nValid := int(math.Round(f[1] * float64(n)))
-	if nTrain+nValid > n {
-		nValid = n - nTrain
+	which := make([]uint8, n)
+	for k, row := range perm {
+		switch {
+		case k < nTrain:
+			which[row] = 0
+		case k < nTrain+nValid:
+			which[row] = 1
+		default:
+			which[row] = 2
+		}
 	}
-	if f[2] == 0 { // no test split: valid takes the rest
-		nValid = n - nTrain
+	rows := perm[:0] // reuse perm's memory: train, then valid, then test
+	ends := [3]int{nTrain, nTrain + nValid, n}
+	for s := range uint8(3) {
+		for row, w := range which {
+			if w == s {
+				rows = append(rows, int32(row))
+			}
+		}
 	}
-	d.Train = perm[:nTrain:nTrain]
-	d.Valid = perm[nTrain : nTrain+nValid : nTrain+nValid]
-	d.Test = perm[nTrain+nValid:]
-	// Rows in file order within each split: reading them in order is
-	// faster, and the split holds the same rows either way.
-	for _, s := range [][]int32{d.Train, d.Valid, d.Test} {
-		slices.Sort(s)
-	}
+	d.Train = rows[:ends[0]:ends[0]]
+	d.Valid = rows[ends[0]:ends[1]:ends[1]]
+	d.Test = rows[ends[1]:ends[2]:ends[2]]
 	if len(d.Train) == 0 {
 		return fmt.Errorf("dataset: the train split is empty (%d rows, fractions %v)", n, src.Fractions)
 	}

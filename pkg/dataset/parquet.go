@@ -22,10 +22,12 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/bitutil"
 	"github.com/apache/arrow/go/v17/arrow/memory"
 	"github.com/parquet-go/parquet-go"
 )
@@ -165,6 +167,18 @@ func openParquet(path string) (pf *pqFile, err error) {
 
 func (f *pqFile) Close() error { return f.osf.Close() }
 
+// numValues is the number of levels of column c over all row groups (an
+// upper bound on its values), from the footer; 0 when c cannot be read.
+func (f *pqFile) numValues(c *pqColumn) int64 {
+	var n int64
+	for _, g := range f.file.Metadata().RowGroups {
+		if c.Unsupported == "" && c.Leaf < len(g.Columns) {
+			n += max(g.Columns[c.Leaf].MetaData.NumValues, 0)
+		}
+	}
+	return min(n, 1<<31)
+}
+
 // column returns the column called name, or nil.
 func (f *pqFile) column(name string) *pqColumn {
 	for i := range f.cols {
@@ -254,51 +268,143 @@ func describeColumn(c *parquet.Column) pqColumn {
 	return d
 }
 
-// colBuilder reads one column of several files into one Arrow array.
+// colBuilder reads one column of several files into one Arrow array. The
+// values are decoded from each page straight into Go slices that become the
+// Arrow buffers, so nothing is copied twice.
 type colBuilder struct {
 	name string
 	kind valueKind
 	list bool
 
-	b    array.Builder      // the column's builder: values, or the list builder
-	vals array.Builder      // the builder of the values (b itself for scalars)
-	lb   *array.ListBuilder // b as a list builder, or nil
+	// The values (the elements, for a list): one sink, of the column's kind.
+	ints   *numSink[int64]
+	floats *numSink[float64]
+	bools  *numSink[bool]
+	strs   *strSink
+
+	rows listRows // lists: where each row starts
 
 	// per-page scratch, reused
-	ints   []int64
-	floats []float64
-	strs   [][]byte
-	bools  []bool
-	pvals  []parquet.Value
-	valid  []bool
-	evalid []bool
-	offs   []int32
-	dict   parquet.Dictionary // dictionary whose values are in dstrs
-	dstrs  [][]byte
-	inRow  bool // lists: a row has started in the current chunk
+	sInts   []int64
+	sFloats []float64
+	sBools  []bool
+	sStrs   [][]byte
+	pvals   []parquet.Value
+	dict    parquet.Dictionary // dictionary whose values are in dstrs
+	dstrs   [][]byte
 }
 
-func newColBuilder(mem memory.Allocator, name string, kind valueKind, list bool) *colBuilder {
+func newColBuilder(name string, kind valueKind, list bool) *colBuilder {
 	cb := &colBuilder{name: name, kind: kind, list: list}
-	if list {
-		cb.lb = array.NewListBuilder(mem, kind.arrowType())
-		cb.b = cb.lb
-		cb.vals = cb.lb.ValueBuilder()
-	} else {
-		cb.b = array.NewBuilder(mem, kind.arrowType())
-		cb.vals = cb.b
+	switch kind {
+	case kindInt:
+		cb.ints = &numSink[int64]{}
+	case kindFloat:
+		cb.floats = &numSink[float64]{}
+	case kindBool:
+		cb.bools = &numSink[bool]{}
+	case kindString:
+		cb.strs = &strSink{offs: []int32{0}}
 	}
 	return cb
 }
 
-// reserve makes room for n more rows.
-func (cb *colBuilder) reserve(n int) { cb.b.Reserve(n) }
+// reserve makes room for rows rows and vals values (an upper bound is fine).
+func (cb *colBuilder) reserve(rows, vals int) {
+	if cb.list {
+		cb.rows.offs = slices.Grow(cb.rows.offs, rows+1)
+	}
+	switch cb.kind {
+	case kindInt:
+		cb.ints.vals = slices.Grow(cb.ints.vals, vals)
+	case kindFloat:
+		cb.floats.vals = slices.Grow(cb.floats.vals, vals)
+	case kindBool:
+		cb.bools.vals = slices.Grow(cb.bools.vals, vals)
+	case kindString:
+		cb.strs.offs = slices.Grow(cb.strs.offs, vals)
+	}
+}
 
-// finish returns the column's Arrow array; the builder is released.
+// numRows is how many rows the builder holds.
+func (cb *colBuilder) numRows() int {
+	if cb.list {
+		return len(cb.rows.offs)
+	}
+	return cb.numValues()
+}
+
+func (cb *colBuilder) numValues() int {
+	switch cb.kind {
+	case kindInt:
+		return len(cb.ints.vals)
+	case kindFloat:
+		return len(cb.floats.vals)
+	case kindBool:
+		return len(cb.bools.vals)
+	case kindString:
+		return len(cb.strs.offs) - 1
+	}
+	return 0
+}
+
+// finish returns the column as one Arrow array.
 func (cb *colBuilder) finish() arrow.Array {
-	a := cb.b.NewArray()
-	cb.b.Release()
-	return a
+	var vals *array.Data
+	switch cb.kind {
+	case kindInt:
+		vals = cb.ints.data(arrow.PrimitiveTypes.Int64, arrow.Int64Traits.CastToBytes(cb.ints.vals))
+	case kindFloat:
+		vals = cb.floats.data(arrow.PrimitiveTypes.Float64, arrow.Float64Traits.CastToBytes(cb.floats.vals))
+	case kindBool:
+		bits := make([]byte, bitutil.BytesForBits(int64(len(cb.bools.vals))))
+		for i, v := range cb.bools.vals {
+			if v {
+				bitutil.SetBit(bits, i)
+			}
+		}
+		vals = cb.bools.data(arrow.FixedWidthTypes.Boolean, bits)
+	case kindString:
+		s := cb.strs
+		bitmap, nulls := validityBitmap(s.valid)
+		vals = array.NewData(arrow.BinaryTypes.String, len(s.offs)-1, []*memory.Buffer{
+			bitmap,
+			memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(s.offs)),
+			memory.NewBufferBytes(s.data),
+		}, nil, nulls, 0)
+	}
+	if !cb.list {
+		return array.MakeFromData(vals)
+	}
+	defer vals.Release()
+	r := &cb.rows
+	n := len(r.offs)
+	r.offs = append(r.offs, int32(cb.numValues()))
+	bitmap, nulls := validityBitmap(r.valid)
+	data := array.NewData(arrow.ListOf(cb.kind.arrowType()), n, []*memory.Buffer{
+		bitmap,
+		memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(r.offs)),
+	}, []arrow.ArrayData{vals}, nulls, 0)
+	defer data.Release()
+	return array.MakeFromData(data)
+}
+
+// validityBitmap is the Arrow validity bitmap of valid (nil when every
+// value is present) and the number of nulls.
+func validityBitmap(valid []bool) (*memory.Buffer, int) {
+	if valid == nil {
+		return nil, 0
+	}
+	bits := make([]byte, bitutil.BytesForBits(int64(len(valid))))
+	nulls := 0
+	for i, v := range valid {
+		if v {
+			bitutil.SetBit(bits, i)
+		} else {
+			nulls++
+		}
+	}
+	return memory.NewBufferBytes(bits), nulls
 }
 
 // readFile appends column c of f. A panic of the Parquet reader on a corrupt
@@ -316,7 +422,7 @@ func (cb *colBuilder) readFile(f *pqFile, c *pqColumn) (err error) {
 			err = colErr(f.path, c.Name, "row group %d: corrupt data: %v", rg, r)
 		}
 	}()
-	start := cb.b.Len()
+	start := cb.numRows()
 	for i, g := range f.file.RowGroups() {
 		rg = i
 		chunks := g.ColumnChunks()
@@ -327,7 +433,7 @@ func (cb *colBuilder) readFile(f *pqFile, c *pqColumn) (err error) {
 			return colErr(f.path, c.Name, "row group %d: %v", i, err)
 		}
 	}
-	if got := int64(cb.b.Len() - start); got != f.rows {
+	if got := int64(cb.numRows() - start); got != f.rows {
 		return colErr(f.path, c.Name, "read %d rows, the footer says %d", got, f.rows)
 	}
 	return nil
@@ -343,7 +449,7 @@ func kindName(k valueKind, list bool) string {
 func (cb *colBuilder) readChunk(chunk parquet.ColumnChunk, c *pqColumn) error {
 	pages := chunk.Pages()
 	defer pages.Close()
-	cb.dict, cb.dstrs, cb.inRow = nil, cb.dstrs[:0], false
+	cb.dict, cb.dstrs, cb.rows.inRow = nil, cb.dstrs[:0], false
 	for {
 		p, err := pages.ReadPage()
 		if err == io.EOF {
@@ -376,13 +482,13 @@ func (cb *colBuilder) addPage(p parquet.Page, c *pqColumn) error {
 	}
 	switch cb.kind {
 	case kindInt:
-		return addLevels(cb, c, cb.vals.(*array.Int64Builder), cb.ints, defs, reps, n)
+		return addLevels(cb, c, cb.ints, cb.sInts, defs, reps, n)
 	case kindFloat:
-		return addLevels(cb, c, cb.vals.(*array.Float64Builder), cb.floats, defs, reps, n)
+		return addLevels(cb, c, cb.floats, cb.sFloats, defs, reps, n)
 	case kindString:
-		return addLevels(cb, c, bytesAppender{cb.vals.(*array.StringBuilder).BinaryBuilder}, cb.strs, defs, reps, n)
+		return addLevels(cb, c, cb.strs, cb.sStrs, defs, reps, n)
 	case kindBool:
-		return addLevels(cb, c, cb.vals.(*array.BooleanBuilder), cb.bools, defs, reps, n)
+		return addLevels(cb, c, cb.bools, cb.sBools, defs, reps, n)
 	}
 	return fmt.Errorf("no reader for %s", c.TypeName())
 }
@@ -408,27 +514,33 @@ func (cb *colBuilder) decode(p parquet.Page, c *pqColumn) error {
 	}
 	switch cb.kind {
 	case kindInt:
-		cb.ints = cb.ints[:0]
 		switch c.phys {
 		case parquet.Int32:
-			cb.ints = gather(cb.ints, data.Int32(), idx)
+			cb.sInts = gather(cb.sInts[:0], data.Int32(), idx)
 		case parquet.Int64:
-			cb.ints = gather(cb.ints, data.Int64(), idx)
+			if idx == nil { // the page's own slice: no copy
+				cb.sInts = data.Int64()
+			} else {
+				cb.sInts = gather(cb.sInts[:0], data.Int64(), idx)
+			}
 		}
 	case kindFloat:
-		cb.floats = cb.floats[:0]
 		switch c.phys {
 		case parquet.Float:
-			cb.floats = gather(cb.floats, data.Float(), idx)
+			cb.sFloats = gather(cb.sFloats[:0], data.Float(), idx)
 		case parquet.Double:
-			cb.floats = gather(cb.floats, data.Double(), idx)
+			if idx == nil {
+				cb.sFloats = data.Double()
+			} else {
+				cb.sFloats = gather(cb.sFloats[:0], data.Double(), idx)
+			}
 		}
 	case kindString:
 		buf, offs := data.ByteArray()
-		cb.strs = cb.strs[:0]
+		cb.sStrs = cb.sStrs[:0]
 		if dict == nil {
 			for i := 0; i+1 < len(offs); i++ {
-				cb.strs = append(cb.strs, buf[offs[i]:offs[i+1]])
+				cb.sStrs = append(cb.sStrs, buf[offs[i]:offs[i+1]])
 			}
 			break
 		}
@@ -439,7 +551,7 @@ func (cb *colBuilder) decode(p parquet.Page, c *pqColumn) error {
 			}
 		}
 		for _, i := range idx {
-			cb.strs = append(cb.strs, cb.dstrs[i])
+			cb.sStrs = append(cb.sStrs, cb.dstrs[i])
 		}
 	}
 	return nil
@@ -448,7 +560,7 @@ func (cb *colBuilder) decode(p parquet.Page, c *pqColumn) error {
 // decodeBools reads a BOOLEAN page through its value reader (booleans are
 // bit-packed; this path is only used for labels and small columns).
 func (cb *colBuilder) decodeBools(p parquet.Page) error {
-	cb.bools = cb.bools[:0]
+	cb.sBools = cb.sBools[:0]
 	if cap(cb.pvals) < 1024 {
 		cb.pvals = make([]parquet.Value, 1024)
 	}
@@ -457,7 +569,7 @@ func (cb *colBuilder) decodeBools(p parquet.Page) error {
 		n, err := r.ReadValues(cb.pvals[:cap(cb.pvals)])
 		for _, v := range cb.pvals[:n] {
 			if !v.IsNull() {
-				cb.bools = append(cb.bools, v.Boolean())
+				cb.sBools = append(cb.sBools, v.Boolean())
 			}
 		}
 		if err == io.EOF {
@@ -488,18 +600,88 @@ func gather[S, D number](dst []D, src []S, idx []int32) []D {
 	return dst
 }
 
-// appender is what the Arrow builders of each kind have in common.
-type appender[T any] interface {
-	AppendValues(v []T, valid []bool)
-	Len() int
+// sink collects the values of a column in order.
+type sink[T any] interface {
+	appendValues(vs []T) // present values
+	appendNulls(n int)
+	len() int
 }
 
-// bytesAppender appends []byte values to a string builder without making
-// strings first.
-type bytesAppender struct{ b *array.BinaryBuilder }
+// numSink holds fixed-width values; valid stays nil until the first null.
+type numSink[T any] struct {
+	vals  []T
+	valid []bool
+}
 
-func (a bytesAppender) AppendValues(v [][]byte, valid []bool) { a.b.AppendValues(v, valid) }
-func (a bytesAppender) Len() int                              { return a.b.Len() }
+func (s *numSink[T]) len() int { return len(s.vals) }
+
+func (s *numSink[T]) appendValues(vs []T) {
+	s.vals = append(s.vals, vs...)
+	if s.valid != nil {
+		for range vs {
+			s.valid = append(s.valid, true)
+		}
+	}
+}
+
+func (s *numSink[T]) appendNulls(n int) {
+	if s.valid == nil {
+		s.valid = make([]bool, len(s.vals), cap(s.vals))
+		for i := range s.valid {
+			s.valid[i] = true
+		}
+	}
+	var zero T
+	for range n {
+		s.vals = append(s.vals, zero)
+		s.valid = append(s.valid, false)
+	}
+}
+
+// data is the Arrow data of the values, whose bytes are buf.
+func (s *numSink[T]) data(t arrow.DataType, buf []byte) *array.Data {
+	bitmap, nulls := validityBitmap(s.valid)
+	return array.NewData(t, len(s.vals), []*memory.Buffer{bitmap, memory.NewBufferBytes(buf)}, nil, nulls, 0)
+}
+
+// strSink holds strings as Arrow does: bytes and offsets.
+type strSink struct {
+	data  []byte
+	offs  []int32 // len() + 1 offsets into data
+	valid []bool
+}
+
+func (s *strSink) len() int { return len(s.offs) - 1 }
+
+func (s *strSink) appendValues(vs [][]byte) {
+	for _, v := range vs {
+		s.data = append(s.data, v...)
+		s.offs = append(s.offs, int32(len(s.data)))
+		if s.valid != nil {
+			s.valid = append(s.valid, true)
+		}
+	}
+}
+
+func (s *strSink) appendNulls(n int) {
+	if s.valid == nil {
+		s.valid = make([]bool, s.len(), cap(s.offs))
+		for i := range s.valid {
+			s.valid[i] = true
+		}
+	}
+	for range n {
+		s.offs = append(s.offs, int32(len(s.data)))
+		s.valid = append(s.valid, false)
+	}
+}
+
+// listRows says where each row of a list column starts among its elements.
+type listRows struct {
+	offs  []int32 // first element of each row
+	valid []bool  // nil while no list is null
+	inRow bool    // a row has started in the current column chunk
+}
 
 // addLevels appends one page of a column: vals are its present values in
 // order, defs and reps its n definition and repetition levels.
@@ -508,88 +690,90 @@ func (a bytesAppender) Len() int                              { return a.b.Len()
 // starts a row; its definition level says whether the row's list is null
 // (< repDef-1), empty (= repDef-1) or holds an element (≥ repDef), and an
 // element is null when its level is below maxDef.
-func addLevels[T any](cb *colBuilder, c *pqColumn, b appender[T], vals []T, defs, reps []byte, n int) error {
+func addLevels[T any](cb *colBuilder, c *pqColumn, s sink[T], vals []T, defs, reps []byte, n int) error {
 	if !c.List {
 		if c.maxDef == 0 || len(vals) == n { // no nulls
 			if len(vals) != n {
 				return fmt.Errorf("page has %d values, want %d", len(vals), n)
 			}
-			b.AppendValues(vals, nil)
+			s.appendValues(vals)
 			return nil
 		}
-		full := make([]T, 0, n)
-		valid := cb.valid[:0]
+		// Runs of present values and of nulls.
 		vi := 0
-		var zero T
-		for _, d := range defs {
-			if d == c.maxDef {
-				if vi == len(vals) {
+		for i := 0; i < n; {
+			j := i
+			if defs[i] == c.maxDef {
+				for j < n && defs[j] == c.maxDef {
+					j++
+				}
+				if vi+j-i > len(vals) {
 					return fmt.Errorf("page has fewer values (%d) than defined levels", len(vals))
 				}
-				full = append(full, vals[vi])
-				vi++
-				valid = append(valid, true)
+				s.appendValues(vals[vi : vi+j-i])
+				vi += j - i
 			} else {
-				full = append(full, zero)
-				valid = append(valid, false)
+				for j < n && defs[j] != c.maxDef {
+					j++
+				}
+				s.appendNulls(j - i)
 			}
+			i = j
 		}
 		if vi != len(vals) {
 			return fmt.Errorf("page has %d values for %d defined levels", len(vals), vi)
 		}
-		cb.valid = valid
-		b.AppendValues(full, valid)
 		return nil
 	}
 
-	base := b.Len()
-	offs, valid, evalid := cb.offs[:0], cb.valid[:0], cb.evalid[:0]
-	elems := make([]T, 0, len(vals))
+	r := &cb.rows
+	base := s.len()
+	elems := 0 // elements of this page so far
+	present := 0
 	elemNullable := c.maxDef > c.repDef
-	vi := 0
-	var zero T
+	vi := 0 // values appended to s so far
 	for i := 0; i < n; i++ {
-		d := c.maxDef
-		if defs != nil {
-			d = defs[i]
-		}
+		d := defs[i]
 		if reps[i] == 0 {
-			off := base + len(elems)
+			off := base + elems
 			if off > math.MaxInt32 {
 				return fmt.Errorf("more than %d list elements in one column (Arrow list offsets are 32-bit)", math.MaxInt32)
 			}
-			offs = append(offs, int32(off))
-			valid = append(valid, int(d) >= int(c.repDef)-1)
-			cb.inRow = true
-		} else if !cb.inRow {
+			r.offs = append(r.offs, int32(off))
+			if isNull := int(d) < int(c.repDef)-1; isNull || r.valid != nil {
+				if r.valid == nil {
+					r.valid = make([]bool, len(r.offs)-1, cap(r.offs))
+					for k := range r.valid {
+						r.valid[k] = true
+					}
+				}
+				r.valid = append(r.valid, !isNull)
+			}
+			r.inRow = true
+		} else if !r.inRow {
 			return fmt.Errorf("the first list level continues a row that never started")
 		}
 		if d < c.repDef {
 			continue
 		}
+		elems++
 		if d == c.maxDef {
-			if vi == len(vals) {
+			present++
+		} else { // a null element: flush the present values before it
+			if present > len(vals)-vi {
 				return fmt.Errorf("page has fewer values (%d) than defined levels", len(vals))
 			}
-			elems = append(elems, vals[vi])
-			vi++
-			if elemNullable {
-				evalid = append(evalid, true)
-			}
-		} else {
-			elems = append(elems, zero)
-			evalid = append(evalid, false)
+			s.appendValues(vals[vi : vi+present])
+			vi += present
+			present = 0
+			s.appendNulls(1)
 		}
 	}
-	if vi != len(vals) {
-		return fmt.Errorf("page has %d values for %d defined levels", len(vals), vi)
-	}
-	cb.offs, cb.valid, cb.evalid = offs, valid, evalid
-	cb.lb.AppendValues(offs, valid)
-	if elemNullable {
-		b.AppendValues(elems, evalid)
-	} else {
-		b.AppendValues(elems, nil)
+	if !elemNullable || present > 0 {
+		if present != len(vals)-vi {
+			return fmt.Errorf("page has %d values for %d defined levels", len(vals), vi+present)
+		}
+		s.appendValues(vals[vi:])
 	}
 	return nil
 }

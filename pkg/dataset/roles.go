@@ -29,7 +29,7 @@ type plan struct {
 	cat     []string
 	dense   []string
 	seqs    []Sequence
-	ignored []string          // "name (reason)", columns with no role
+	ignored []string          // "name (reason)", columns with no role, in file order
 	why     map[string]string // column → how it got its role
 }
 
@@ -197,6 +197,7 @@ func makePlan(f *pqFile, cols Columns) (*plan, error) {
 	}
 
 	// Inferred features.
+	var skipped [][2]string // column, reason
 	for i := range f.cols {
 		c := &f.cols[i]
 		if _, ok := role[c.Name]; ok {
@@ -225,10 +226,7 @@ func makePlan(f *pqFile, cols Columns) (*plan, error) {
 			}
 		}
 		if skip != "" {
-			if c.Name != p.group {
-				p.ignored = append(p.ignored, fmt.Sprintf("%s (%s)", c.Name, skip))
-				p.why[c.Name] = "ignored: " + skip
-			}
+			skipped = append(skipped, [2]string{c.Name, skip})
 			continue
 		}
 		role[c.Name] = r
@@ -292,11 +290,23 @@ func makePlan(f *pqFile, cols Columns) (*plan, error) {
 			p.cat = append(p.cat, target)
 			field = len(p.cat) - 1
 		}
+		if slices.ContainsFunc(p.seqs, func(q Sequence) bool { return q.Name == s.Column }) {
+			return nil, colErr(f.path, s.Column, "listed twice in columns.sequences")
+		}
 		p.seqs = append(p.seqs, Sequence{Name: s.Column, Target: target, Field: field, MaxLen: maxLen})
 		if s.Target != "" {
 			p.why[s.Column] += " (target " + target + ")"
 		} else {
 			p.why[s.Column] += " (target " + target + " by name)"
+		}
+	}
+
+	// Columns with no role (a skipped column may have become a target, and
+	// the group column has its role).
+	for _, sk := range skipped {
+		if _, ok := role[sk[0]]; !ok && sk[0] != p.group {
+			p.ignored = append(p.ignored, fmt.Sprintf("%s (%s)", sk[0], sk[1]))
+			p.why[sk[0]] = "ignored: " + sk[1]
 		}
 	}
 	return p, nil
@@ -327,7 +337,7 @@ func targetCandidates(list string) []string {
 		}
 	}
 	if len(out) == 0 {
-		add(list + "_id")
+		out = append(out, list+"_id")
 	}
 	return out
 }

@@ -6,7 +6,6 @@ import (
 	"sync"
 
 	"github.com/apache/arrow/go/v17/arrow"
-	"github.com/apache/arrow/go/v17/arrow/memory"
 )
 
 // table is the rows of every file as Arrow arrays: one array per column,
@@ -55,11 +54,14 @@ func readTable(files []*pqFile, names []string) (*table, error) {
 	errs := make([]error, len(names))
 	parallel(len(names), func(i int) {
 		c0 := first.column(names[i])
-		cb := newColBuilder(memory.DefaultAllocator, names[i], c0.Kind, c0.List)
-		cb.reserve(t.n)
+		cb := newColBuilder(names[i], c0.Kind, c0.List)
+		var vals int64
+		for _, f := range files {
+			vals += f.numValues(f.column(names[i]))
+		}
+		cb.reserve(t.n, int(vals))
 		for _, f := range files {
 			if err := cb.readFile(f, f.column(names[i])); err != nil {
-				cb.b.Release()
 				errs[i] = err
 				return
 			}

@@ -20,7 +20,7 @@ var testData = sync.OnceValue(func() *dataset.Dataset {
 
 // smallParams train fast on testData.
 func smallParams(model string) Params {
-	return Params{Model: model, EmbedDim: 8, Hidden: []int{32, 16}, BatchSize: 256, LR: 3e-3, Epochs: 6, Seed: 42}
+	return Params{Model: model, EmbedDim: 8, Hidden: []int{32, 16}, BatchSize: 256, LR: 1e-2, Epochs: 8, Seed: 42}
 }
 
 // TestTrain_DotBeatsLogReg is the accuracy test: on data whose clicks depend
@@ -309,6 +309,34 @@ func TestStep_NoAllocs(t *testing.T) {
 		ctx := context.Background()
 		if a := testing.AllocsPerRun(5, func() { _ = predictRows(ctx, nt, ds, ds.Valid, tr.scores, tr.z) }); a != 0 {
 			t.Errorf("%s: %v allocations per prediction pass", m, a)
+		}
+	}
+}
+
+// TestTrain_ConcurrentTrials: trials running side by side on one shared
+// dataset give the results they give alone (run with -race to see that the
+// dataset is only read).
+func TestTrain_ConcurrentTrials(t *testing.T) {
+	ds := synth(synthConfig{Rows: 2000, Seed: 12})
+	p := smallParams("dot")
+	p.Epochs = 2
+	alone, err := Train(context.Background(), ds, p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	results := make([]*Result, 2)
+	errs := make([]error, 2)
+	for i := range results {
+		wg.Go(func() { results[i], errs[i] = Train(context.Background(), ds, p, nil) })
+	}
+	wg.Wait()
+	for i, r := range results {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if !bytes.Equal(r.Checkpoint, alone.Checkpoint) {
+			t.Errorf("trial %d side by side differs from the trial alone", i)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"sync"
 	"time"
@@ -87,6 +88,12 @@ func (r *Runner) Run(ctx context.Context, trials []Trial) (*Summary, error) {
 			pending = append(pending, t)
 		}
 	}
+	var sched *board
+	if s.Search.Scheduler.Name == "asha" {
+		if sched, err = r.newBoard(sweepID, pending); err != nil {
+			return nil, err
+		}
+	}
 	workers := r.Workers
 	if workers <= 0 {
 		workers = runtime.NumCPU()
@@ -106,12 +113,15 @@ func (r *Runner) Run(ctx context.Context, trials []Trial) (*Summary, error) {
 	p := pool.New().WithMaxGoroutines(workers)
 	for _, t := range pending {
 		p.Go(func() {
-			if ctx.Err() != nil {
+			if sched != nil {
+				defer sched.close(t.Position)
+			}
+			if ctx.Err() != nil || (s.Search.budget > 0 && time.Since(start) > s.Search.budget) {
 				return // never started: stays queued for resume
 			}
 			w := <-slots
 			defer func() { slots <- w }()
-			status, err := r.runTrial(ctx, sweepID, t, w)
+			status, err := r.runTrial(ctx, sweepID, t, w, sched)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil && firstErr == nil {
@@ -137,7 +147,7 @@ func (r *Runner) Run(ctx context.Context, trials []Trial) (*Summary, error) {
 // runTrial trains one trial and records it. The error it returns is a
 // store failure (which stops the sweep); a trial's own failure is recorded
 // as its status.
-func (r *Runner) runTrial(ctx context.Context, sweepID int64, t Trial, worker int) (string, error) {
+func (r *Runner) runTrial(ctx context.Context, sweepID int64, t Trial, worker int, sched *board) (string, error) {
 	id, err := r.DB.StartTrial(sweepID, t.Key)
 	if err != nil {
 		return "", err
@@ -147,6 +157,8 @@ func (r *Runner) runTrial(ctx context.Context, sweepID int64, t Trial, worker in
 	}
 	start := time.Now()
 	var storeErr error
+	obj := r.Spec.Objective
+	best := math.NaN()
 	cb := func(e model.Epoch) bool {
 		if err := r.DB.AddEpoch(id, e.Epoch, epochValues(e)); err != nil {
 			storeErr = err
@@ -154,6 +166,12 @@ func (r *Runner) runTrial(ctx context.Context, sweepID int64, t Trial, worker in
 		}
 		if r.Observer != nil {
 			r.Observer.TrialEpoch(t, worker, e)
+		}
+		if v := obj.value(e.Valid); better(v, best, obj.maximize()) {
+			best = v
+		}
+		if sched != nil && sched.isRung(e.Epoch) {
+			return sched.promote(ctx, t.Position, e.Epoch, best)
 		}
 		return true
 	}
@@ -201,6 +219,54 @@ func (r *Runner) runTrial(ctx context.Context, sweepID int64, t Trial, worker in
 	}
 	return o.Status, nil
 }
+
+// newBoard sets up the ASHA scheduler: trials finished by an earlier run
+// count at the rungs they reached, and nothing is awaited from them.
+func (r *Runner) newBoard(sweepID int64, pending []Trial) (*board, error) {
+	s := r.Spec
+	b := newBoard(s.Search.Scheduler, s.Train.Epochs, s.Objective.maximize())
+	isPending := map[string]bool{}
+	for _, t := range pending {
+		isPending[t.Key] = true
+	}
+	stored, err := r.DB.Trials(sweepID)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range stored {
+		if isPending[t.Key] {
+			continue
+		}
+		curve, err := r.DB.Curve(t.ID)
+		if err != nil {
+			return nil, err
+		}
+		best := math.NaN()
+		for _, pt := range curve {
+			if pt.Split != "valid" || pt.Metric != s.Objective.Metric {
+				continue
+			}
+			if better(pt.Value, best, s.Objective.maximize()) {
+				best = pt.Value
+			}
+			if b.isRung(pt.Epoch) {
+				b.record(t.Position, pt.Epoch, best)
+			}
+		}
+		b.close(t.Position)
+	}
+	return b, nil
+}
+
+// value is the objective's metric in m.
+func (o ObjectiveSpec) value(m model.Metrics) float64 {
+	if o.Metric == "logloss" {
+		return m.LogLoss
+	}
+	return m.AUC
+}
+
+func (o ObjectiveSpec) maximize() bool { return o.Direction != "min" }
 
 // storeParams converts plan parameters to store parameters.
 func storeParams(ps []Param) []store.Param {

@@ -116,3 +116,61 @@ func TestRun_PanicFailsOneTrial(t *testing.T) {
 		t.Fatalf("%d failed trials, want 1", failed)
 	}
 }
+
+// fakeTrain reports a made-up curve: valid AUC rises with the epoch at a rate
+// set by the learning rate, so rung decisions are known in advance.
+func fakeTrain(ctx context.Context, ds *dataset.Dataset, p model.Params, cb model.Callback) (*model.Result, error) {
+	res := &model.Result{Final: map[string]model.Metrics{}}
+	for e := 1; e <= p.Epochs; e++ {
+		ep := model.Epoch{Epoch: e, Valid: model.Metrics{AUC: 0.5 + p.LR*float64(e)}}
+		res.Epochs = append(res.Epochs, ep)
+		res.BestEpoch = e
+		res.Final["valid"] = ep.Valid
+		if !cb(ep) {
+			res.Stopped = true
+			break
+		}
+	}
+	return res, nil
+}
+
+func TestRun_ASHAPrunesTheSameTrialsForAnyWorkerCount(t *testing.T) {
+	spec, err := ParseSpec("asha.yaml", []byte(`name: asha
+data: {synthetic: {rows: 500, seed: 5, history: 4}}
+models: [logreg]
+search: {method: random, trials: 12, seed: 3, scheduler: {name: asha, min_epochs: 1, reduction: 3}}
+space: {lr: {uniform: [0.001, 0.05]}}
+train: {epochs: 9}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := spec.LoadData(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var runs []map[string]*store.Trial
+	for _, w := range []int{1, 2, 3} {
+		runs = append(runs, runSweep(t, spec, ds, w, &Runner{train: fakeTrain}))
+	}
+	pruned, bestLR, bestKey := 0, 0.0, ""
+	for key, tr := range runs[0] {
+		if tr.Status == store.Pruned {
+			pruned++
+		}
+		if lr := tr.Params["lr"].(float64); lr > bestLR {
+			bestLR, bestKey = lr, key
+		}
+		for i, other := range runs[1:] {
+			if other[key].Status != tr.Status {
+				t.Errorf("trial %s: %s with 1 worker, %s with %d", key, tr.Status, other[key].Status, i+2)
+			}
+		}
+	}
+	if pruned == 0 || pruned == len(runs[0]) {
+		t.Fatalf("%d of %d trials pruned", pruned, len(runs[0]))
+	}
+	if runs[0][bestKey].Status != store.Done {
+		t.Fatalf("the best trial (lr %g) was %s", bestLR, runs[0][bestKey].Status)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -87,6 +88,12 @@ type SearchSpec struct {
 	Seed    uint64 `yaml:"seed"`
 	Repeats int    `yaml:"repeats"` // seeds per configuration (default 1)
 	Trials  int    `yaml:"trials"`  // random search: number of trials
+	// Budget stops starting new trials once this much time has passed
+	// (a Go duration such as 30m); the rest stay queued for `sweep resume`.
+	Budget    string        `yaml:"budget"`
+	Scheduler SchedulerSpec `yaml:"scheduler"`
+
+	budget time.Duration
 }
 
 // TrainSpec is the training protocol shared by every trial.
@@ -232,6 +239,16 @@ func (s *Spec) validate() error {
 	}
 	if s.Search.Repeats < 0 {
 		return s.errorAt("$.search.repeats", "repeats must be at least 1, got %d", s.Search.Repeats)
+	}
+	if s.Search.Budget != "" {
+		d, err := time.ParseDuration(s.Search.Budget)
+		if err != nil || d <= 0 {
+			return s.errorAt("$.search.budget", "budget %q: want a positive duration such as 30m or 2h", s.Search.Budget)
+		}
+		s.Search.budget = d
+	}
+	if err := s.validateScheduler(); err != nil {
+		return err
 	}
 	if err := s.validateTrain(); err != nil {
 		return err

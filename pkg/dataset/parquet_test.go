@@ -1,0 +1,275 @@
+package dataset
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// mixedRow has one column of each kind this package reads, nullable ones
+// included; mixedRows fills them with nulls here and there.
+type mixedRow struct {
+	Click  bool     `parquet:"click"`
+	Shop   *string  `parquet:"shop,optional,dict"`
+	Item   int32    `parquet:"item_id"`
+	Tag    string   `parquet:"tag"`
+	Score  *float32 `parquet:"score,optional"`
+	Hist   []int32  `parquet:"hist_item,list,optional"`
+	Tags   []string `parquet:"tags,list"`
+	Legacy []int64  `parquet:"legacy"` // a bare repeated column (two-level list)
+	Opt    []*int64 `parquet:"opt_hist,list" parquet-element:",optional"`
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func mixedRows(n int) []mixedRow {
+	shops := []string{"b", "a", "c"}
+	rows := make([]mixedRow, n)
+	for i := range rows {
+		r := &rows[i]
+		r.Click = i%3 == 0
+		if i%5 != 4 {
+			r.Shop = ptr(shops[i%3])
+		}
+		r.Item = int32(100 + i%7)
+		r.Tag = "t" + string(rune('a'+i%4))
+		if i%6 != 5 {
+			r.Score = ptr(float32(i % 10))
+		}
+		if i%4 != 3 { // null lists on every fourth row
+			for k := range i % 6 {
+				r.Hist = append(r.Hist, int32(100+(i+k)%9))
+			}
+		}
+		for k := range i % 3 {
+			r.Tags = append(r.Tags, shops[k])
+		}
+		for k := range i % 2 {
+			r.Legacy = append(r.Legacy, int64(k))
+		}
+		for k := range i % 7 {
+			if (i+k)%3 == 0 {
+				r.Opt = append(r.Opt, nil)
+			} else {
+				r.Opt = append(r.Opt, ptr(int64(100+(i*k)%9)))
+			}
+		}
+	}
+	return rows
+}
+
+func TestLoad_ParquetVariants(t *testing.T) {
+	rows := mixedRows(2000)
+	for _, tc := range []struct {
+		name string
+		opts []parquet.WriterOption
+	}{
+		{"snappy", []parquet.WriterOption{parquet.Compression(&parquet.Snappy)}},
+		{"zstd,v1 pages,small row groups", []parquet.WriterOption{parquet.Compression(&parquet.Zstd), parquet.DataPageVersion(1), parquet.MaxRowsPerRowGroup(300), parquet.PageBufferSize(256)}},
+		{"gzip,dictionary", []parquet.WriterOption{parquet.Compression(&parquet.Gzip), parquet.DefaultEncoding(&parquet.RLEDictionary), parquet.MaxRowsPerRowGroup(700)}},
+		{"uncompressed", []parquet.WriterOption{parquet.Compression(&parquet.Uncompressed), parquet.PageBufferSize(1024)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeRows(t, "mixed.parquet", rows, tc.opts...)
+			// Train: the first 1500 rows of the file; valid: the whole file again.
+			d, err := Load(Source{Train: []string{path}, Valid: []string{path}}, Columns{
+				Sequences: []SeqSpec{{Column: "hist_item", MaxLen: 3}, {Column: "tags", Target: "shop"}, {Column: "opt_hist", Target: "item_id", MaxLen: 4}},
+				Dense:     []string{"score"},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkMixed(t, d, rows)
+		})
+	}
+}
+
+func checkMixed(t *testing.T, d *Dataset, rows []mixedRow) {
+	t.Helper()
+	n := len(rows)
+	if d.N != 2*n || len(d.Train) != n || len(d.Valid) != n {
+		t.Fatalf("N %d, splits %d/%d", d.N, len(d.Train), len(d.Valid))
+	}
+	s := d.Schema
+	var names []string
+	for _, f := range s.Categorical {
+		names = append(names, fmt.Sprintf("%s:%d", f.Name, f.Vocab))
+	}
+	// shop: 0 unknown, 1 null, a b c; item_id: 100..108 (from histories too);
+	// tag: ta..td.
+	if want := []string{"shop:5", "item_id:10", "tag:5"}; !slices.Equal(names, want) {
+		t.Errorf("categorical %v, want %v", names, want)
+	}
+	if s.Label != "click" || !slices.Equal(s.Dense, []string{"score"}) || len(s.Sequences) != 3 {
+		t.Errorf("schema %+v", s)
+	}
+	if !slices.Equal(d.Ignored, []string{"legacy (not in columns.sequences)"}) {
+		t.Errorf("ignored %q", d.Ignored)
+	}
+	shop, item, tag := d.Cat[0], d.Cat[1], d.Cat[2]
+	hist, tags, opt := d.Seq[0], d.Seq[1], d.Seq[2]
+	shopID := map[string]int32{"a": 2, "b": 3, "c": 4}
+	var scoreSum, scoreN float64
+	for _, r := range rows {
+		if r.Score != nil {
+			scoreSum += float64(*r.Score)
+			scoreN++
+		}
+	}
+	scoreMean := scoreSum / scoreN
+	for i, r := range rows {
+		for _, row := range []int{i, n + i} { // both copies encode alike
+			if want := float32(b2i(r.Click)); d.Label[row] != want {
+				t.Fatalf("row %d: label %v, want %v", row, d.Label[row], want)
+			}
+			want := int32(1) // null
+			if r.Shop != nil {
+				want = shopID[*r.Shop]
+			}
+			if shop[row] != want {
+				t.Fatalf("row %d: shop %v encoded %d, want %d", row, r.Shop, shop[row], want)
+			}
+			if item[row] != r.Item-100+1 || tag[row] != int32(r.Tag[1]-'a'+1) {
+				t.Fatalf("row %d: item %d → %d, tag %s → %d", row, r.Item, item[row], r.Tag, tag[row])
+			}
+			// Nulls become the train mean, i.e. 0; the sign is kept.
+			x := d.Dense[0][row]
+			switch {
+			case r.Score == nil && x != 0:
+				t.Fatalf("row %d: null score → %v, want 0", row, x)
+			case r.Score != nil && (float64(*r.Score) > scoreMean) != (x > 0):
+				t.Fatalf("row %d: score %v → %v", row, *r.Score, x)
+			}
+			L := hist.MaxLen
+			k := min(len(r.Hist), L)
+			if hist.Len[row] != int32(k) {
+				t.Fatalf("row %d: hist %v, length %d", row, r.Hist, hist.Len[row])
+			}
+			for j := range k {
+				if hist.IDs[row*L+j] != r.Hist[j]-100+1 {
+					t.Fatalf("row %d: hist %v encoded %v", row, r.Hist, hist.IDs[row*L:row*L+L])
+				}
+			}
+			L = tags.MaxLen
+			if tags.Len[row] != int32(len(r.Tags)) {
+				t.Fatalf("row %d: tags %v, length %d", row, r.Tags, tags.Len[row])
+			}
+			for j, v := range r.Tags {
+				if tags.IDs[row*L+j] != shopID[v] {
+					t.Fatalf("row %d: tags %v encoded %v", row, r.Tags, tags.IDs[row*L:row*L+L])
+				}
+			}
+			// Null items are skipped, then the first MaxLen kept.
+			var wantOpt []int32
+			for _, v := range r.Opt {
+				if v != nil && len(wantOpt) < opt.MaxLen {
+					wantOpt = append(wantOpt, int32(*v-100+1))
+				}
+			}
+			L = opt.MaxLen
+			if got := opt.IDs[row*L : row*L+int(opt.Len[row])]; !slices.Equal(got, wantOpt) {
+				t.Fatalf("row %d: opt_hist encoded %v, want %v", row, got, wantOpt)
+			}
+		}
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+
+// Unseen values (in valid, never in train) get id 0; so do history items.
+func TestLoad_UnseenValues(t *testing.T) {
+	type row struct {
+		Label int64   `parquet:"label"`
+		Item  string  `parquet:"item"`
+		Hist  []string `parquet:"hist_item,list"`
+	}
+	train := writeRows(t, "train.parquet", []row{{0, "b", []string{"a"}}, {1, "c", nil}})
+	valid := writeRows(t, "valid.parquet", []row{{1, "zz", []string{"yy", "b", "a"}}, {0, "a", []string{}}})
+	d, err := Load(Source{Train: []string{train}, Valid: []string{valid}}, Columns{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Train values a (from a history), b, c → 1, 2, 3.
+	if v := d.Schema.Categorical[0].Vocab; v != 4 {
+		t.Errorf("vocab %d, want 4", v)
+	}
+	if got := d.Cat[0]; !slices.Equal(got, []int32{2, 3, 0, 1}) {
+		t.Errorf("item ids %v, want [2 3 0 1]", got)
+	}
+	h := d.Seq[0]
+	if !slices.Equal(h.Len, []int32{1, 0, 3, 0}) || !slices.Equal(h.IDs[2*20:2*20+4], []int32{0, 2, 1, 0}) {
+		t.Errorf("history lengths %v, row 2 ids %v", h.Len, h.IDs[40:44])
+	}
+}
+
+// A history item is recorded in the vocabulary only when kept (within MaxLen).
+func TestLoad_VocabFromKeptHistory(t *testing.T) {
+	type row struct {
+		Label float64 `parquet:"label"`
+		Item  int64   `parquet:"item_id"`
+		Hist  []int64 `parquet:"hist_item,list"`
+	}
+	path := writeRows(t, "x.parquet", []row{{0, 5, []int64{7, 9, 11}}, {1, 6, []int64{9}}})
+	d, err := Load(Source{Train: []string{path}}, Columns{Sequences: []SeqSpec{{Column: "hist_item", MaxLen: 2}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 5, 6, 7, 9 (11 is beyond MaxLen).
+	if v := d.Schema.Categorical[0].Vocab; v != 5 {
+		t.Errorf("vocab %d, want 5", v)
+	}
+	if !slices.Equal(d.Seq[0].IDs, []int32{3, 4, 4, 0}) {
+		t.Errorf("ids %v", d.Seq[0].IDs)
+	}
+}
+
+// Large, sparse int ids take the map path of the vocabulary.
+func TestLoad_SparseIDs(t *testing.T) {
+	type row struct {
+		Label int32 `parquet:"clk"`
+		User  int64 `parquet:"user"`
+	}
+	var rows []row
+	for i := range 1000 {
+		rows = append(rows, row{int32(i % 2), int64(i%50) * 1_000_000_007 * int64(1-2*(i%2))})
+	}
+	rows = append(rows, row{0, math.MinInt64}, row{1, math.MaxInt64})
+	path := writeRows(t, "x.parquet", rows)
+	d, err := Load(Source{Train: []string{path}}, Columns{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Schema.Label != "clk" || d.Schema.Categorical[0].Vocab != 50+2+1 {
+		t.Fatalf("schema %+v", d.Schema)
+	}
+	if d.Cat[0][1000] != 1 || d.Cat[0][1001] != 52 {
+		t.Errorf("min and max int64 encoded %d, %d, want 1, 52", d.Cat[0][1000], d.Cat[0][1001])
+	}
+}
+
+// A bare repeated column (a two-level list) reads as a list.
+func TestLoad_LegacyList(t *testing.T) {
+	type row struct {
+		Label int64   `parquet:"label"`
+		Item  int64   `parquet:"item_id"`
+		Hist  []int64 `parquet:"hist_item"`
+	}
+	path := writeRows(t, "x.parquet", []row{{0, 1, []int64{2, 3}}, {1, 2, nil}, {0, 3, []int64{1}}})
+	d, err := Load(Source{Train: []string{path}}, Columns{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := d.Seq[0]
+	if d.Schema.Sequences[0].Target != "item_id" || !slices.Equal(h.Len, []int32{2, 0, 1}) || h.IDs[0] != 2 || h.IDs[1] != 3 || h.IDs[40] != 1 {
+		t.Errorf("schema %+v, lengths %v, ids %v", d.Schema.Sequences, h.Len, h.IDs)
+	}
+}
