@@ -20,28 +20,35 @@ import (
 func newRunCmd(g *globals) *cobra.Command {
 	var workers int
 	var dryRun bool
+	var shardFlag string
 	cmd := &cobra.Command{
 		Use:   "run SPEC.yaml",
 		Short: "Run a sweep: train every planned trial, record it, write the report",
 		Example: `  sweep run experiments/quickstart.yaml
   sweep run experiments/quickstart.yaml --workers 1
-  sweep run experiments/quickstart.yaml --dry-run`,
+  sweep run experiments/quickstart.yaml --dry-run
+  sweep run experiments/quickstart.yaml --shard 0/3 --db shard0.db`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			spec, err := search.LoadSpec(args[0])
 			if err != nil {
 				return err
 			}
-			plan := spec.Plan()
+			shard, err := search.ParseShard(shardFlag, os.Getenv)
+			if err != nil {
+				return err
+			}
+			plan := shard.Select(spec.Plan())
 			if dryRun {
 				printPlan(cmd.OutOrStdout(), spec, plan)
 				return nil
 			}
-			return runSweep(cmd, g, spec, plan, workers)
+			return runSweep(cmd, g, spec, shard, plan, workers)
 		},
 	}
 	cmd.Flags().IntVar(&workers, "workers", 0, "trials trained side by side (default: number of cores)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan (key, model, parameters, seed) and exit")
+	cmd.Flags().StringVar(&shardFlag, "shard", "", "run shard I of N of the plan (I/N, 0-based; auto/N reads JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID)")
 	return cmd
 }
 
@@ -67,7 +74,11 @@ func newResumeCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return runSweep(cmd, g, spec, spec.Plan(), workers)
+			shard, err := search.ParseShard(infoString(sw.Info["shard"]), os.Getenv)
+			if err != nil {
+				return err
+			}
+			return runSweep(cmd, g, spec, shard, shard.Select(spec.Plan()), workers)
 		},
 	}
 	cmd.Flags().IntVar(&workers, "workers", 0, "trials trained side by side (default: number of cores)")
@@ -76,7 +87,7 @@ func newResumeCmd(g *globals) *cobra.Command {
 
 // runSweep loads the data, runs the pending trials, prints the leaderboard
 // and writes the report. Ctrl-C or SIGTERM stops it cleanly.
-func runSweep(cmd *cobra.Command, g *globals, spec *search.Spec, plan []search.Trial, workers int) error {
+func runSweep(cmd *cobra.Command, g *globals, spec *search.Spec, shard search.Shard, plan []search.Trial, workers int) error {
 	out := cmd.OutOrStdout()
 	db, err := store.Open(g.db)
 	if err != nil {
@@ -96,7 +107,7 @@ func runSweep(cmd *cobra.Command, g *globals, spec *search.Spec, plan []search.T
 		defer bars.Close() // also on errors: leave the terminal clean
 		obs = bars
 	}
-	r := &search.Runner{Spec: spec, Data: ds, DB: db, Workers: workers, Observer: obs}
+	r := &search.Runner{Spec: spec, Data: ds, DB: db, Workers: workers, Observer: obs, Shard: shard}
 	sum, runErr := r.Run(ctx, plan)
 	if bars, ok := obs.(*search.BarObserver); ok {
 		bars.Close()
@@ -120,6 +131,11 @@ func runSweep(cmd *cobra.Command, g *globals, spec *search.Spec, plan []search.T
 	}
 	fmt.Fprintf(out, "report: %s\n", path)
 	return nil
+}
+
+func infoString(v any) string {
+	s, _ := v.(string)
+	return s
 }
 
 // isTerminal reports whether w is a terminal (bars) rather than a file or

@@ -66,9 +66,9 @@ func TestLoad_Errors(t *testing.T) {
 	noTarget := writeRows(t, "notarget.parquet", []histRow{{0, 1, []int64{1}}})
 
 	type strRow struct {
-		Label int64    `parquet:"label"`
-		Item  string   `parquet:"item_id"`
-		Hist  []int64  `parquet:"hist_item,list"`
+		Label int64     `parquet:"label"`
+		Item  string    `parquet:"item_id"`
+		Hist  []int64   `parquet:"hist_item,list"`
 		Vec   []float64 `parquet:"vec,list"`
 	}
 	mismatch := writeRows(t, "mismatch.parquet", []strRow{{0, "a", []int64{1}, []float64{0.5}}})
@@ -106,7 +106,7 @@ func TestLoad_Errors(t *testing.T) {
 			"dataset: " + noTarget + `: column "hist_thing": cannot tell which categorical column this history's items are (tried thing, thing_id); set target in columns.sequences`},
 		{"target not found", Source{Train: []string{noTarget}}, Columns{Sequences: []SeqSpec{{Column: "hist_thing", Target: "thing"}}},
 			"dataset: " + noTarget + `: column "thing": not found (columns: label, item_id, hist_thing)`},
-		{"target type", Source{Train: []string{mismatch}}, Columns{Dense: []string{"label"}},
+		{"two roles", Source{Train: []string{mismatch}}, Columns{Dense: []string{"label"}},
 			"dataset: " + mismatch + `: column "label": given two roles: label and dense`},
 		{"items vs target", Source{Train: []string{mismatch}}, Columns{},
 			"dataset: " + mismatch + `: column "hist_item": list<int64> items cannot share ids with target "item_id" of type string`},
@@ -123,6 +123,7 @@ func TestLoad_Errors(t *testing.T) {
 				t.Fatalf("no error; loaded %d rows", d.N)
 			}
 			msg := err.Error()
+			t.Log(msg)
 			if !strings.HasPrefix(msg, tc.want) {
 				t.Errorf("error\n%s\nwant\n%s", msg, tc.want)
 			}
@@ -164,6 +165,9 @@ func TestLoad_CorruptPages(t *testing.T) {
 		os.WriteFile(bad, b, 0o644)
 		_, err := Load(Source{Train: []string{bad}}, Columns{})
 		if err != nil {
+			if failures < 3 {
+				t.Logf("damaged at %d: %v", at, err)
+			}
 			failures++
 			if !strings.HasPrefix(err.Error(), "dataset: "+bad+": ") || strings.ContainsAny(err.Error(), "\n\r") {
 				t.Errorf("error %q does not name the file on one line", err)

@@ -184,12 +184,11 @@ func b2i(b bool) int {
 	return 0
 }
 
-
 // Unseen values (in valid, never in train) get id 0; so do history items.
 func TestLoad_UnseenValues(t *testing.T) {
 	type row struct {
-		Label int64   `parquet:"label"`
-		Item  string  `parquet:"item"`
+		Label int64    `parquet:"label"`
+		Item  string   `parquet:"item"`
 		Hist  []string `parquet:"hist_item,list"`
 	}
 	train := writeRows(t, "train.parquet", []row{{0, "b", []string{"a"}}, {1, "c", nil}})

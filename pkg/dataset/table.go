@@ -59,7 +59,10 @@ func readTable(files []*pqFile, names []string) (*table, error) {
 		for _, f := range files {
 			vals += f.numValues(f.column(names[i]))
 		}
-		cb.reserve(t.n, int(vals))
+		// Reserve from the footer's counts, within reason: they are only
+		// hints, and a damaged footer must not make us allocate gigabytes.
+		const most = 1 << 24
+		cb.reserve(min(t.n, most), int(min(vals, most)))
 		for _, f := range files {
 			if err := cb.readFile(f, f.column(names[i])); err != nil {
 				errs[i] = err

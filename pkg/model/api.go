@@ -3,6 +3,20 @@
 //
 // A trial is one call to Train on one goroutine. Train reads the shared
 // dataset.Dataset and never writes it; everything it allocates is its own.
+//
+// Where things are:
+//
+//	api.go, params.go        Params (WithDefaults), Metrics, Epoch, Callback, Result
+//	train.go                 Train: the epoch loop, early stopping, LR decay, evaluation
+//	model.go                 the model registry (Models) and data validation
+//	logreg.go, dot.go, mlp.go  the models
+//	embedding.go, linear.go, relu.go, mul.go, attention.go, loss.go
+//	                         layers: forward and backward side by side
+//	gemm.go                  Gemm, the one matrix product (swap faster kernels in here)
+//	slab.go                  one parameter slab and one gradient slab per model
+//	optimizer.go             sgd, adam (Optimizers)
+//	metrics.go               AUC, LogLoss
+//	checkpoint.go            the checkpoint encoding, Load, Predictor
 package model
 
 import "time"

@@ -37,6 +37,7 @@ type Runner struct {
 	DB       *store.DB
 	Workers  int      // trials run side by side (default: the number of cores)
 	Observer Observer // may be nil
+	Shard    Shard    // recorded with the sweep so `sweep resume` runs the same part
 
 	train func(context.Context, *dataset.Dataset, model.Params, model.Callback) (*model.Result, error) // tests replace model.Train
 }
@@ -63,6 +64,9 @@ func (r *Runner) Run(ctx context.Context, trials []Trial) (*Summary, error) {
 	info := append(DataInfo(r.Data),
 		store.Param{Name: "objective_metric", Value: s.Objective.Metric},
 		store.Param{Name: "objective_direction", Value: s.Objective.Direction})
+	if r.Shard.Count > 1 {
+		info = append(info, store.Param{Name: "shard", Value: r.Shard.String()})
+	}
 	if err := r.DB.SetSweepInfo(sweepID, info); err != nil {
 		return nil, err
 	}
@@ -90,7 +94,7 @@ func (r *Runner) Run(ctx context.Context, trials []Trial) (*Summary, error) {
 	}
 	var sched *board
 	if s.Search.Scheduler.Name == "asha" {
-		if sched, err = r.newBoard(sweepID, pending); err != nil {
+		if sched, err = r.newBoard(sweepID, trials, pending); err != nil {
 			return nil, err
 		}
 	}
@@ -222,9 +226,13 @@ func (r *Runner) runTrial(ctx context.Context, sweepID int64, t Trial, worker in
 
 // newBoard sets up the ASHA scheduler: trials finished by an earlier run
 // count at the rungs they reached, and nothing is awaited from them.
-func (r *Runner) newBoard(sweepID int64, pending []Trial) (*board, error) {
+func (r *Runner) newBoard(sweepID int64, trials, pending []Trial) (*board, error) {
 	s := r.Spec
-	b := newBoard(s.Search.Scheduler, s.Train.Epochs, s.Objective.maximize())
+	members := make([]int, len(trials))
+	for i, t := range trials {
+		members[i] = t.Position
+	}
+	b := newBoard(s.Search.Scheduler, s.Train.Epochs, s.Objective.maximize(), members)
 	isPending := map[string]bool{}
 	for _, t := range pending {
 		isPending[t.Key] = true

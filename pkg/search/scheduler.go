@@ -67,13 +67,14 @@ type board struct {
 	rungs    []int
 	keep     float64 // fraction kept at each rung
 	maximize bool
+	members  []int                   // plan positions of the trials compared (this shard's), ascending
 	value    map[int]map[int]float64 // position → rung epoch → best objective so far
 	closed   map[int]bool            // position → ended (done, pruned, failed, interrupted, or not run)
 }
 
-func newBoard(sc SchedulerSpec, epochs int, maximize bool) *board {
+func newBoard(sc SchedulerSpec, epochs int, maximize bool, members []int) *board {
 	b := &board{rungs: sc.rungs(epochs), keep: 1 / float64(sc.Reduction), maximize: maximize,
-		value: map[int]map[int]float64{}, closed: map[int]bool{}}
+		members: members, value: map[int]map[int]float64{}, closed: map[int]bool{}}
 	b.changed = sync.NewCond(&b.mu)
 	return b
 }
@@ -127,7 +128,10 @@ func (b *board) promote(ctx context.Context, pos, epoch int, v float64) bool {
 		}
 		ready := true
 		var peers []float64
-		for j := 0; j < pos; j++ {
+		for _, j := range b.members {
+			if j >= pos {
+				break
+			}
 			if pv, ok := b.value[j][epoch]; ok {
 				peers = append(peers, pv)
 			} else if !b.closed[j] {

@@ -149,3 +149,63 @@ func TestStore_Migrations(t *testing.T) {
 		t.Fatalf("journal_mode = %v", res.Rows[0][0])
 	}
 }
+
+func TestStore_Merge(t *testing.T) {
+	dir := t.TempDir()
+	open := func(name string) *DB {
+		db, err := Open(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	a, b, out := open("a.db"), open("b.db"), open("out.db")
+	defer out.Close()
+	for _, db := range []*DB{a, b} {
+		fill(t, db)
+	}
+	// a finished k1 and was interrupted on k2; b finished k2.
+	sa, _ := a.SweepByName("s1")
+	id, _ := a.StartTrial(sa.ID, "k1")
+	a.AddEpoch(id, 1, []Value{{"valid", "auc", 0.7}})
+	a.FinishTrial(id, Outcome{Status: Done, Best: []Value{{"test", "auc", 0.61}}})
+	a.StartTrial(sa.ID, "k2")
+	a.InterruptRunning(sa.ID)
+	sb, _ := b.SweepByName("s1")
+	id, _ = b.StartTrial(sb.ID, "k2")
+	b.FinishTrial(id, Outcome{Status: Done, Best: []Value{{"test", "auc", 0.72}}})
+	a.Close()
+	b.Close()
+
+	for round := 0; round < 2; round++ {
+		for _, src := range []string{"a.db", "b.db"} {
+			if _, err := out.Merge(filepath.Join(dir, src)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res, err := out.Query(`SELECT key, status, test_auc, (SELECT count(*) FROM params p WHERE p.trial = l.trial),
+			(SELECT count(*) FROM epochs e WHERE e.trial = l.trial) FROM leaderboard l ORDER BY key`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := [][]any{{"k1", "done", 0.61, int64(4), int64(1)}, {"k2", "done", 0.72, int64(1), int64(0)}}
+		if len(res.Rows) != 2 {
+			t.Fatalf("round %d: %d trials after merge, want 2", round, len(res.Rows))
+		}
+		for i, w := range want {
+			for j := range w {
+				if res.Rows[i][j] != w[j] {
+					t.Errorf("round %d: row %d = %v, want %v", round, i, res.Rows[i], w)
+					break
+				}
+			}
+		}
+	}
+	// A sweep of the same name with another spec is refused.
+	c := open("c.db")
+	c.CreateSweep("s1", "name: s1\nother\n", "other-hash")
+	c.Close()
+	if _, err := out.Merge(filepath.Join(dir, "c.db")); err == nil || !strings.Contains(err.Error(), "spec differs") {
+		t.Fatalf("merging a different spec: %v", err)
+	}
+}
