@@ -27,6 +27,7 @@ func TestMain(m *testing.M) {
 func sweepProcess(args ...string) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "SWEEP_AS_MAIN=1")
+	cmd.Dir, _ = os.Getwd()
 	return cmd
 }
 

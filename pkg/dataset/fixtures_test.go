@@ -117,6 +117,18 @@ func TestFixture_Damaged(t *testing.T) {
 		}
 	}
 	t.Logf("%d of 60 damaged files failed to load", failures)
+
+	// One flipped bit that makes the decoder panic (found by flipping every
+	// byte of this file): the panic becomes an error naming file and column.
+	b := append([]byte(nil), whole...)
+	b[798] ^= 0x80
+	bad := filepath.Join(t.TempDir(), "panics.parquet")
+	os.WriteFile(bad, b, 0o644)
+	_, err = Load(Source{Train: []string{bad}}, Columns{})
+	want := "dataset: " + bad + `: column "pvalue_level": row group 0: corrupt data: `
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error %v, want prefix %q", err, want)
+	}
 }
 
 // Frappe_x1 (BARS): 288,609 rows, label and 10 int64 fields.

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/parquet-go/parquet-go"
 )
 
@@ -270,5 +271,78 @@ func TestLoad_LegacyList(t *testing.T) {
 	h := d.Seq[0]
 	if d.Schema.Sequences[0].Target != "item_id" || !slices.Equal(h.Len, []int32{2, 0, 1}) || h.IDs[0] != 2 || h.IDs[1] != 3 || h.IDs[40] != 1 {
 		t.Errorf("schema %+v, lengths %v, ids %v", d.Schema.Sequences, h.Len, h.IDs)
+	}
+}
+
+// The Arrow arrays read from Parquet hold the values, the nulls and the
+// list structure as written, over two files.
+func TestReadTable_Arrow(t *testing.T) {
+	rows := mixedRows(500)
+	a := writeRows(t, "a.parquet", rows, parquet.MaxRowsPerRowGroup(128), parquet.PageBufferSize(200))
+	b := writeRows(t, "b.parquet", rows, parquet.Compression(&parquet.Zstd))
+	files, err := openAll([]string{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeAll(files)
+	tab, err := readTable(files, []string{"click", "shop", "score", "hist_item", "tags", "opt_hist", "legacy"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tab.release()
+	click := tab.cols["click"].(*array.Boolean)
+	shop := tab.cols["shop"].(*array.String)
+	score := tab.cols["score"].(*array.Float64)
+	hist := tab.cols["hist_item"].(*array.List)
+	histItems := hist.ListValues().(*array.Int64)
+	opt := tab.cols["opt_hist"].(*array.List)
+	optItems := opt.ListValues().(*array.Int64)
+	tags := tab.cols["tags"].(*array.List)
+	legacy := tab.cols["legacy"].(*array.List)
+	if tab.n != 1000 || click.Len() != 1000 || hist.Len() != 1000 || legacy.Len() != 1000 {
+		t.Fatalf("n %d, lengths %d %d %d", tab.n, click.Len(), hist.Len(), legacy.Len())
+	}
+	if file, row := tab.where(777); file != b || row != 277 {
+		t.Errorf("row 777 is in %s row %d", file, row)
+	}
+	for i := range 1000 {
+		r := rows[i%500]
+		if click.Value(i) != r.Click || shop.IsNull(i) != (r.Shop == nil) || score.IsNull(i) != (r.Score == nil) {
+			t.Fatalf("row %d: %v %v %v, want %+v", i, click.Value(i), shop.IsNull(i), score.IsNull(i), r)
+		}
+		if r.Shop != nil && shop.Value(i) != *r.Shop {
+			t.Fatalf("row %d: shop %q, want %q", i, shop.Value(i), *r.Shop)
+		}
+		if r.Score != nil && score.Value(i) != float64(*r.Score) {
+			t.Fatalf("row %d: score %v, want %v", i, score.Value(i), *r.Score)
+		}
+		if hist.IsNull(i) != (r.Hist == nil) {
+			t.Fatalf("row %d: hist null %v, want %v", i, hist.IsNull(i), r.Hist == nil)
+		}
+		lo, hi := hist.ValueOffsets(i)
+		got := slices.Clone(histItems.Int64Values()[lo:hi])
+		want := make([]int64, len(r.Hist))
+		for k, v := range r.Hist {
+			want[k] = int64(v)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("row %d: hist %v, want %v", i, got, want)
+		}
+		lo, hi = opt.ValueOffsets(i)
+		if int(hi-lo) != len(r.Opt) {
+			t.Fatalf("row %d: opt_hist has %d items, want %d", i, hi-lo, len(r.Opt))
+		}
+		for k, v := range r.Opt {
+			j := int(lo) + k
+			if optItems.IsNull(j) != (v == nil) || (v != nil && optItems.Value(j) != *v) {
+				t.Fatalf("row %d: opt_hist item %d", i, k)
+			}
+		}
+		if lo, hi := tags.ValueOffsets(i); int(hi-lo) != len(r.Tags) {
+			t.Fatalf("row %d: %d tags, want %d", i, hi-lo, len(r.Tags))
+		}
+		if lo, hi := legacy.ValueOffsets(i); int(hi-lo) != len(r.Legacy) {
+			t.Fatalf("row %d: %d legacy items, want %d", i, hi-lo, len(r.Legacy))
+		}
 	}
 }

@@ -33,6 +33,24 @@ type Params struct {
 	L2Dense     float64 // (λ/2)·‖W‖² over dense weights
 	Hidden      []int   // MLP hidden sizes
 
+	// Layers and models (zero: the model's default).
+	Dropout         float64 // MLP dropout rate (training only)
+	BatchNorm       bool    // BatchNorm after each hidden linear layer
+	Activation      string  // "relu" or "dice"
+	AttentionHidden []int   // DIN's attention MLP hidden sizes
+	AttentionDim    int     // AutoInt/BST attention size
+	Heads           int     // attention heads
+	Layers          int     // attention layers (AutoInt) or Transformer blocks (BST)
+	DINSoftmax      bool    // DIN: softmax over attention scores
+	MaxLen          int     // use at most this many most recent history items (≤ the data's)
+
+	// Optimizer settings (zero: the optimizer's default).
+	Momentum    float64
+	Beta1       float64
+	Beta2       float64
+	Eps         float64
+	WeightDecay float64 // adamw decoupled weight decay
+
 	Epochs   int     // at most this many epochs
 	Patience int     // stop after this many evaluations without improvement
 	LRDecay  float64 // multiply LR by this on no improvement
@@ -45,6 +63,23 @@ type Metrics struct {
 	N       int     // rows scored
 	AUC     float64 // exact, ties averaged; NaN when one class is absent
 	LogLoss float64
+
+	GAUC      float64 // AUC per group weighted by group size over groups with both labels; NaN without groups
+	Accuracy  float64 // at threshold 0.5
+	Precision float64
+	Recall    float64
+	F1        float64
+	MeanPred  float64 // mean predicted CTR
+	MeanLabel float64 // observed CTR
+
+	Calibration []Bucket // deciles of the predicted CTR; nil when not computed
+}
+
+// Bucket is one calibration bucket: rows whose prediction falls in it.
+type Bucket struct {
+	N         int
+	MeanPred  float64
+	MeanLabel float64
 }
 
 // Epoch is what Train reports after each epoch.
@@ -69,4 +104,20 @@ type Result struct {
 	Final      map[string]Metrics // per split ("train", "valid", "test"), best checkpoint
 	Stopped    bool               // the callback stopped the trial
 	Checkpoint []byte             // the best weights, loadable with Load
+
+	// TestScores are the best checkpoint's predictions for ds.Test, in that
+	// order: reports use them for paired bootstraps and per-group metrics.
+	TestScores []float32
+	// Attention holds attention weights of the best checkpoint for a fixed
+	// set of validation rows (models with attention only).
+	Attention []AttentionSample
+}
+
+// AttentionSample is what a model attends to for one row.
+type AttentionSample struct {
+	Row     int32 // dataset row (in ds.Valid)
+	Label   float32
+	Score   float32     // predicted probability
+	Items   []int32     // history item ids (encoded), most recent first; for AutoInt the field names' order
+	Weights [][]float32 // [head or layer][position]: weights over Items (BST: over history and target)
 }

@@ -1,6 +1,16 @@
 package model
 
-import "fmt"
+import (
+	"fmt"
+	"os"
+)
+
+// gemmUseKernel selects the assembly micro-kernel (gemm_amd64.s, through
+// gemmBlocked) where the CPU has one; otherwise, or with the environment
+// variable ATTNSWEEP_GEMM=portable at start-up, or when built with the tag
+// purego, Gemm runs the portable pure-Go kernels below. Tests flip it to
+// check both paths in one run.
+var gemmUseKernel = gemmHaveKernel && os.Getenv("ATTNSWEEP_GEMM") != "portable"
 
 // Gemm is the one matrix-product entry point of the package: every dense
 // layer calls it, so a faster kernel (assembly, OpenBLAS through cgo) is
@@ -43,6 +53,9 @@ func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 		}
 	}
 	if alpha == 0 || k == 0 {
+		return
+	}
+	if gemmUseKernel && gemmBlocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc) {
 		return
 	}
 	switch {

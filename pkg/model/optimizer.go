@@ -6,32 +6,64 @@ import (
 	"strings"
 )
 
-// optimizer updates a model's parameter slab from its gradient slab in one
-// flat loop. lr is the current learning rate (Train decays it between
+// optimizer updates a model's trainable parameters from their gradients in
+// one flat loop. lr is the current learning rate (Train decays it between
 // epochs). An optimizer keeps whatever state it needs, sized once at
 // construction; step must not allocate.
 //
-// To add one (momentum, adagrad, rmsprop, adamw): write its type and step
-// here and add a case to newOptimizer and a name to optimizerNames.
+// Every optimizer updates every parameter every step (dense updates, as with
+// dense embedding gradients): the L2 terms make every gradient non-zero.
+//
+// To add one: write its type and step here, add a case to newOptimizer and a
+// name to optimizerNames, and test one hand-computed step.
 type optimizer interface {
 	step(w, g []float32, lr float64)
 }
 
 // optimizerNames are the names newOptimizer knows, in documentation order.
-var optimizerNames = []string{"sgd", "adam"}
+var optimizerNames = []string{"sgd", "momentum", "adagrad", "rmsprop", "adam", "adamw"}
 
 // Optimizers returns the optimizer names Params.Optimizer accepts.
 func Optimizers() []string { return append([]string(nil), optimizerNames...) }
 
-// newOptimizer returns the named optimizer for a slab of n parameters.
-func newOptimizer(name string, n int) (optimizer, error) {
-	switch name {
+// Optimizer defaults, used where the Params field is zero.
+const (
+	DefaultMomentum    = 0.9   // momentum
+	DefaultBeta1       = 0.9   // adam, adamw
+	DefaultBeta2       = 0.999 // adam, adamw
+	DefaultRMSDecay    = 0.99  // rmsprop's decay of the squared-gradient average (Params.Beta2)
+	DefaultAdamEps     = 1e-8  // adam, adamw, rmsprop
+	DefaultAdagradEps  = 1e-10 // adagrad
+	DefaultWeightDecay = 0.01  // adamw
+)
+
+// newOptimizer returns the optimizer p.Optimizer for n trainable parameters,
+// with p's Momentum, Beta1, Beta2, Eps and WeightDecay where they are set.
+func newOptimizer(p Params, n int) (optimizer, error) {
+	or := func(v, def float64) float64 {
+		if v == 0 {
+			return def
+		}
+		return v
+	}
+	switch p.Optimizer {
 	case "sgd":
 		return sgd{}, nil
-	case "adam":
-		return newAdam(n), nil
+	case "momentum":
+		return &momentum{mu: or(p.Momentum, DefaultMomentum), buf: make([]float32, n)}, nil
+	case "adagrad":
+		return &adagrad{eps: or(p.Eps, DefaultAdagradEps), sum: make([]float32, n)}, nil
+	case "rmsprop":
+		return &rmsprop{rho: or(p.Beta2, DefaultRMSDecay), eps: or(p.Eps, DefaultAdamEps), sq: make([]float32, n)}, nil
+	case "adam", "adamw":
+		o := newAdam(n)
+		o.b1, o.b2, o.eps = or(p.Beta1, DefaultBeta1), or(p.Beta2, DefaultBeta2), or(p.Eps, DefaultAdamEps)
+		if p.Optimizer == "adamw" {
+			o.wd = or(p.WeightDecay, DefaultWeightDecay)
+		}
+		return o, nil
 	}
-	return nil, fmt.Errorf("model: unknown optimizer %q (known: %s)", name, strings.Join(optimizerNames, ", "))
+	return nil, fmt.Errorf("model: unknown optimizer %q (known: %s)", p.Optimizer, strings.Join(optimizerNames, ", "))
 }
 
 // sgd is plain gradient descent: w -= lr·g.
@@ -45,21 +77,90 @@ func (sgd) step(w, g []float32, lr float64) {
 	}
 }
 
-// adam is Adam (Kingma & Ba) with bias correction, β1 0.9, β2 0.999, ε 1e-8:
+// momentum is heavy-ball SGD (PyTorch's SGD with momentum μ, no dampening):
+//
+//	b = μ·b + g
+//	w -= lr·b
+type momentum struct {
+	mu  float64
+	buf []float32
+}
+
+func (o *momentum) step(w, g []float32, lr float64) {
+	n := len(w)
+	g, b := g[:n], o.buf[:n]
+	mu, a := float32(o.mu), float32(lr)
+	for i := range w {
+		bi := mu*b[i] + g[i]
+		b[i] = bi
+		w[i] -= a * bi
+	}
+}
+
+// adagrad accumulates squared gradients (initial accumulator 0):
+//
+//	s += g²
+//	w -= lr·g/(√s + ε)
+type adagrad struct {
+	eps float64
+	sum []float32
+}
+
+func (o *adagrad) step(w, g []float32, lr float64) {
+	n := len(w)
+	g, s := g[:n], o.sum[:n]
+	a, eps := float32(lr), float32(o.eps)
+	for i := range w {
+		gi := g[i]
+		si := s[i] + gi*gi
+		s[i] = si
+		w[i] -= a * gi / (float32(math.Sqrt(float64(si))) + eps)
+	}
+}
+
+// rmsprop keeps a decaying average of squared gradients, with decay ρ
+// (Params.Beta2, default 0.99, PyTorch's alpha) and ε (Params.Eps, default
+// 1e-8) outside the root:
+//
+//	s = ρ·s + (1−ρ)·g²
+//	w -= lr·g/(√s + ε)
+type rmsprop struct {
+	rho, eps float64
+	sq       []float32
+}
+
+func (o *rmsprop) step(w, g []float32, lr float64) {
+	n := len(w)
+	g, s := g[:n], o.sq[:n]
+	rho, a, eps := float32(o.rho), float32(lr), float32(o.eps)
+	c := 1 - rho
+	for i := range w {
+		gi := g[i]
+		si := rho*s[i] + c*gi*gi
+		s[i] = si
+		w[i] -= a * gi / (float32(math.Sqrt(float64(si))) + eps)
+	}
+}
+
+// adam is Adam (Kingma & Ba) with bias correction, β1 0.9, β2 0.999, ε 1e-8
+// by default (Params.Beta1, Beta2, Eps override them):
 //
 //	m = β1·m + (1−β1)·g
 //	v = β2·v + (1−β2)·g²
 //	w -= lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε)
 //
-// Every parameter is updated every step (dense), as with dense embeddings.
+// With wd > 0 it is AdamW (Loshchilov & Hutter): the weight decay is
+// decoupled from the gradient and applied first, w -= lr·wd·w, then the Adam
+// step above (PyTorch's AdamW; default wd 0.01). It decays every trainable
+// parameter, embeddings and biases included.
 type adam struct {
-	m, v        []float32
-	t           int
-	b1, b2, eps float64
+	m, v            []float32
+	t               int
+	b1, b2, eps, wd float64
 }
 
 func newAdam(n int) *adam {
-	return &adam{m: make([]float32, n), v: make([]float32, n), b1: 0.9, b2: 0.999, eps: 1e-8}
+	return &adam{m: make([]float32, n), v: make([]float32, n), b1: DefaultBeta1, b2: DefaultBeta2, eps: DefaultAdamEps}
 }
 
 func (o *adam) step(w, g []float32, lr float64) {
@@ -70,7 +171,11 @@ func (o *adam) step(w, g []float32, lr float64) {
 	invBC2 := float32(1 / math.Sqrt(1-math.Pow(o.b2, float64(o.t))))
 	b1, b2, eps := float32(o.b1), float32(o.b2), float32(o.eps)
 	c1, c2 := 1-b1, 1-b2
+	decay := 1 - float32(lr*o.wd)
 	for i := range w {
+		if o.wd != 0 {
+			w[i] *= decay
+		}
 		gi := g[i]
 		mi := b1*m[i] + c1*gi
 		vi := b2*v[i] + c2*gi*gi

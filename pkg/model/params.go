@@ -26,8 +26,13 @@ var DefaultHidden = []int{400, 400, 400}
 // weights and Seed have no default (0 is a valid L2 weight and seed).
 //
 // Hidden is defaulted only when nil: a non-nil empty slice means "no hidden
-// layer" (the MLP is then a single linear layer). The returned Hidden is a
-// copy, never shared with p.
+// layer" (the MLP is then a single linear layer). The returned Hidden and
+// AttentionHidden are copies, never shared with p.
+//
+// The model and optimizer settings (Dropout … MaxLen, Momentum …
+// WeightDecay) stay zero here: zero means "the model's or optimizer's
+// default", resolved where they are built (see each model's doc and the
+// Default* constants), so that a checkpoint records what the user asked for.
 func (p Params) WithDefaults() Params {
 	if p.Optimizer == "" {
 		p.Optimizer = DefaultOptimizer
@@ -45,6 +50,9 @@ func (p Params) WithDefaults() Params {
 		p.Hidden = slices.Clone(DefaultHidden)
 	} else {
 		p.Hidden = append([]int{}, p.Hidden...)
+	}
+	if p.AttentionHidden != nil {
+		p.AttentionHidden = append([]int{}, p.AttentionHidden...)
 	}
 	if p.Epochs == 0 {
 		p.Epochs = DefaultEpochs
@@ -86,6 +94,36 @@ func (p Params) validate() error {
 		if h < 1 {
 			return bad(fmt.Sprintf("hidden[%d]", i), h, "≥ 1")
 		}
+	}
+	for i, h := range p.AttentionHidden {
+		if h < 1 {
+			return bad(fmt.Sprintf("attention hidden[%d]", i), h, "≥ 1")
+		}
+	}
+	unit := func(x float64) bool { return x >= 0 && x < 1 }
+	switch {
+	case !unit(p.Dropout):
+		return bad("dropout", p.Dropout, "in [0, 1)")
+	case p.Activation != "" && p.Activation != "relu" && p.Activation != "dice":
+		return bad("activation", fmt.Sprintf("%q", p.Activation), `"relu" or "dice"`)
+	case p.AttentionDim < 0:
+		return bad("attention dim", p.AttentionDim, "≥ 0")
+	case p.Heads < 0:
+		return bad("heads", p.Heads, "≥ 0")
+	case p.Layers < 0:
+		return bad("layers", p.Layers, "≥ 0")
+	case p.MaxLen < 0:
+		return bad("max len", p.MaxLen, "≥ 0")
+	case !unit(p.Momentum):
+		return bad("momentum", p.Momentum, "in [0, 1)")
+	case !unit(p.Beta1):
+		return bad("beta1", p.Beta1, "in [0, 1)")
+	case !unit(p.Beta2):
+		return bad("beta2", p.Beta2, "in [0, 1)")
+	case !(p.Eps >= 0) || math.IsInf(p.Eps, 0):
+		return bad("eps", p.Eps, "≥ 0")
+	case !(p.WeightDecay >= 0) || math.IsInf(p.WeightDecay, 0):
+		return bad("weight decay", p.WeightDecay, "≥ 0")
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ const (
 	kindEmbedding kind = iota // N(0, embedInitStd); L2Embedding over the whole table
 	kindWeight                // Glorot normal over shape [in, out]; L2Dense
 	kindBias                  // zeros; no L2
+	kindState                 // not trained (BatchNorm running statistics): see slab
 )
 
 func (k kind) String() string {
@@ -23,6 +24,8 @@ func (k kind) String() string {
 		return "weight"
 	case kindBias:
 		return "bias"
+	case kindState:
+		return "state"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
@@ -39,6 +42,7 @@ type tensor struct {
 	Off      int
 	Len      int
 	ZeroInit bool // start at 0 whatever the kind (see slab.zeroInit)
+	OneInit  bool // a bias or state tensor that starts at 1 (see slab.oneInit)
 }
 
 // slab holds every parameter of a model in one []float32 (W) and their
@@ -46,9 +50,15 @@ type tensor struct {
 // is one clear and an optimizer step is one flat loop. Tensors are declared
 // with add, then alloc allocates both slices once, then w and g hand out the
 // sub-slices the layers keep.
+//
+// Layout: the trainable tensors in declaration order, then the state tensors
+// (kindState: running statistics that forward updates and the checkpoint
+// keeps, but no optimizer touches). W[:Trainable] is what optimizers see;
+// the state's gradients stay 0.
 type slab struct {
-	W, G    []float32
-	tensors []tensor
+	W, G      []float32
+	Trainable int // parameters before the state region
+	tensors   []tensor
 }
 
 // add declares a tensor and returns its index. It panics after alloc.
@@ -63,29 +73,27 @@ func (s *slab) add(name string, k kind, shape ...int) int {
 		}
 		n *= d
 	}
-	off := 0
-	if len(s.tensors) > 0 {
-		last := s.tensors[len(s.tensors)-1]
-		off = last.Off + last.Len
-	}
-	s.tensors = append(s.tensors, tensor{Name: name, Kind: k, Shape: append([]int(nil), shape...), Off: off, Len: n})
+	s.tensors = append(s.tensors, tensor{Name: name, Kind: k, Shape: append([]int(nil), shape...), Len: n})
 	return len(s.tensors) - 1
 }
 
-// size is the number of parameters declared so far.
-func (s *slab) size() int {
-	if len(s.tensors) == 0 {
-		return 0
-	}
-	last := s.tensors[len(s.tensors)-1]
-	return last.Off + last.Len
-}
-
-// alloc allocates W and G for every declared tensor.
+// alloc lays the declared tensors out (trainable ones first, state last)
+// and allocates W and G.
 func (s *slab) alloc() {
-	n := s.size()
-	s.W = make([]float32, n)
-	s.G = make([]float32, n)
+	off := 0
+	for _, state := range []bool{false, true} {
+		for i := range s.tensors {
+			if t := &s.tensors[i]; (t.Kind == kindState) == state {
+				t.Off = off
+				off += t.Len
+			}
+		}
+		if !state {
+			s.Trainable = off
+		}
+	}
+	s.W = make([]float32, off)
+	s.G = make([]float32, off)
 }
 
 // w returns tensor i's weights (a view into the slab).
@@ -106,7 +114,8 @@ func (s *slab) zeroInit(i int) { s.tensors[i].ZeroInit = true }
 
 // init fills the weights, tensor by tensor in declaration order, from rng:
 // embeddings N(0, embedInitStd²), weights [in, out] Glorot normal
-// N(0, 2/(in+out)), biases and ZeroInit tensors 0.
+// N(0, 2/(in+out)), biases and ZeroInit tensors 0, state tensors 0 except
+// those marked with oneInit (running variances), which start at 1.
 func (s *slab) init(rng *rand.Rand) {
 	for i, t := range s.tensors {
 		w := s.w(i)
@@ -128,11 +137,21 @@ func (s *slab) init(rng *rand.Rand) {
 			for j := range w {
 				w[j] = float32(rng.NormFloat64() * std)
 			}
-		case kindBias:
-			clear(w)
+		case kindBias, kindState:
+			v := float32(0)
+			if t.OneInit {
+				v = 1
+			}
+			for j := range w {
+				w[j] = v
+			}
 		}
 	}
 }
+
+// oneInit makes tensor i start at 1 (BatchNorm scales, running variances).
+// It applies to biases and state tensors.
+func (s *slab) oneInit(i int) { s.tensors[i].OneInit = true }
 
 // addL2 adds the gradient of (λ/2)·‖W‖² of every tensor of kind k, that is
 // G += λ·W over each whole tensor. λ = 0 is a no-op.

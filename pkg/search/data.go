@@ -71,8 +71,9 @@ func synthesize(sy SyntheticSpec, dir string) (string, error) {
 		return "", fmt.Errorf("create %s: %w", dir, err)
 	}
 	// Write to a temporary name first: an interrupted run never leaves a
-	// truncated file that a later run would take for the real one.
-	tmp := path + ".tmp"
+	// truncated file that a later run would take for the real one, and shards
+	// sharing the folder each write their own (identical) file.
+	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
 	if err := dataset.Generate(dataset.SynthConfig{Rows: sy.Rows, Seed: sy.Seed, History: sy.History}, tmp); err != nil {
 		os.Remove(tmp)
 		return "", err

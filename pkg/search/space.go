@@ -18,6 +18,7 @@ const (
 	kInt
 	kString
 	kIntList
+	kBool
 )
 
 // hyper describes one hyperparameter a spec may set.
@@ -25,6 +26,7 @@ type hyper struct {
 	kind    kind
 	min     float64  // values must be > min (or >= min when minOK)
 	minOK   bool     // min itself is allowed
+	max     float64  // when > 0, values must be < max
 	choices []string // for strings
 	set     func(p *model.Params, v any)
 }
@@ -32,20 +34,34 @@ type hyper struct {
 // hyperparams are the names `space` and `per_model` accept. Adding one here
 // (and to model.Params) is all a new hyperparameter needs.
 var hyperparams = map[string]hyper{
-	"lr":           {kind: kFloat, set: func(p *model.Params, v any) { p.LR = v.(float64) }},
-	"optimizer":    {kind: kString, choices: optimizerNames, set: func(p *model.Params, v any) { p.Optimizer = v.(string) }},
-	"embed_dim":    {kind: kInt, set: func(p *model.Params, v any) { p.EmbedDim = v.(int) }},
-	"batch_size":   {kind: kInt, set: func(p *model.Params, v any) { p.BatchSize = v.(int) }},
-	"l2_embedding": {kind: kFloat, minOK: true, set: func(p *model.Params, v any) { p.L2Embedding = v.(float64) }},
-	"l2_dense":     {kind: kFloat, minOK: true, set: func(p *model.Params, v any) { p.L2Dense = v.(float64) }},
-	"hidden":       {kind: kIntList, set: func(p *model.Params, v any) { p.Hidden = slices.Clone(v.([]int)) }},
+	"lr":               {kind: kFloat, set: func(p *model.Params, v any) { p.LR = v.(float64) }},
+	"optimizer":        {kind: kString, choices: optimizerNames, set: func(p *model.Params, v any) { p.Optimizer = v.(string) }},
+	"embed_dim":        {kind: kInt, set: func(p *model.Params, v any) { p.EmbedDim = v.(int) }},
+	"batch_size":       {kind: kInt, set: func(p *model.Params, v any) { p.BatchSize = v.(int) }},
+	"l2_embedding":     {kind: kFloat, minOK: true, set: func(p *model.Params, v any) { p.L2Embedding = v.(float64) }},
+	"l2_dense":         {kind: kFloat, minOK: true, set: func(p *model.Params, v any) { p.L2Dense = v.(float64) }},
+	"hidden":           {kind: kIntList, set: func(p *model.Params, v any) { p.Hidden = slices.Clone(v.([]int)) }},
+	"dropout":          {kind: kFloat, minOK: true, max: 1, set: func(p *model.Params, v any) { p.Dropout = v.(float64) }},
+	"batch_norm":       {kind: kBool, set: func(p *model.Params, v any) { p.BatchNorm = v.(bool) }},
+	"activation":       {kind: kString, choices: []string{"relu", "dice"}, set: func(p *model.Params, v any) { p.Activation = v.(string) }},
+	"attention_hidden": {kind: kIntList, set: func(p *model.Params, v any) { p.AttentionHidden = slices.Clone(v.([]int)) }},
+	"attention_dim":    {kind: kInt, set: func(p *model.Params, v any) { p.AttentionDim = v.(int) }},
+	"heads":            {kind: kInt, set: func(p *model.Params, v any) { p.Heads = v.(int) }},
+	"layers":           {kind: kInt, set: func(p *model.Params, v any) { p.Layers = v.(int) }},
+	"din_softmax":      {kind: kBool, set: func(p *model.Params, v any) { p.DINSoftmax = v.(bool) }},
+	"max_len":          {kind: kInt, set: func(p *model.Params, v any) { p.MaxLen = v.(int) }},
+	"momentum":         {kind: kFloat, minOK: true, max: 1, set: func(p *model.Params, v any) { p.Momentum = v.(float64) }},
+	"beta1":            {kind: kFloat, minOK: true, max: 1, set: func(p *model.Params, v any) { p.Beta1 = v.(float64) }},
+	"beta2":            {kind: kFloat, minOK: true, max: 1, set: func(p *model.Params, v any) { p.Beta2 = v.(float64) }},
+	"eps":              {kind: kFloat, set: func(p *model.Params, v any) { p.Eps = v.(float64) }},
+	"weight_decay":     {kind: kFloat, minOK: true, set: func(p *model.Params, v any) { p.WeightDecay = v.(float64) }},
 }
 
 // ModelNames are the models a spec may list.
-var ModelNames = []string{"logreg", "dot"}
+var ModelNames = model.Models()
 
 // optimizerNames are the optimizers a spec may choose.
-var optimizerNames = []string{"sgd", "adam"}
+var optimizerNames = model.Optimizers()
 
 func hyperNames() string {
 	names := make([]string, 0, len(hyperparams))
@@ -224,6 +240,9 @@ func (h hyper) convert(name string, v any) (any, error) {
 			}
 			return nil, fmt.Errorf("%s: must be %s %g, got %g", name, op, h.min, f)
 		}
+		if h.max > 0 && f >= h.max {
+			return nil, fmt.Errorf("%s: must be < %g, got %g", name, h.max, f)
+		}
 		return f, nil
 	case kInt:
 		f, err := toFloat(v)
@@ -243,6 +262,12 @@ func (h hyper) convert(name string, v any) (any, error) {
 			return nil, fmt.Errorf("%s: unknown value %q (known: %s)", name, str, strings.Join(h.choices, ", "))
 		}
 		return str, nil
+	case kBool:
+		b, ok := v.(bool)
+		if !ok {
+			return nil, fmt.Errorf("%s: want true or false, got %v", name, v)
+		}
+		return b, nil
 	case kIntList:
 		list, ok := v.([]any)
 		if !ok || len(list) == 0 {
@@ -290,6 +315,8 @@ func canonical(v any) string {
 		return fmt.Sprintf("%d", x)
 	case string:
 		return fmt.Sprintf("%q", x)
+	case bool:
+		return fmt.Sprintf("%t", x)
 	case []int:
 		parts := make([]string, len(x))
 		for i, n := range x {

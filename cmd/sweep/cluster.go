@@ -1,0 +1,87 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/attnsweep/attnsweep/pkg/search"
+	"github.com/attnsweep/attnsweep/pkg/store"
+)
+
+func newExportCmd(g *globals) *cobra.Command {
+	job := &search.ClusterJob{}
+	export := &cobra.Command{
+		Use:   "export k8s|slurm SPEC.yaml --shards N",
+		Short: "Print a Kubernetes Indexed Job or a Slurm array script that runs a sweep in shards",
+	}
+	flags := func(c *cobra.Command) {
+		c.Flags().IntVar(&job.Shards, "shards", 0, "number of shards (pods or array tasks)")
+		c.Flags().IntVar(&job.CPUs, "cpus", 2, "cores per shard")
+		c.Flags().StringVar(&job.Memory, "memory", "8Gi", "memory per shard")
+		c.Flags().IntVar(&job.Workers, "workers", 0, "trials side by side per shard (default: --cpus)")
+		c.Flags().StringVar(&job.Results, "results", "/results", "shared folder for the shard databases")
+	}
+	load := func(path string) error {
+		spec, err := search.LoadSpec(path)
+		if err != nil {
+			return err
+		}
+		job.Spec, job.Path = spec, path
+		return nil
+	}
+	k8s := &cobra.Command{
+		Use:     "k8s SPEC.yaml --shards N --image IMAGE",
+		Short:   "Print a Kubernetes Indexed Job manifest",
+		Example: `  sweep export k8s experiments/quickstart.yaml --shards 4 --image registry.example/attnsweep:1 > job.yaml`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := load(args[0]); err != nil {
+				return err
+			}
+			return job.WriteKubernetes(cmd.OutOrStdout())
+		},
+	}
+	k8s.Flags().StringVar(&job.Image, "image", "", "container image holding the sweep binary and the spec")
+	slurm := &cobra.Command{
+		Use:     "slurm SPEC.yaml --shards N",
+		Short:   "Print an sbatch array script",
+		Example: `  sweep export slurm experiments/quickstart.yaml --shards 4 --results $SCRATCH/sweeps > sweep.sbatch`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := load(args[0]); err != nil {
+				return err
+			}
+			return job.WriteSlurm(cmd.OutOrStdout())
+		},
+	}
+	flags(k8s)
+	flags(slurm)
+	export.AddCommand(k8s, slurm)
+	return export
+}
+
+func newMergeCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:     "merge --db OUT.db IN.db...",
+		Short:   "Merge shard databases into one (idempotent; keeps the most final record of a trial)",
+		Example: `  sweep merge --db results/sweeps.db shards/shard-0.db shards/shard-1.db shards/shard-2.db`,
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := store.Open(g.db)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			for _, in := range args {
+				st, err := db.Merge(in)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: %d sweeps, %d trials added, %d replaced by a more final record, %d kept\n",
+					in, st.Sweeps, st.Added, st.Replaced, st.Kept)
+			}
+			return nil
+		},
+	}
+}

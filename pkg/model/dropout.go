@@ -1,0 +1,76 @@
+package model
+
+import (
+	"fmt"
+	"math/rand/v2"
+)
+
+// dropout is inverted dropout with rate p over n values (any shape,
+// flattened), active only while training:
+//
+//	train:  keep_j ~ Bernoulli(1−p),  mask_j = keep_j/(1−p),  y_j = mask_j·x_j
+//	eval:   y = x   (no rescaling needed: the training mask has mean 1)
+//	dx_j += mask_j·dy_j
+//
+// The masks come from the rng the training step passes in (one PCG stream
+// per trial, seeded from Params.Seed), so a trial's masks are reproducible.
+// Each 64-bit draw decides two values (32 bits each).
+type dropout struct {
+	p    float64
+	mask []float32 // [capacity values] of the last training forward
+	n    int
+}
+
+func newDropout(p float64, capacity int) *dropout {
+	if p < 0 || p >= 1 {
+		panic(fmt.Sprintf("model: dropout: rate %v, want [0, 1)", p))
+	}
+	return &dropout{p: p, mask: make([]float32, capacity)}
+}
+
+// forward writes y from x (len(x) values). rng nil means evaluation: y = x.
+func (d *dropout) forward(y, x []float32, rng *rand.Rand) {
+	n := len(x)
+	if len(y) < n || len(d.mask) < n {
+		panic(fmt.Sprintf("model: dropout: %d values, y len %d, capacity %d", n, len(y), len(d.mask)))
+	}
+	d.n = n
+	if rng == nil || d.p == 0 {
+		copy(y, x)
+		m := d.mask[:n]
+		for j := range m {
+			m[j] = 1
+		}
+		return
+	}
+	thr := uint32(d.p * (1 << 32))
+	scale := float32(1 / (1 - d.p))
+	m := d.mask[:n]
+	for j := 0; j < n; j += 2 {
+		u := rng.Uint64()
+		for k, b := range [2]uint32{uint32(u), uint32(u >> 32)} {
+			if j+k >= n {
+				break
+			}
+			if b >= thr {
+				m[j+k] = scale
+			} else {
+				m[j+k] = 0
+			}
+		}
+	}
+	for j, v := range x {
+		y[j] = v * m[j]
+	}
+}
+
+// backward: dx[j] += mask[j]·dy[j] over the values of the last forward.
+func (d *dropout) backward(dx, dy []float32) {
+	n := d.n
+	if len(dx) < n || len(dy) < n {
+		panic(fmt.Sprintf("model: dropout: dx len %d, dy len %d, want %d", len(dx), len(dy), n))
+	}
+	for j, m := range d.mask[:n] {
+		dx[j] += m * dy[j]
+	}
+}

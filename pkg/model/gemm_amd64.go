@@ -1,0 +1,26 @@
+//go:build amd64 && !purego
+
+package model
+
+import "golang.org/x/sys/cpu"
+
+// gemmHaveKernel says whether gemmKernel6x16 can run here: the CPU has AVX2
+// and FMA and the OS saves the YMM registers (x/sys/cpu checks both).
+var gemmHaveKernel = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// gemmKernel6x16 is the micro-kernel (gemm_amd64.s): one 6×16 tile
+//
+//	C[r, j] = fma(alpha, Σ_{l<kc} A[r, l]·B[l, j], C[r, j])     r < 6, j < 16
+//
+// with A[r, l] at a[r*rs + l*ls], B packed as kc rows of 16 floats, and C
+// with row stride ldc. The sum starts at 0 and takes l in increasing order,
+// one FMA per l, so the result depends on kc and the values only.
+//
+//go:noescape
+func gemmKernel6x16(kc int, a *float32, rs, ls int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemmFMAPeak runs n passes of 12 independent 8-wide FMAs on registers: the
+// FMA units' peak, to measure the kernel against (see BenchmarkGemmPeak).
+//
+//go:noescape
+func gemmFMAPeak(n int, x, y float32) float32

@@ -1,0 +1,236 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// The AVX2/FMA micro-kernel of Gemm: see gemm_amd64.go for the Go side and
+// gemm_blocked.go for how the tiles are cut.
+//
+// Registers of gemmKernel6x16:
+//
+//	Y0..Y11   the 6×16 accumulator tile: row r is Y(2r) (columns 0..7) and Y(2r+1) (8..15)
+//	Y12, Y13  one row of the packed B panel (16 floats)
+//	Y14, Y15  a broadcast element of A
+//	SI        A at row 0 of the tile, column l;  R11 = SI + 3·rs (row 3)
+//	R8        rs, A's row step in bytes;  R9  ls, A's step per l in bytes
+//	DX        the packed B panel at row l (16 floats per row)
+//	CX        l's left to do
+
+// func gemmKernel6x16(kc int, a *float32, rs, ls int, b *float32, c *float32, ldc int, alpha float32)
+TEXT ·gemmKernel6x16(SB), NOSPLIT, $0-60
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ rs+16(FP), R8
+	SHLQ $2, R8
+	MOVQ ls+24(FP), R9
+	SHLQ $2, R9
+	MOVQ b+32(FP), DX
+	MOVQ c+40(FP), DI
+	MOVQ ldc+48(FP), R10
+	SHLQ $2, R10
+	LEAQ (SI)(R8*2), R11
+	ADDQ R8, R11
+
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+	TESTQ CX, CX
+	JEQ   store
+
+	// Two l's per pass while at least two are left; acc += a[r,l]·b[l,:]
+	// in increasing l, one FMA per element and l, whatever the unrolling.
+	CMPQ CX, $2
+	JLT  tail
+
+loop2:
+	VMOVUPS      (DX), Y12
+	VMOVUPS      32(DX), Y13
+	VBROADCASTSS (SI), Y14
+	VBROADCASTSS (SI)(R8*1), Y15
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS (SI)(R8*2), Y14
+	VBROADCASTSS (R11), Y15
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	VBROADCASTSS (R11)(R8*1), Y14
+	VBROADCASTSS (R11)(R8*2), Y15
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VFMADD231PS  Y12, Y15, Y10
+	VFMADD231PS  Y13, Y15, Y11
+	ADDQ         R9, SI
+	ADDQ         R9, R11
+
+	VMOVUPS      64(DX), Y12
+	VMOVUPS      96(DX), Y13
+	VBROADCASTSS (SI), Y14
+	VBROADCASTSS (SI)(R8*1), Y15
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS (SI)(R8*2), Y14
+	VBROADCASTSS (R11), Y15
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	VBROADCASTSS (R11)(R8*1), Y14
+	VBROADCASTSS (R11)(R8*2), Y15
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VFMADD231PS  Y12, Y15, Y10
+	VFMADD231PS  Y13, Y15, Y11
+	ADDQ         R9, SI
+	ADDQ         R9, R11
+
+	ADDQ $128, DX
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JGE  loop2
+	TESTQ CX, CX
+	JEQ  store
+
+tail:
+	VMOVUPS      (DX), Y12
+	VMOVUPS      32(DX), Y13
+	VBROADCASTSS (SI), Y14
+	VBROADCASTSS (SI)(R8*1), Y15
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS (SI)(R8*2), Y14
+	VBROADCASTSS (R11), Y15
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	VBROADCASTSS (R11)(R8*1), Y14
+	VBROADCASTSS (R11)(R8*2), Y15
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VFMADD231PS  Y12, Y15, Y10
+	VFMADD231PS  Y13, Y15, Y11
+	ADDQ         R9, SI
+	ADDQ         R9, R11
+	ADDQ         $64, DX
+	DECQ         CX
+	JNZ          tail
+
+store:
+	// C[r, :] = fma(alpha, acc[r, :], C[r, :]) for r = 0..5.
+	VBROADCASTSS alpha+56(FP), Y14
+	VMOVUPS      (DI), Y12
+	VMOVUPS      32(DI), Y13
+	VFMADD231PS  Y0, Y14, Y12
+	VFMADD231PS  Y1, Y14, Y13
+	VMOVUPS      Y12, (DI)
+	VMOVUPS      Y13, 32(DI)
+	ADDQ         R10, DI
+	VMOVUPS      (DI), Y12
+	VMOVUPS      32(DI), Y13
+	VFMADD231PS  Y2, Y14, Y12
+	VFMADD231PS  Y3, Y14, Y13
+	VMOVUPS      Y12, (DI)
+	VMOVUPS      Y13, 32(DI)
+	ADDQ         R10, DI
+	VMOVUPS      (DI), Y12
+	VMOVUPS      32(DI), Y13
+	VFMADD231PS  Y4, Y14, Y12
+	VFMADD231PS  Y5, Y14, Y13
+	VMOVUPS      Y12, (DI)
+	VMOVUPS      Y13, 32(DI)
+	ADDQ         R10, DI
+	VMOVUPS      (DI), Y12
+	VMOVUPS      32(DI), Y13
+	VFMADD231PS  Y6, Y14, Y12
+	VFMADD231PS  Y7, Y14, Y13
+	VMOVUPS      Y12, (DI)
+	VMOVUPS      Y13, 32(DI)
+	ADDQ         R10, DI
+	VMOVUPS      (DI), Y12
+	VMOVUPS      32(DI), Y13
+	VFMADD231PS  Y8, Y14, Y12
+	VFMADD231PS  Y9, Y14, Y13
+	VMOVUPS      Y12, (DI)
+	VMOVUPS      Y13, 32(DI)
+	ADDQ         R10, DI
+	VMOVUPS      (DI), Y12
+	VMOVUPS      32(DI), Y13
+	VFMADD231PS  Y10, Y14, Y12
+	VFMADD231PS  Y11, Y14, Y13
+	VMOVUPS      Y12, (DI)
+	VMOVUPS      Y13, 32(DI)
+	VZEROUPPER
+	RET
+
+// func gemmFMAPeak(n int, x, y float32) float32
+//
+// n passes of 12 independent 8-wide FMAs (acc += x·y) on registers only, no
+// loads: the most the FMA units can do, which the micro-kernel is measured
+// against.
+TEXT ·gemmFMAPeak(SB), NOSPLIT, $0-20
+	MOVQ           n+0(FP), CX
+	VXORPS         Y0, Y0, Y0
+	VXORPS         Y1, Y1, Y1
+	VXORPS         Y2, Y2, Y2
+	VXORPS         Y3, Y3, Y3
+	VXORPS         Y4, Y4, Y4
+	VXORPS         Y5, Y5, Y5
+	VXORPS         Y6, Y6, Y6
+	VXORPS         Y7, Y7, Y7
+	VXORPS         Y8, Y8, Y8
+	VXORPS         Y9, Y9, Y9
+	VXORPS         Y10, Y10, Y10
+	VXORPS         Y11, Y11, Y11
+	VBROADCASTSS   x+8(FP), Y12
+	VBROADCASTSS   y+12(FP), Y13
+	TESTQ          CX, CX
+	JEQ            peakdone
+
+peakloop:
+	VFMADD231PS Y12, Y13, Y0
+	VFMADD231PS Y12, Y13, Y1
+	VFMADD231PS Y12, Y13, Y2
+	VFMADD231PS Y12, Y13, Y3
+	VFMADD231PS Y12, Y13, Y4
+	VFMADD231PS Y12, Y13, Y5
+	VFMADD231PS Y12, Y13, Y6
+	VFMADD231PS Y12, Y13, Y7
+	VFMADD231PS Y12, Y13, Y8
+	VFMADD231PS Y12, Y13, Y9
+	VFMADD231PS Y12, Y13, Y10
+	VFMADD231PS Y12, Y13, Y11
+	DECQ        CX
+	JNZ         peakloop
+
+peakdone:
+	VADDPS  Y1, Y0, Y0
+	VADDPS  Y3, Y2, Y2
+	VADDPS  Y5, Y4, Y4
+	VADDPS  Y7, Y6, Y6
+	VADDPS  Y9, Y8, Y8
+	VADDPS  Y11, Y10, Y10
+	VADDPS  Y2, Y0, Y0
+	VADDPS  Y6, Y4, Y4
+	VADDPS  Y10, Y8, Y8
+	VADDPS  Y4, Y0, Y0
+	VADDPS  Y8, Y0, Y0
+	VMOVSS  X0, ret+16(FP)
+	VZEROUPPER
+	RET
