@@ -2,6 +2,10 @@
 // read-only Dataset that every training worker shares.
 //
 // Flow: Parquet files ──(parquet-go)──► Arrow arrays ──(encode)──► Dataset.
+// Each column is read page by page (values, definition and repetition
+// levels) into one Arrow array over all files (parquet.go), given a role
+// (roles.go) and encoded (encode.go); Generate writes synthetic data
+// (synth.go) and Inspect describes files (inspect.go).
 // Categorical values are mapped to dense ids with a vocabulary built on the
 // train split only (id 0 = unknown or padding), dense columns are
 // standardised with train statistics, and histories are truncated to the

@@ -77,9 +77,11 @@ func encodeLabel(t *table, name string, out []float32) error {
 	bad := func(i int, v string) error {
 		return t.rowErr(name, i, "value %s, want 0 or 1", v)
 	}
-	for i := range out {
-		if a.IsNull(i) {
-			return t.rowErr(name, i, "null, want 0 or 1")
+	if a.NullN() > 0 {
+		for i := range out {
+			if a.IsNull(i) {
+				return t.rowErr(name, i, "null, want 0 or 1")
+			}
 		}
 	}
 	switch a := a.(type) {
@@ -187,15 +189,15 @@ func encodePTrue(t *table, name string, out []float32) error {
 }
 
 // encodeGroup numbers the group values of all rows (not only train: a test
-// user unseen in train is still a group of its own): null is 0, the values
-// 1, 2, ... in ascending order.
+// user unseen in train is still a group of its own): from 1 in ascending
+// order of value, null (if any) first.
 func encodeGroup(t *table, name string, out []int32) error {
 	switch a := asInts(t.cols[name]).(type) {
 	case *array.Int64:
-		v := newIntVocab(a, nil, nil, false)
+		v := newIntVocab(a, nil, nil)
 		v.encode(a, out)
 	case *array.String:
-		v := newStrVocab(a, nil, nil, false)
+		v := newStrVocab(a, nil, nil)
 		v.encode(a, out)
 	}
 	return nil
@@ -216,33 +218,36 @@ func encodeCategorical(t *table, idx int, name string, specs []Sequence, seqs []
 	}
 	switch c := col.(type) {
 	case *array.Int64:
-		hs := make([]hist[int64], len(seqs))
+		hs := make([]intHist, len(seqs))
 		for k, j := range seqs {
 			items, ok := lists[k].ListValues().(*array.Int64)
 			if !ok {
 				return 0, colErr(t.files[0].path, specs[j].Name, "items %s cannot share ids with %s", lists[k].ListValues().DataType(), name)
 			}
-			hs[k] = hist[int64]{list: lists[k], items: items, maxLen: specs[j].MaxLen}
+			hs[k] = intHist{offs: lists[k].Offsets(), items: items.Int64Values(), maxLen: specs[j].MaxLen}
+			if items.NullN() > 0 {
+				hs[k].nulls = items
+			}
 		}
-		v := newIntVocab(c, hs, d.Train, true)
+		v := newIntVocab(c, hs, d.Train)
 		v.encode(c, d.Cat[idx])
 		for k, j := range seqs {
-			d.Seq[j] = encodeHist(hs[k], v.id, t.n)
+			d.Seq[j] = v.encodeHist(hs[k], t.n)
 		}
 		return v.size, nil
 	case *array.String:
-		hs := make([]hist[string], len(seqs))
+		hs := make([]strHist, len(seqs))
 		for k, j := range seqs {
 			items, ok := lists[k].ListValues().(*array.String)
 			if !ok {
 				return 0, colErr(t.files[0].path, specs[j].Name, "items %s cannot share ids with %s", lists[k].ListValues().DataType(), name)
 			}
-			hs[k] = hist[string]{list: lists[k], items: items, maxLen: specs[j].MaxLen}
+			hs[k] = strHist{offs: lists[k].Offsets(), items: items, maxLen: specs[j].MaxLen}
 		}
-		v := newStrVocab(c, hs, d.Train, true)
+		v := newStrVocab(c, hs, d.Train)
 		v.encode(c, d.Cat[idx])
 		for k, j := range seqs {
-			d.Seq[j] = encodeHist(hs[k], v.id, t.n)
+			d.Seq[j] = v.encodeHist(hs[k], t.n)
 		}
 		return v.size, nil
 	}
@@ -272,82 +277,54 @@ func asInts(a arrow.Array) arrow.Array {
 	return ib.NewInt64Array()
 }
 
-// valuer is what the Arrow arrays of ints and strings have in common.
-type valuer[K any] interface {
-	Value(i int) K
-	IsNull(i int) bool
-	NullN() int
-	Len() int
-}
-
-// hist is a history column whose items share a vocabulary.
-type hist[K any] struct {
-	list   *array.List
-	items  valuer[K]
+// strHist is a history column of strings whose items share a vocabulary.
+type strHist struct {
+	offs   []int32 // row r's items are items[offs[r]:offs[r+1]]
+	items  *array.String
 	maxLen int
 }
 
-// trainValues calls fn with every value a vocabulary must know: the present
-// values of col on rows (all rows when rows is nil) and the kept items of
-// the histories on those rows. It reports whether col has a null there.
-func trainValues[K any](col valuer[K], hists []hist[K], rows []int32, all bool, fn func(K)) (sawNull bool) {
-	nulls := col.NullN() > 0
-	each := func(do func(r int)) {
-		if all {
-			for r := range col.Len() {
-				do(r)
-			}
-			return
+// each calls fn with row r's kept items: its first maxLen present ones.
+func (h *strHist) each(r int, fn func(k int, x string)) {
+	nulls := h.items.NullN() > 0
+	k := 0
+	for j := int(h.offs[r]); j < int(h.offs[r+1]) && k < h.maxLen; j++ {
+		if nulls && h.items.IsNull(j) {
+			continue
 		}
-		for _, r := range rows {
-			do(int(r))
-		}
+		fn(k, h.items.Value(j))
+		k++
 	}
-	each(func(r int) {
-		if nulls && col.IsNull(r) {
-			sawNull = true
-			return
-		}
-		fn(col.Value(r))
-	})
-	for _, h := range hists {
-		offs := h.list.Offsets()
-		itemNulls := h.items.NullN() > 0
-		each(func(r int) {
-			kept := 0
-			for j := int(offs[r]); j < int(offs[r+1]) && kept < h.maxLen; j++ {
-				if itemNulls && h.items.IsNull(j) {
-					continue
-				}
-				fn(h.items.Value(j))
-				kept++
-			}
-		})
-	}
-	return sawNull
 }
 
-// encodeHist encodes a history column for all n rows: the first maxLen
-// present items of each row (most recent first), padded with 0. Null items
-// are skipped; a null list is empty.
-func encodeHist[K any](h hist[K], id func(K) int32, n int) SeqColumn {
-	L := h.maxLen
-	s := SeqColumn{MaxLen: L, IDs: make([]int32, n*L), Len: make([]int32, n)}
-	offs := h.list.Offsets()
-	itemNulls := h.items.NullN() > 0
-	for r := range n {
-		row := s.IDs[r*L : r*L+L]
-		k := 0
-		for j := int(offs[r]); j < int(offs[r+1]) && k < L; j++ {
-			if itemNulls && h.items.IsNull(j) {
-				continue
-			}
-			row[k] = id(h.items.Value(j))
-			k++
-		}
-		s.Len[r] = int32(k)
+// strTrain calls fn with every value a string vocabulary must know: the
+// present values of col on rows (all rows when rows is nil), then the kept
+// items of each history on those rows. It reports whether col has a null
+// there.
+func strTrain(col *array.String, hists []strHist, rows []int32, fn func(x string)) (sawNull bool) {
+	n := col.Len()
+	if rows != nil {
+		n = len(rows)
 	}
-	return s
+	row := func(k int) int {
+		if rows == nil {
+			return k
+		}
+		return int(rows[k])
+	}
+	for k := range n {
+		if r := row(k); col.IsNull(r) {
+			sawNull = true
+		} else {
+			fn(col.Value(r))
+		}
+	}
+	for i := range hists {
+		for k := range n {
+			hists[i].each(row(k), func(_ int, x string) { fn(x) })
+		}
+	}
+	return sawNull
 }
 
 // intVocab maps int64 values to ids: through a table when the values span
@@ -360,13 +337,81 @@ type intVocab struct {
 	size  int   // ids including 0
 }
 
-// newIntVocab builds a vocabulary over the train rows (all rows when all).
-func newIntVocab(col *array.Int64, hists []hist[int64], rows []int32, train bool) *intVocab {
-	all := !train
+// intHist is a history column of ints whose items share a vocabulary.
+type intHist struct {
+	offs   []int32 // row r's items are items[offs[r]:offs[r+1]]
+	items  []int64
+	nulls  *array.Int64 // the items, when some are null; else nil
+	maxLen int
+}
+
+// kept returns row r's kept items: its first maxLen present ones. buf is
+// scratch space for rows with null items.
+func (h *intHist) kept(r int, buf []int64) []int64 {
+	lo, hi := int(h.offs[r]), int(h.offs[r+1])
+	if h.nulls == nil {
+		return h.items[lo:min(hi, lo+h.maxLen)]
+	}
+	buf = buf[:0]
+	for j := lo; j < hi && len(buf) < h.maxLen; j++ {
+		if !h.nulls.IsNull(j) {
+			buf = append(buf, h.items[j])
+		}
+	}
+	return buf
+}
+
+// intTrain calls fn with every value an int vocabulary must know, a slice
+// at a time: the present values of col on rows (all rows when rows is nil),
+// then the kept items of each history on those rows. It reports whether col
+// has a null there.
+func intTrain(col *array.Int64, hists []intHist, rows []int32, fn func(xs []int64)) (sawNull bool) {
+	vals := col.Int64Values()
+	nulls := col.NullN() > 0
+	n := len(vals)
+	if rows != nil {
+		n = len(rows)
+	}
+	row := func(k int) int {
+		if rows == nil {
+			return k
+		}
+		return int(rows[k])
+	}
+	var buf [1024]int64
+	m := 0
+	for k := range n {
+		r := row(k)
+		if nulls && col.IsNull(r) {
+			sawNull = true
+			continue
+		}
+		buf[m] = vals[r]
+		if m++; m == len(buf) {
+			fn(buf[:])
+			m = 0
+		}
+	}
+	fn(buf[:m])
+	scratch := make([]int64, 0, 64)
+	for i := range hists {
+		h := &hists[i]
+		for k := range n {
+			fn(h.kept(row(k), scratch))
+		}
+	}
+	return sawNull
+}
+
+// newIntVocab builds a vocabulary over rows (the train rows; all rows when
+// nil).
+func newIntVocab(col *array.Int64, hists []intHist, rows []int32) *intVocab {
 	lo, hi, cnt := int64(math.MaxInt64), int64(math.MinInt64), 0
-	sawNull := trainValues[int64](col, hists, rows, all, func(x int64) {
-		lo, hi = min(lo, x), max(hi, x)
-		cnt++
+	sawNull := intTrain(col, hists, rows, func(xs []int64) {
+		for _, x := range xs {
+			lo, hi = min(lo, x), max(hi, x)
+		}
+		cnt += len(xs)
 	})
 	v := &intVocab{}
 	next := int32(1)
@@ -377,7 +422,11 @@ func newIntVocab(col *array.Int64, hists []hist[int64], rows []int32, train bool
 		span := uint64(hi) - uint64(lo) + 1 // wraps to 0 only for the full int64 range
 		if limit := uint64(min(max(1<<16, cnt), 1<<22)); span != 0 && span <= limit {
 			table := make([]int32, span)
-			trainValues[int64](col, hists, rows, all, func(x int64) { table[x-lo] = 1 })
+			intTrain(col, hists, rows, func(xs []int64) {
+				for _, x := range xs {
+					table[x-lo] = 1
+				}
+			})
 			for i, seen := range table {
 				if seen != 0 {
 					table[i] = next
@@ -387,7 +436,11 @@ func newIntVocab(col *array.Int64, hists []hist[int64], rows []int32, train bool
 			v.lo, v.table = lo, table
 		} else {
 			seen := map[int64]int32{}
-			trainValues[int64](col, hists, rows, all, func(x int64) { seen[x] = 0 })
+			intTrain(col, hists, rows, func(xs []int64) {
+				for _, x := range xs {
+					seen[x] = 0
+				}
+			})
 			keys := make([]int64, 0, len(seen))
 			for k := range seen {
 				keys = append(keys, k)
@@ -402,6 +455,32 @@ func newIntVocab(col *array.Int64, hists []hist[int64], rows []int32, train bool
 	}
 	v.size = int(next)
 	return v
+}
+
+// encodeHist encodes a history column for all n rows: the kept items of
+// each row (most recent first), padded with 0. Null items are skipped; a
+// null list is empty.
+func (v *intVocab) encodeHist(h intHist, n int) SeqColumn {
+	L := h.maxLen
+	s := SeqColumn{MaxLen: L, IDs: make([]int32, n*L), Len: make([]int32, n)}
+	scratch := make([]int64, 0, L)
+	for r := range n {
+		items := h.kept(r, scratch)
+		out := s.IDs[r*L : r*L+len(items)]
+		if v.table != nil {
+			for k, x := range items {
+				if j := uint64(x) - uint64(v.lo); j < uint64(len(v.table)) {
+					out[k] = v.table[j]
+				}
+			}
+		} else {
+			for k, x := range items {
+				out[k] = v.ids[x]
+			}
+		}
+		s.Len[r] = int32(len(items))
+	}
+	return s
 }
 
 func (v *intVocab) id(x int64) int32 {
@@ -447,9 +526,11 @@ type strVocab struct {
 	size int
 }
 
-func newStrVocab(col *array.String, hists []hist[string], rows []int32, train bool) *strVocab {
+// newStrVocab builds a vocabulary over rows (the train rows; all rows when
+// nil).
+func newStrVocab(col *array.String, hists []strHist, rows []int32) *strVocab {
 	seen := map[string]int32{}
-	sawNull := trainValues[string](col, hists, rows, !train, func(x string) {
+	sawNull := strTrain(col, hists, rows, func(x string) {
 		if _, ok := seen[x]; !ok {
 			seen[x] = 0
 		}
@@ -475,7 +556,21 @@ func newStrVocab(col *array.String, hists []hist[string], rows []int32, train bo
 	return v
 }
 
-func (v *strVocab) id(x string) int32 { return v.ids[x] }
+// encodeHist encodes a history column for all n rows, as intVocab's does.
+func (v *strVocab) encodeHist(h strHist, n int) SeqColumn {
+	L := h.maxLen
+	s := SeqColumn{MaxLen: L, IDs: make([]int32, n*L), Len: make([]int32, n)}
+	for r := range n {
+		row := s.IDs[r*L : r*L+L]
+		k := 0
+		h.each(r, func(j int, x string) {
+			row[j] = v.ids[x]
+			k = j + 1
+		})
+		s.Len[r] = int32(k)
+	}
+	return s
+}
 
 func (v *strVocab) encode(col *array.String, out []int32) {
 	for i := range out {

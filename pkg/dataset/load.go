@@ -10,13 +10,30 @@ import (
 // Source says where the data comes from. Exactly one of these is used:
 // explicit split files (Train, Valid and Test), or Paths split by Fractions.
 type Source struct {
-	Train, Valid, Test []string // files per split
-	Paths              []string // one table, split by Fractions with Seed
-	Fractions          [3]float64
-	Seed               uint64
+	Train, Valid, Test []string   // files per split; Train is required, Valid and Test may be empty
+	Paths              []string   // one table, split by Fractions with Seed
+	Fractions          [3]float64 // train, valid, test; normalised to sum 1; all zero means 0.7/0.15/0.15; ignored with split files
+	Seed               uint64     // the shuffle of Paths' rows: the same seed gives the same splits
 }
 
-// Columns gives column roles. Empty fields are inferred from the schema.
+// Columns gives column roles. Each empty field is inferred on its own from
+// the first file's schema, among the columns that have no role yet:
+//
+//   - Label: the first of "label", "click", "clk" (LabelNames).
+//   - Categorical: int, string and bool columns.
+//   - Dense: float and double columns; a column named "p_true" is the true
+//     click probability (Schema.PTrue), never a feature.
+//   - Sequences: lists of ints or strings; the target of a history is the
+//     column named like it without "hist_"/"history_" (or "_hist"/
+//     "_history"), or that name plus "_id" ("hist_item" → "item" or
+//     "item_id"); MaxLen 0 means DefaultMaxLen.
+//   - Group: never inferred.
+//
+// So Categorical: [a, b] with Dense empty keeps only a and b as categorical
+// fields but still infers the dense ones. A sequence's target missing from
+// Categorical is added to it. Columns left without a role (and lists of
+// floats, which are vectors: not supported yet) are listed in
+// Dataset.Ignored.
 type Columns struct {
 	Label       string
 	Categorical []string
@@ -33,7 +50,7 @@ type SeqSpec struct {
 }
 
 // Load reads the files of src, gives the columns their roles (cols, else
-// inferred: see makePlan) and encodes them into one Dataset.
+// inferred: see Columns) and encodes them into one Dataset.
 //
 // Rows of all files live in one set of columns, in file order (train files,
 // then valid, then test; or Paths in order). With split files each split is

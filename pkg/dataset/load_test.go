@@ -295,3 +295,55 @@ func TestTargetCandidates(t *testing.T) {
 		}
 	}
 }
+
+func TestLoad_InferRoles(t *testing.T) {
+	type row struct {
+		Click bool      `parquet:"click"`
+		Clk   int64     `parquet:"clk"`
+		User  string    `parquet:"user"`
+		Item  int32     `parquet:"item_id"`
+		Hist  []int32   `parquet:"history_item,list"`
+		Score float32   `parquet:"score"`
+		PTrue float64   `parquet:"p_true"`
+		Emb   []float64 `parquet:"emb,list"`
+	}
+	rows := []row{
+		{true, 1, "u1", 7, []int32{7, 8}, 0.5, 0.9, []float64{1, 2}},
+		{false, 0, "u2", 8, nil, 1.5, 0.1, nil},
+	}
+	path := writeRows(t, "x.parquet", rows)
+	d, err := Load(Source{Train: []string{path}}, Columns{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := d.Schema
+	want := Schema{
+		Label:       "click",
+		Categorical: []Field{{"user", 3}, {"item_id", 3}},
+		Dense:       []string{"score"},
+		Sequences:   []Sequence{{Name: "history_item", Target: "item_id", Field: 1, MaxLen: DefaultMaxLen}},
+		PTrue:       "p_true",
+	}
+	if s.Label != want.Label || !slices.Equal(s.Categorical, want.Categorical) || !slices.Equal(s.Dense, want.Dense) ||
+		!slices.Equal(s.Sequences, want.Sequences) || s.PTrue != want.PTrue || s.Group != "" {
+		t.Errorf("schema\n%+v\nwant\n%+v", s, want)
+	}
+	wantIgnored := []string{
+		"clk (named like a label: a feature only when listed in columns)",
+		"emb (list<double> is a dense vector; vector features are not supported yet)",
+	}
+	if !slices.Equal(d.Ignored, wantIgnored) {
+		t.Errorf("ignored %q, want %q", d.Ignored, wantIgnored)
+	}
+	if !slices.Equal(d.Label, []float32{1, 0}) || !slices.Equal(d.PTrue, []float32{0.9, 0.1}) || d.Dense[0][0] != -1 || d.Dense[0][1] != 1 {
+		t.Errorf("label %v, p_true %v, score %v", d.Label, d.PTrue, d.Dense[0])
+	}
+	// Listed explicitly, clk is a feature like any other.
+	d, err = Load(Source{Train: []string{path}}, Columns{Categorical: []string{"clk", "item_id"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Schema.Categorical[0].Name != "clk" {
+		t.Errorf("schema %+v", d.Schema)
+	}
+}

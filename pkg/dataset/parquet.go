@@ -93,8 +93,11 @@ type pqColumn struct {
 // "list<int64>", ...
 func (c *pqColumn) TypeName() string {
 	t := strings.ToLower(c.Physical)
-	if c.Physical == "BYTE_ARRAY" {
+	switch c.Physical {
+	case "BYTE_ARRAY":
 		t = "string"
+	case "":
+		return "group"
 	}
 	if c.List {
 		return "list<" + t + ">"
@@ -218,6 +221,9 @@ func describeColumn(c *parquet.Column) pqColumn {
 	case c.Leaf(): // repeated int64 x;
 		d.List = true
 		d.repDef = 1
+	case strings.HasPrefix(d.Logical, "MAP"):
+		d.Unsupported = "a map"
+		return d
 	default:
 		kids := c.Columns()
 		if len(kids) != 1 || !kids[0].Repeated() {

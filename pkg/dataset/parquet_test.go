@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -344,5 +345,37 @@ func TestReadTable_Arrow(t *testing.T) {
 		if lo, hi := legacy.ValueOffsets(i); int(hi-lo) != len(r.Legacy) {
 			t.Fatalf("row %d: %d legacy items, want %d", i, hi-lo, len(r.Legacy))
 		}
+	}
+}
+
+// Columns this package does not read are ignored by inference and an error
+// when named.
+func TestLoad_UnsupportedColumns(t *testing.T) {
+	type meta struct {
+		A int64 `parquet:"a"`
+	}
+	type row struct {
+		Label int64            `parquet:"label"`
+		Item  int64            `parquet:"item"`
+		Meta  meta             `parquet:"meta"`
+		Attrs map[string]int64 `parquet:"attrs"`
+		Vec   []float32        `parquet:"vec,list"`
+	}
+	path := writeRows(t, "x.parquet", []row{{0, 1, meta{1}, map[string]int64{"x": 1}, []float32{1, 2}}, {1, 2, meta{2}, nil, nil}})
+	d, err := Load(Source{Train: []string{path}}, Columns{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"meta (group is a nested group (struct or map), not read)",
+		"attrs (group is a map, not read)",
+		"vec (list<float> is a dense vector; vector features are not supported yet)",
+	}
+	if !slices.Equal(d.Ignored, want) || len(d.Schema.Categorical) != 1 {
+		t.Errorf("ignored %q, schema %+v", d.Ignored, d.Schema)
+	}
+	_, err = Load(Source{Train: []string{path}}, Columns{Categorical: []string{"item", "meta"}})
+	if want := `: column "meta": group is a nested group (struct or map), which this package does not read`; err == nil || !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("error %v, want suffix %q", err, want)
 	}
 }

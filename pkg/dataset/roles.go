@@ -207,6 +207,8 @@ func makePlan(f *pqFile, cols Columns) (*plan, error) {
 		switch {
 		case c.Unsupported != "":
 			skip = c.TypeName() + " is " + c.Unsupported + ", not read"
+		case slices.Contains(LabelNames, c.Name) || c.Name == PTrueName:
+			skip = "named like a label: a feature only when listed in columns"
 		case c.List && (c.Kind == kindInt || c.Kind == kindString):
 			r = "sequence"
 			if len(cols.Sequences) > 0 {

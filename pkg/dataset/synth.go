@@ -4,11 +4,11 @@ package dataset
 //
 // The world: synthItems items in synthCats categories. Each category has a
 // random unit centroid in R^synthDim; an item's latent vector is
-// z_i = normalize(centroid + 0.35·noise) with noise ~ N(0, I/synthDim) (about unit length), its bias b_i ~ N(0, 0.4²), its
-// price log-normal around a per-category level. synthUsers users, each with
-// two interest categories, a bias b_u ~ N(0, 0.4²) and an activity level
-// that sets the length of their histories (uniform 0..L, a sixth of the users
-// at L).
+// z_i = normalize(centroid + 0.35·noise), noise ~ N(0, I/synthDim) (about
+// unit length); its bias b_i ~ N(0, 0.4²); its price log-normal around a
+// per-category level. synthUsers users, each with two interest categories,
+// a bias b_u ~ N(0, 0.4²) and an activity level that sets the length of
+// their histories (uniform 0..L, a sixth of the users at L).
 //
 // A row: a user; a history of items, 80% from the user's interests and 20%
 // uniform (most recent first); a candidate item, half from the interests and
@@ -18,7 +18,9 @@ package dataset
 //
 // (the max term is 0 for an empty history), so the best-matching history
 // item carries the signal: attention to the target beats pooling the
-// history. p_true = sigmoid(logit), label ~ Bernoulli(p_true).
+// history. p_true = sigmoid(logit), label ~ Bernoulli(p_true). With 100k
+// rows and seed 1 the label rate is 0.33 and the Bayes AUC (of p_true)
+// 0.777.
 
 import (
 	"fmt"

@@ -63,24 +63,11 @@ func (at *attention) forward(u []float32, ldu int, w []float32, v []float32, ldv
 		if ln == 0 {
 			continue
 		}
-		// a_j = (v·e_j)/√D, kept in wr until normalised.
-		maxA := float32(math.Inf(-1))
+		// a_j = (v·e_j)/√D, kept in wr until normalised; w = softmax(a).
 		for j := 0; j < ln; j++ {
-			a := scale * dot(vr, er[j*d:j*d+d])
-			wr[j] = a
-			maxA = max(maxA, a)
+			wr[j] = scale * dot(vr, er[j*d:j*d+d])
 		}
-		// w = softmax(a) over the real positions.
-		var sum float32
-		for j := 0; j < ln; j++ {
-			x := float32(math.Exp(float64(wr[j] - maxA)))
-			wr[j] = x
-			sum += x
-		}
-		inv := 1 / sum
-		for j := 0; j < ln; j++ {
-			wr[j] *= inv
-		}
+		softmaxForward(wr[:ln], wr[:ln])
 		// u = Σ_j w_j·e_j.
 		for j := 0; j < ln; j++ {
 			axpy(ur, wr[j], er[j*d:j*d+d])

@@ -32,7 +32,7 @@ func BenchmarkEpoch(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			opt, _ := newOptimizer(p.Optimizer, len(nt.params().W))
+			opt, _ := newOptimizer(p, nt.params().Trainable)
 			tr := newTrainer(ds, nt, opt, p, ds.N)
 			b.ReportAllocs()
 			b.ResetTimer()

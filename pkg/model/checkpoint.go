@@ -229,13 +229,30 @@ func (pr *Predictor) Predict(ds *dataset.Dataset, rows []int32, out []float32) {
 
 // Attention returns the attention weights the model puts on the history of
 // one row, over its real positions (most recent first, as stored), or nil
-// for a model without attention. The slice is the caller's.
+// for a model without attention. For models with several heads or layers it
+// is the first head of the first layer (see AttentionSample for all). The
+// slice is the caller's.
 func (pr *Predictor) Attention(ds *dataset.Dataset, row int32) []float32 {
-	at, ok := pr.net.(attender)
-	if !ok {
+	s, ok := pr.AttentionSample(ds, row)
+	if !ok || len(s.Weights) == 0 {
 		return nil
 	}
+	return s.Weights[0]
+}
+
+// AttentionSample scores one row and returns what the model attends to, as
+// Train's Result.Attention holds it; ok is false for a model without
+// attention (logreg, fm, dnn, deepfm, meanpool).
+func (pr *Predictor) AttentionSample(ds *dataset.Dataset, row int32) (AttentionSample, bool) {
+	at, ok := pr.net.(attender)
+	if !ok {
+		return AttentionSample{}, false
+	}
 	pr.check(ds)
-	pr.net.forward(ds, []int32{row}, pr.z[:1])
-	return slices.Clone(at.attention(0))
+	pr.net.forward(ds, []int32{row}, pr.z[:1], nil)
+	items, w := at.attention(0)
+	if items == nil && w == nil {
+		return AttentionSample{}, false
+	}
+	return AttentionSample{Row: row, Label: ds.Label[row], Score: sigmoid(pr.z[0]), Items: items, Weights: w}, true
 }

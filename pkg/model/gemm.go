@@ -2,14 +2,16 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"os"
 )
 
-// gemmUseKernel selects the assembly micro-kernel (gemm_amd64.s, through
-// gemmBlocked) where the CPU has one; otherwise, or with the environment
-// variable ATTNSWEEP_GEMM=portable at start-up, or when built with the tag
-// purego, Gemm runs the portable pure-Go kernels below. Tests flip it to
-// check both paths in one run.
+// gemmUseKernel selects the assembly micro-kernel (gemm_amd64.s, driven by
+// gemmBlocked in gemm_blocked.go) where the CPU has AVX2 and FMA. It is
+// false, and Gemm runs the portable pure-Go kernels of this file, on other
+// CPUs and architectures, in builds with the tag purego, and when the
+// environment variable ATTNSWEEP_GEMM=portable is set at start-up. Tests
+// flip it to check both paths in one run.
 var gemmUseKernel = gemmHaveKernel && os.Getenv("ATTNSWEEP_GEMM") != "portable"
 
 // Gemm is the one matrix-product entry point of the package: every dense
@@ -25,11 +27,14 @@ var gemmUseKernel = gemmHaveKernel && os.Getenv("ATTNSWEEP_GEMM") != "portable"
 // garbage in C does not leak into the result).
 //
 // Zero elements of op(A) are skipped (ReLU outputs are often zero), so an
-// Inf or NaN in B next to a zero of A does not reach C.
+// Inf or NaN in B next to a zero of A does not reach C. (The fast kernels
+// multiply every pair; a call whose op(B) holds an Inf or a NaN is handed to
+// gemmSkipZeros instead.)
 //
 // Determinism: each element of C is accumulated over k in a fixed order that
 // depends only on k (never on m, n or the position of the row), so a row's
-// result does not depend on the batch it is computed in.
+// result does not depend on the batch it is computed in. Which kernel runs
+// depends on the build, the CPU and whether op(B) is finite, never on m or A.
 //
 // Gemm panics with a "model: gemm:" message when a dimension is negative, a
 // stride is smaller than a row or a slice is too short.
@@ -55,7 +60,14 @@ func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 	if alpha == 0 || k == 0 {
 		return
 	}
-	if gemmUseKernel && gemmBlocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc) {
+	if gemmUseKernel {
+		if !gemmBlocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc) {
+			gemmSkipZeros(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+		}
+		return
+	}
+	if !gemmFinite(transB, k, n, b, ldb) {
+		gemmSkipZeros(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
 		return
 	}
 	switch {
@@ -198,6 +210,56 @@ func gemmTT(m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb i
 				s += a[l*lda+i] * bv
 			}
 			crow[j] += alpha * s
+		}
+	}
+}
+
+// gemmFinite reports whether op(B) (k×n) holds no Inf and no NaN.
+func gemmFinite(transB bool, k, n int, b []float32, ldb int) bool {
+	rows, cols := k, n
+	if transB {
+		rows, cols = n, k
+	}
+	var bad uint32
+	for r := 0; r < rows; r++ {
+		for _, v := range b[r*ldb : r*ldb+cols] {
+			bad |= gemmFiniteBits(v)
+		}
+	}
+	return bad&0x80000000 == 0
+}
+
+// gemmFiniteBits has its sign bit set when x is Inf or NaN: the exponent
+// bits plus one exponent step carry into the sign bit only when the
+// exponent is all ones.
+func gemmFiniteBits(x float32) uint32 {
+	return math.Float32bits(x)&0x7f800000 + 0x00800000
+}
+
+// gemmSkipZeros: C[i,:] += Σ_l (alpha·op(A)[i,l])·op(B)[l,:] over the l
+// where alpha·op(A)[i,l] ≠ 0, one row of op(B) at a time. It runs the calls
+// whose op(B) holds an Inf or a NaN, where skipping the zeros of A is what
+// keeps 0·Inf out of C; speed does not matter there.
+func gemmSkipZeros(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		crow := c[i*ldc : i*ldc+n]
+		for l := 0; l < k; l++ {
+			var av float32
+			if transA {
+				av = alpha * a[l*lda+i]
+			} else {
+				av = alpha * a[i*lda+l]
+			}
+			if av == 0 {
+				continue
+			}
+			if !transB {
+				axpy(crow, av, b[l*ldb:l*ldb+n])
+				continue
+			}
+			for j := range crow {
+				crow[j] += av * b[j*ldb+l]
+			}
 		}
 	}
 }

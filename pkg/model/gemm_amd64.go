@@ -24,3 +24,10 @@ func gemmKernel6x16(kc int, a *float32, rs, ls int, b *float32, c *float32, ldc 
 //
 //go:noescape
 func gemmFMAPeak(n int, x, y float32) float32
+
+// gemmPackB16 copies kc rows of panels·16 floats of B (row l at
+// src[l*ldb:]) into 16-wide packed panels (row l of panel p at
+// dst[(p*kc+l)*16:]) and reports whether one of them is Inf or NaN.
+//
+//go:noescape
+func gemmPackB16(dst *float32, src *float32, ldb, kc, panels int) (bad bool)

@@ -30,6 +30,27 @@ TEXT ·gemmKernel6x16(SB), NOSPLIT, $0-60
 	LEAQ (SI)(R8*2), R11
 	ADDQ R8, R11
 
+	// Fetch the C tile now: it is read only at the end, and when C is larger
+	// than the caches the misses would stall the store.
+	MOVQ       DI, AX
+	PREFETCHT0 (AX)
+	PREFETCHT0 63(AX)
+	ADDQ       R10, AX
+	PREFETCHT0 (AX)
+	PREFETCHT0 63(AX)
+	ADDQ       R10, AX
+	PREFETCHT0 (AX)
+	PREFETCHT0 63(AX)
+	ADDQ       R10, AX
+	PREFETCHT0 (AX)
+	PREFETCHT0 63(AX)
+	ADDQ       R10, AX
+	PREFETCHT0 (AX)
+	PREFETCHT0 63(AX)
+	ADDQ       R10, AX
+	PREFETCHT0 (AX)
+	PREFETCHT0 63(AX)
+
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -232,5 +253,61 @@ peakdone:
 	VADDPS  Y4, Y0, Y0
 	VADDPS  Y8, Y0, Y0
 	VMOVSS  X0, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func gemmPackB16(dst *float32, src *float32, ldb, kc, panels int) (bad bool)
+//
+// Copies kc rows of panels·16 floats (row l at src + l·ldb floats) into
+// panels packed panels: row l of panel p lands at dst + (p·kc + l)·16
+// floats. bad is true when one of the copied values is Inf or NaN (its
+// exponent bits are all ones).
+TEXT ·gemmPackB16(SB), NOSPLIT, $0-41
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ldb+16(FP), R8
+	SHLQ $2, R8            // src row step in bytes
+	MOVQ kc+24(FP), CX
+	MOVQ panels+32(FP), R9
+	MOVQ CX, R10
+	SHLQ $6, R10           // panel step in dst: kc·64 bytes
+	MOVL $0x7f800000, AX
+	MOVQ AX, X15
+	VPBROADCASTD X15, Y15  // exponent mask
+	VPXOR Y14, Y14, Y14    // OR of the "all ones exponent" lanes
+	TESTQ CX, CX
+	JEQ   packdone
+	TESTQ R9, R9
+	JEQ   packdone
+
+packrow:
+	MOVQ SI, R11           // src at panel 0 of row l
+	MOVQ DI, R12           // dst at panel 0 of row l
+	MOVQ R9, DX
+
+packpanel:
+	VMOVUPS   (R11), Y0
+	VMOVUPS   32(R11), Y1
+	VMOVUPS   Y0, (R12)
+	VMOVUPS   Y1, 32(R12)
+	VPAND     Y15, Y0, Y2
+	VPAND     Y15, Y1, Y3
+	VPCMPEQD  Y15, Y2, Y2
+	VPCMPEQD  Y15, Y3, Y3
+	VPOR      Y2, Y14, Y14
+	VPOR      Y3, Y14, Y14
+	ADDQ      $64, R11
+	ADDQ      R10, R12
+	DECQ      DX
+	JNZ       packpanel
+
+	ADDQ R8, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  packrow
+
+packdone:
+	VPTEST  Y14, Y14
+	SETNE   bad+40(FP)
 	VZEROUPPER
 	RET

@@ -1,9 +1,6 @@
 package model
 
-import (
-	"math"
-	"sync"
-)
+import "sync"
 
 // The blocked GEMM around the 6×16 micro-kernel (gemmKernel6x16):
 //
@@ -41,6 +38,7 @@ const (
 // calls so that steady-state calls allocate nothing.
 type gemmBuf struct {
 	b    []float32                   // packed op(B): ceil(n/16)·16·k floats
+	ablk []float32                   // a packed block of Aᵀ (transA)
 	a    [gemmMR * gemmKCMax]float32 // the last, short row tile of A, zero-padded
 	tile [gemmMR * gemmNR]float32    // an edge tile of C
 }
@@ -91,16 +89,26 @@ func gemmBlocked(transA, transB bool, m, n, k int, alpha float32, a []float32, l
 			if iFull < i1 {
 				gemmPackAEdge(buf.a[:gemmMR*kc], a, rs, ls, iFull, i1, l0, l1)
 			}
+			// Tile t of the block starts at ap[t*ta] with steps trs, tls.
+			ap, ta, trs, tls := a[i0*rs+l0*ls:], gemmMR*rs, rs, ls
+			if transA && gemmPackTN {
+				need := (iFull - i0) * kc
+				if cap(buf.ablk) < need {
+					buf.ablk = make([]float32, need)
+				}
+				gemmPackAT(buf.ablk[:need], a, lda, i0, iFull, l0, l1)
+				ap, ta, trs, tls = buf.ablk[:need], gemmMR*kc, 1, gemmMR
+			}
 			for p := 0; p < panels; p++ {
 				bp := &blk[p*kc*gemmNR]
 				j0 := p * gemmNR
 				if j0+gemmNR <= n {
-					for i := i0; i < iFull; i += gemmMR {
-						gemmKernel6x16(kc, &a[i*rs+l0*ls], rs, ls, bp, &c[i*ldc+j0], ldc, alpha)
+					for i, t := i0, 0; i < iFull; i, t = i+gemmMR, t+1 {
+						gemmKernel6x16(kc, &ap[t*ta], trs, tls, bp, &c[i*ldc+j0], ldc, alpha)
 					}
 				} else {
-					for i := i0; i < iFull; i += gemmMR {
-						gemmEdgeTile(buf, kc, &a[i*rs+l0*ls], rs, ls, bp, c, ldc, i, gemmMR, j0, n-j0, alpha)
+					for i, t := i0, 0; i < iFull; i, t = i+gemmMR, t+1 {
+						gemmEdgeTile(buf, kc, &ap[t*ta], trs, tls, bp, c, ldc, i, gemmMR, j0, n-j0, alpha)
 					}
 				}
 				if iFull < i1 {
@@ -127,6 +135,21 @@ func gemmEdgeTile(buf *gemmBuf, kc int, a *float32, rs, ls int, bp *float32, c [
 	}
 }
 
+var gemmPackTN = true
+
+// gemmPackAT packs rows [i0, i1) (a multiple of 6) and columns [l0, l1) of
+// op(A) = Aᵀ (A stored k×m, row stride lda) into dst as 6-row tiles, each
+// kc groups of 6: tile t, step l, row r at dst[t*6*kc + l*6 + r].
+func gemmPackAT(dst []float32, a []float32, lda, i0, i1, l0, l1 int) {
+	kc := l1 - l0
+	for l := 0; l < kc; l++ {
+		src := a[(l0+l)*lda+i0 : (l0+l)*lda+i1]
+		for t := 0; t*gemmMR < len(src); t++ {
+			copy(dst[t*gemmMR*kc+l*gemmMR:t*gemmMR*kc+l*gemmMR+gemmMR], src[t*gemmMR:t*gemmMR+gemmMR])
+		}
+	}
+}
+
 // gemmPackAEdge copies rows [i0, i1) (fewer than 6) of op(A), columns
 // [l0, l1), into dst as kc groups of 6 (row r of step l at dst[l*6+r]); the
 // missing rows are zeros.
@@ -138,12 +161,6 @@ func gemmPackAEdge(dst []float32, a []float32, rs, ls, i0, i1, l0, l1 int) {
 			dst[l*gemmMR+r] = a[off+l*ls]
 		}
 	}
-}
-
-// gemmFiniteBits has its sign bit set when x is not finite: (bits & exponent) + 1 ulp of exponent carries into the
-// sign bit only when the exponent is all ones (Inf, NaN).
-func gemmFiniteBits(x float32) uint32 {
-	return math.Float32bits(x)&0x7f800000 + 0x00800000
 }
 
 // gemmPackB packs rows [l0, l1) of B (k×n, row stride ldb) into dst as

@@ -13,3 +13,7 @@ func gemmKernel6x16(kc int, a *float32, rs, ls int, b *float32, c *float32, ldc 
 func gemmFMAPeak(n int, x, y float32) float32 {
 	panic("model: gemm: no assembly kernel in this build")
 }
+
+func gemmPackB16(dst *float32, src *float32, ldb, kc, panels int) (bad bool) {
+	panic("model: gemm: no assembly kernel in this build")
+}

@@ -2,86 +2,105 @@ package model
 
 import (
 	"fmt"
+	"math/rand/v2"
 
 	"github.com/attnsweep/attnsweep/pkg/dataset"
 )
 
-// logReg is logistic regression over the categorical ids with the dense
-// features as a side input; histories are ignored:
+// wide is the linear part of logreg, fm and deepfm over the categorical ids
+// and the dense features:
 //
 //	z = Σ_f w_f[id_f] + Σ_k c_k·dense_k + b
 //
-// Each w_f is an embedding table of dimension 1 (regularised by
-// L2Embedding); c [K, 1] is a dense weight (L2Dense) and b a bias.
-type logReg struct {
-	s     slab
+// Each w_f is an embedding table of dimension 1 (prefix+"emb_<field>",
+// regularised by L2Embedding); c [K, 1] (prefix+"w_dense", L2Dense, starts
+// at 0) and b (prefix+"b") form a dense layer. It reads the ids and dense
+// values its inputs loaded.
+type wide struct {
+	in    *inputs
 	emb   []embedding // per field, D = 1
 	dense linear      // K → 1, holds b
-	M, K  int
-	cap   int
-	n     int       // rows of the last forward
-	ids   []int32   // [M, cap]: field f's ids at ids[f*cap:]
-	x     []float32 // [cap, M] looked-up w_f[id]
-	xd    []float32 // [cap, K] dense inputs
+	x     []float32   // [cap, M] looked-up w_f[id]
 }
 
-func newLogReg(ds *dataset.Dataset, capacity int) *logReg {
+func declareWide(s *slab, ds *dataset.Dataset, prefix string) func(in *inputs, capacity int) *wide {
 	sc := ds.Schema
-	m := &logReg{M: len(sc.Categorical), K: len(sc.Dense), cap: capacity}
-	embIDs := make([]int, m.M)
+	m, k := len(sc.Categorical), len(sc.Dense)
+	embIDs := make([]int, m)
 	for f, fd := range sc.Categorical {
-		embIDs[f] = m.s.add("emb_"+fd.Name, kindEmbedding, fd.Vocab, 1)
+		embIDs[f] = s.addEmb(prefix+"emb_"+fd.Name, f, fd.Vocab, 1)
 	}
-	wID := m.s.add("w_dense", kindWeight, m.K, 1)
-	m.s.zeroInit(wID) // a convex model: start from "no effect", not from a random slope
-	bID := m.s.add("b", kindBias, 1)
-	m.s.alloc()
-	for f, fd := range sc.Categorical {
-		m.emb = append(m.emb, embedding{V: fd.Vocab, D: 1, E: m.s.w(embIDs[f]), dE: m.s.g(embIDs[f])})
+	wID := s.add(prefix+"w_dense", kindWeight, k, 1)
+	s.zeroInit(wID) // a linear part: start from "no effect", not from a random slope
+	bID := s.add(prefix+"b", kindBias, 1)
+	return func(in *inputs, capacity int) *wide {
+		w := &wide{in: in, x: make([]float32, capacity*m)}
+		for f, fd := range sc.Categorical {
+			w.emb = append(w.emb, embedding{V: fd.Vocab, D: 1, E: s.w(embIDs[f]), dE: s.g(embIDs[f])})
+		}
+		w.dense = linear{I: k, O: 1, W: s.w(wID), b: s.w(bID), dW: s.g(wID), db: s.g(bID)}
+		return w
 	}
-	m.dense = linear{I: m.K, O: 1, W: m.s.w(wID), b: m.s.w(bID), dW: m.s.g(wID), db: m.s.g(bID)}
-	m.ids = make([]int32, m.M*capacity)
-	m.x = make([]float32, capacity*m.M)
-	m.xd = make([]float32, capacity*m.K)
-	return m
 }
 
-func (m *logReg) params() *slab { return &m.s }
-func (m *logReg) capacity() int { return m.cap }
-
-func (m *logReg) forward(ds *dataset.Dataset, rows []int32, z []float32) {
-	n := len(rows)
-	if n > m.cap || len(z) < n {
-		panic(fmt.Sprintf("model: logreg: %d rows, %d logits, capacity %d", n, len(z), m.cap))
+// forward writes z [n] (overwriting it) for the rows in.load loaded.
+func (w *wide) forward(z []float32) {
+	in := w.in
+	n, m := in.n, in.M
+	for f := range w.emb {
+		w.emb[f].forward(w.x[f:], m, in.fieldIDs(f))
 	}
-	m.n = n
-	for f := range m.emb {
-		ids := m.ids[f*m.cap : f*m.cap+n]
-		col := ds.Cat[f]
-		for i, r := range rows {
-			ids[i] = col[r]
-		}
-		m.emb[f].forward(m.x[f:], m.M, ids)
-	}
-	for k, col := range ds.Dense {
-		for i, r := range rows {
-			m.xd[i*m.K+k] = col[r]
-		}
-	}
-	m.dense.forward(z, m.xd, m.K, n) // z = b + c·dense
+	w.dense.forward(z, in.dense, in.K, n) // z = b + c·dense
 	for i := 0; i < n; i++ {
 		s := z[i]
-		for _, v := range m.x[i*m.M : i*m.M+m.M] {
+		for _, v := range w.x[i*m : i*m+m] {
 			s += v
 		}
 		z[i] = s
 	}
 }
 
-func (m *logReg) backward(dz []float32) {
-	n := m.n
-	m.dense.backward(nil, dz, m.xd, m.K, n)
-	for f := range m.emb {
-		m.emb[f].backward(dz, 1, m.ids[f*m.cap:f*m.cap+n]) // dw_f[id] += dz
+// backward adds the gradients for dz [n].
+func (w *wide) backward(dz []float32) {
+	in := w.in
+	w.dense.backward(nil, dz, in.dense, in.K, in.n)
+	for f := range w.emb {
+		w.emb[f].backward(dz, 1, in.fieldIDs(f)) // dw_f[id] += dz
 	}
 }
+
+// logReg is logistic regression over the categorical ids with the dense
+// features as a side input; histories are ignored: z = wide (see wide).
+type logReg struct {
+	s   slab
+	cap int
+	in  *inputs
+	w   *wide
+}
+
+func newLogReg(ds *dataset.Dataset, p Params, capacity int) (*logReg, error) {
+	m := &logReg{cap: capacity}
+	in, err := declareInputs(&m.s, ds, p, 0, seqIgnore)
+	if err != nil {
+		return nil, err
+	}
+	bindWide := declareWide(&m.s, ds, "")
+	m.s.alloc()
+	m.in = in
+	in.bind(&m.s, capacity)
+	m.w = bindWide(m.in, capacity)
+	return m, nil
+}
+
+func (m *logReg) params() *slab { return &m.s }
+func (m *logReg) capacity() int { return m.cap }
+
+func (m *logReg) forward(ds *dataset.Dataset, rows []int32, z []float32, _ *rand.Rand) {
+	if len(rows) > m.cap || len(z) < len(rows) {
+		panic(fmt.Sprintf("model: logreg: %d rows, %d logits, capacity %d", len(rows), len(z), m.cap))
+	}
+	m.in.load(ds, rows)
+	m.w.forward(z)
+}
+
+func (m *logReg) backward(dz []float32) { m.w.backward(dz) }

@@ -80,3 +80,151 @@ func LogLoss(p, labels []float32) float64 {
 	}
 	return sum / float64(len(p))
 }
+
+// CalibrationBuckets is the number of equal-count buckets of Calibration.
+const CalibrationBuckets = 10
+
+// Compute returns every metric of probabilities p against labels: N, AUC,
+// LogLoss, GAUC over groups (NaN when groups is nil), the 0.5-threshold
+// metrics, MeanPred, MeanLabel and the calibration deciles. It panics when
+// the lengths differ.
+func Compute(p, labels []float32, groups []int32) Metrics {
+	if len(p) != len(labels) || (groups != nil && len(groups) != len(p)) {
+		panic(fmt.Sprintf("model: Compute: %d probabilities, %d labels, %d groups", len(p), len(labels), len(groups)))
+	}
+	m := Metrics{N: len(p), AUC: AUC(p, labels), LogLoss: LogLoss(p, labels), GAUC: GAUC(p, labels, groups)}
+	m.Accuracy, m.Precision, m.Recall, m.F1 = Threshold(p, labels, 0.5)
+	m.MeanPred, m.MeanLabel = mean32(p), mean32(labels)
+	m.Calibration = Calibration(p, labels, CalibrationBuckets)
+	return m
+}
+
+func mean32(x []float32) float64 {
+	if len(x) == 0 {
+		return math.NaN()
+	}
+	var s float64
+	for _, v := range x {
+		s += float64(v)
+	}
+	return s / float64(len(x))
+}
+
+// GAUC is the group AUC: the AUC of each group that has both a positive and
+// a negative row, averaged with weights equal to the group's row count:
+//
+//	GAUC = Σ_g n_g·AUC_g / Σ_g n_g      over groups with both labels
+//
+// It is NaN when groups is nil or no group has both labels, and panics when
+// the lengths differ.
+func GAUC(scores, labels []float32, groups []int32) float64 {
+	if groups == nil {
+		return math.NaN()
+	}
+	if len(scores) != len(labels) || len(groups) != len(scores) {
+		panic(fmt.Sprintf("model: GAUC: %d scores, %d labels, %d groups", len(scores), len(labels), len(groups)))
+	}
+	idx := make([]int, len(scores))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(groups[a], groups[b]) })
+	var num, den float64
+	s := make([]float32, 0, 64)
+	y := make([]float32, 0, 64)
+	for i := 0; i < len(idx); {
+		j := i
+		s, y = s[:0], y[:0]
+		for j < len(idx) && groups[idx[j]] == groups[idx[i]] {
+			s = append(s, scores[idx[j]])
+			y = append(y, labels[idx[j]])
+			j++
+		}
+		if a := AUC(s, y); !math.IsNaN(a) {
+			num += float64(j-i) * a
+			den += float64(j - i)
+		}
+		i = j
+	}
+	if den == 0 {
+		return math.NaN()
+	}
+	return num / den
+}
+
+// Threshold returns accuracy, precision, recall and F1 of predicting
+// "click" when p ≥ t (labels > 0.5 are clicks). Precision is NaN without
+// predicted clicks, recall NaN without clicks, F1 NaN when either is NaN
+// and 0 when both are 0; accuracy is NaN for no rows.
+func Threshold(p, labels []float32, t float32) (acc, prec, rec, f1 float64) {
+	if len(p) != len(labels) {
+		panic(fmt.Sprintf("model: Threshold: %d probabilities, %d labels", len(p), len(labels)))
+	}
+	var tp, fp, tn, fn float64
+	for i, v := range p {
+		pos, pred := labels[i] > 0.5, v >= t
+		switch {
+		case pos && pred:
+			tp++
+		case pos:
+			fn++
+		case pred:
+			fp++
+		default:
+			tn++
+		}
+	}
+	nan := math.NaN()
+	acc, prec, rec, f1 = nan, nan, nan, nan
+	if n := tp + fp + tn + fn; n > 0 {
+		acc = (tp + tn) / n
+	}
+	if tp+fp > 0 {
+		prec = tp / (tp + fp)
+	}
+	if tp+fn > 0 {
+		rec = tp / (tp + fn)
+	}
+	switch {
+	case math.IsNaN(prec) || math.IsNaN(rec):
+	case prec+rec == 0:
+		f1 = 0
+	default:
+		f1 = 2 * prec * rec / (prec + rec)
+	}
+	return acc, prec, rec, f1
+}
+
+// Calibration sorts the rows by p and cuts them into k buckets of equal
+// count (bucket b holds sorted rows [b·n/k, (b+1)·n/k); sizes differ by at
+// most one), each with its row count, mean prediction and observed click
+// rate. Empty buckets (n < k) are left out; no rows give nil.
+func Calibration(p, labels []float32, k int) []Bucket {
+	if len(p) != len(labels) {
+		panic(fmt.Sprintf("model: Calibration: %d probabilities, %d labels", len(p), len(labels)))
+	}
+	n := len(p)
+	if n == 0 || k < 1 {
+		return nil
+	}
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(p[a], p[b]) })
+	var out []Bucket
+	for b := 0; b < k; b++ {
+		lo, hi := b*n/k, (b+1)*n/k
+		if lo == hi {
+			continue
+		}
+		var sp, sy float64
+		for _, i := range idx[lo:hi] {
+			sp += float64(p[i])
+			sy += float64(labels[i])
+		}
+		c := float64(hi - lo)
+		out = append(out, Bucket{N: hi - lo, MeanPred: sp / c, MeanLabel: sy / c})
+	}
+	return out
+}

@@ -1,88 +1,176 @@
 package model
 
-import "fmt"
+import (
+	"fmt"
+	"math/rand/v2"
+)
 
-// mlp is Linear → ReLU → … → Linear → 1 logit over a contiguous input
-// x [B, In]:
+// mlp is a feed-forward tower over a contiguous input x [B, In], each hidden
+// layer as FuxiCTR's MLP block (Linear → BatchNorm → activation → dropout):
 //
 //	h_0 = x
-//	a_k = h_{k−1}·W_k + b_k,  h_k = relu(a_k)     k = 1..len(hidden)
-//	z   = h_last·W_out + b_out                      [B, 1]
+//	a_k = h_{k−1}·W_k + b_k                 k = 1..len(hidden)
+//	c_k = BatchNorm(a_k)                    (mlpOpts.BatchNorm; else c_k = a_k)
+//	g_k = relu(c_k) or dice(c_k)            (mlpOpts.Act)
+//	h_k = dropout(g_k)                      (mlpOpts.Dropout, training only; else h_k = g_k)
+//	z   = h_last·W_out + b_out              [B, 1]
 //
 // Buffers are sized once for the model's capacity of B rows.
 type mlp struct {
 	In     int
-	layers []linear    // hidden layers, then the output layer
-	a, h   [][]float32 // per hidden layer: pre- and post-activation [B, H_k]
-	da, dh [][]float32 // their gradients
-	widths []int       // In, H_1, ..., H_last
+	opts   mlpOpts
+	layers []mlpLayer
+	out    linear
+	widths []int // In, H_1, ..., H_last
+	n      int
+	x      []float32 // input of the last forward (a view)
 }
 
-// declareMLP declares the MLP's tensors in s (named prefix+"w1", "b1", …,
-// "w_out", "b_out") and returns a binder to call after s.alloc().
-func declareMLP(s *slab, prefix string, in int, hidden []int) func(capacity int) *mlp {
-	type pair struct{ w, b int }
-	var ids []pair
-	widths := append([]int{in}, hidden...)
-	for k := 0; k < len(hidden); k++ {
-		ids = append(ids, pair{
-			s.add(fmt.Sprintf("%sw%d", prefix, k+1), kindWeight, widths[k], widths[k+1]),
-			s.add(fmt.Sprintf("%sb%d", prefix, k+1), kindBias, widths[k+1]),
-		})
+// mlpOpts are the options of an MLP's hidden layers.
+type mlpOpts struct {
+	Hidden    []int
+	Act       string // "relu" (also for "") or "dice"
+	BatchNorm bool
+	Dropout   float64
+}
+
+// mlpLayer is one hidden layer and the buffers of its stages [cap, H]; a
+// stage that is off (no BatchNorm, no dropout) shares the previous buffer.
+type mlpLayer struct {
+	lin    linear
+	bn     *batchNorm // nil without BatchNorm
+	dc     *dice      // nil for relu
+	drop   *dropout   // nil without dropout
+	a, da  []float32  // linear output
+	c, dc_ []float32  // BatchNorm output (= a without BatchNorm)
+	g, dg  []float32  // activation output
+	h, dh  []float32  // dropout output (= g without dropout)
+}
+
+// declareMLP declares the MLP's tensors in s (named prefix+"w1", "b1",
+// "bn1_…", "dice1_…", …, "w_out", "b_out") and returns a binder to call after
+// s.alloc().
+func declareMLP(s *slab, prefix string, in int, o mlpOpts) func(capacity int) *mlp {
+	if o.Act != "" && o.Act != "relu" && o.Act != "dice" {
+		panic(fmt.Sprintf("model: mlp: activation %q", o.Act))
+	}
+	type ids struct {
+		w, b int
+		bn   func(int) *batchNorm
+		dc   func(int) *dice
+	}
+	var layers []ids
+	widths := append([]int{in}, o.Hidden...)
+	for k, h := range o.Hidden {
+		l := ids{
+			w: s.add(fmt.Sprintf("%sw%d", prefix, k+1), kindWeight, widths[k], h),
+			b: s.add(fmt.Sprintf("%sb%d", prefix, k+1), kindBias, h),
+		}
+		if o.BatchNorm {
+			l.bn = declareBatchNorm(s, fmt.Sprintf("%sbn%d_", prefix, k+1), h, true, 1e-5)
+		}
+		if o.Act == "dice" {
+			l.dc = declareDice(s, fmt.Sprintf("%sdice%d_", prefix, k+1), h)
+		}
+		layers = append(layers, l)
 	}
 	last := widths[len(widths)-1]
-	ids = append(ids, pair{s.add(prefix+"w_out", kindWeight, last, 1), s.add(prefix+"b_out", kindBias, 1)})
+	wOut, bOut := s.add(prefix+"w_out", kindWeight, last, 1), s.add(prefix+"b_out", kindBias, 1)
 	return func(capacity int) *mlp {
-		m := &mlp{In: in, widths: widths}
-		for k, id := range ids {
-			o := 1
-			if k < len(hidden) {
-				o = hidden[k]
+		m := &mlp{In: in, opts: o, widths: widths}
+		for k, id := range layers {
+			h := o.Hidden[k]
+			buf := func() []float32 { return make([]float32, capacity*h) }
+			l := mlpLayer{lin: linear{I: widths[k], O: h, W: s.w(id.w), b: s.w(id.b), dW: s.g(id.w), db: s.g(id.b)}}
+			l.a, l.da = buf(), buf()
+			l.c, l.dc_ = l.a, l.da
+			if id.bn != nil {
+				l.bn = id.bn(capacity)
+				l.c, l.dc_ = buf(), buf()
 			}
-			m.layers = append(m.layers, linear{I: widths[k], O: o, W: s.w(id.w), b: s.w(id.b), dW: s.g(id.w), db: s.g(id.b)})
+			if id.dc != nil {
+				l.dc = id.dc(capacity)
+			}
+			l.g, l.dg = buf(), buf()
+			l.h, l.dh = l.g, l.dg
+			if o.Dropout > 0 {
+				l.drop = newDropout(o.Dropout, capacity*h)
+				l.h, l.dh = buf(), buf()
+			}
+			m.layers = append(m.layers, l)
 		}
-		for _, hk := range hidden {
-			m.a = append(m.a, make([]float32, capacity*hk))
-			m.h = append(m.h, make([]float32, capacity*hk))
-			m.da = append(m.da, make([]float32, capacity*hk))
-			m.dh = append(m.dh, make([]float32, capacity*hk))
-		}
+		m.out = linear{I: last, O: 1, W: s.w(wOut), b: s.w(bOut), dW: s.g(wOut), db: s.g(bOut)}
 		return m
 	}
 }
 
-// forward computes z [n] from x [n, In].
-func (m *mlp) forward(z []float32, x []float32, n int) {
+// forward computes z [n] from x [n, In]. rng is the training step's dropout
+// randomness; nil means evaluation (running BatchNorm statistics, no
+// dropout).
+func (m *mlp) forward(z []float32, x []float32, n int, rng *rand.Rand) {
+	m.n, m.x = n, x
+	train := rng != nil
 	in := x
-	for k := range m.a {
-		w := m.widths[k+1]
-		m.layers[k].forward(m.a[k], in, m.widths[k], n)
-		reluForward(m.h[k][:n*w], m.a[k][:n*w])
-		in = m.h[k]
+	for k := range m.layers {
+		l := &m.layers[k]
+		w := l.lin.O
+		l.lin.forward(l.a, in, l.lin.I, n)
+		if l.bn != nil {
+			l.bn.forward(l.c, l.a, n, train)
+		}
+		if l.dc != nil {
+			l.dc.forward(l.g[:n*w], l.c[:n*w], n, train)
+		} else {
+			reluForward(l.g[:n*w], l.c[:n*w])
+		}
+		if l.drop != nil {
+			l.drop.forward(l.h[:n*w], l.g[:n*w], rng)
+		}
+		in = l.h
 	}
-	m.layers[len(m.layers)-1].forward(z, in, m.widths[len(m.widths)-1], n)
+	m.out.forward(z, in, m.out.I, n)
 }
 
 // backward adds the parameter gradients for dz [n] and adds dx [n, In]
-// (skipped when dx is nil). The saved a_k, h_k of the last forward are used.
-func (m *mlp) backward(dx []float32, dz []float32, x []float32, n int) {
-	for k := range m.da {
-		w := m.widths[k+1]
-		clear(m.da[k][:n*w])
-		clear(m.dh[k][:n*w])
+// (skipped when dx is nil), using the saved stages of the last forward.
+func (m *mlp) backward(dx []float32, dz []float32) {
+	n := m.n
+	for k := range m.layers {
+		l := &m.layers[k]
+		w := l.lin.O
+		clear(l.da[:n*w])
+		clear(l.dc_[:n*w])
+		clear(l.dg[:n*w])
+		clear(l.dh[:n*w])
 	}
 	last := len(m.layers) - 1
+	in := m.x
+	if last >= 0 {
+		in = m.layers[last].h
+	}
+	dlast := dx
+	if last >= 0 {
+		dlast = m.layers[last].dh
+	}
+	m.out.backward(dlast, dz, in, m.out.I, n)
 	for k := last; k >= 0; k-- {
-		in, din := x, dx
+		l := &m.layers[k]
+		w := l.lin.O
+		if l.drop != nil {
+			l.drop.backward(l.dg[:n*w], l.dh[:n*w])
+		}
+		if l.dc != nil {
+			l.dc.backward(l.dc_[:n*w], l.dg[:n*w], l.c[:n*w])
+		} else {
+			reluBackward(l.dc_[:n*w], l.dg[:n*w], l.c[:n*w])
+		}
+		if l.bn != nil {
+			l.bn.backward(l.da[:n*w], l.dc_[:n*w])
+		}
+		in, din := m.x, dx
 		if k > 0 {
-			in, din = m.h[k-1], m.dh[k-1]
+			in, din = m.layers[k-1].h, m.layers[k-1].dh
 		}
-		dout := dz
-		if k < last {
-			w := m.widths[k+1]
-			reluBackward(m.da[k][:n*w], m.dh[k][:n*w], m.a[k][:n*w])
-			dout = m.da[k]
-		}
-		m.layers[k].backward(din, dout, in, m.widths[k], n)
+		l.lin.backward(din, l.da, in, l.lin.I, n)
 	}
 }

@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"strings"
 
 	"github.com/attnsweep/attnsweep/pkg/dataset"
@@ -13,25 +14,29 @@ import (
 //
 // forward reads the rows' columns from the dataset (copying the ids it needs
 // into its own buffers, never writing the dataset) and writes one logit per
-// row. backward takes dL/dlogit for the rows of the last forward and ADDS the
-// parameter gradients into the slab's G (the caller zeroes G once per step).
-// Neither allocates.
+// row. rng is the dropout randomness of a training step; nil means
+// evaluation (no dropout, BatchNorm on its running statistics). backward
+// takes dL/dlogit for the rows of the last forward (a training one) and ADDS
+// the parameter gradients into the slab's G (the caller zeroes G once per
+// step). Neither allocates.
 type net interface {
 	params() *slab
 	capacity() int
-	forward(ds *dataset.Dataset, rows []int32, logits []float32)
+	forward(ds *dataset.Dataset, rows []int32, logits []float32, rng *rand.Rand)
 	backward(dlogits []float32)
 }
 
-// attender is a net whose forward saves attention weights over a history.
+// attender is a net whose forward saves attention weights.
 type attender interface {
-	// attention returns the weights of row i of the last forward over its
-	// real history positions (a view, valid until the next forward).
-	attention(i int) []float32
+	// attention returns, for row i of the last forward, what the weights are
+	// over (history item ids, or field indices for AutoInt) and the weights
+	// per head or layer, as copies the caller keeps. A row without anything
+	// to attend to gives empty slices.
+	attention(i int) (items []int32, weights [][]float32)
 }
 
 // modelNames are the models newNet builds, in documentation order.
-var modelNames = []string{"logreg", "dot"}
+var modelNames = []string{"logreg", "fm", "dnn", "deepfm", "meanpool", "dot", "din", "bst", "autoint", "autoint+"}
 
 // Models returns the model names Params.Model accepts.
 func Models() []string { return append([]string(nil), modelNames...) }
@@ -42,9 +47,17 @@ func Models() []string { return append([]string(nil), modelNames...) }
 func newNet(ds *dataset.Dataset, p Params, capacity int) (net, error) {
 	switch p.Model {
 	case "logreg":
-		return newLogReg(ds, capacity), nil
-	case "dot":
+		return newLogReg(ds, p, capacity)
+	case "fm", "dnn", "deepfm":
+		return newDeep(ds, p, capacity)
+	case "dot", "meanpool":
 		return newDot(ds, p, capacity)
+	case "din":
+		return newDIN(ds, p, capacity)
+	case "bst":
+		return newBST(ds, p, capacity)
+	case "autoint", "autoint+":
+		return newAutoInt(ds, p, capacity)
 	}
 	return nil, fmt.Errorf("model: unknown model %q (known: %s)", p.Model, strings.Join(modelNames, ", "))
 }
@@ -126,3 +139,16 @@ func validateData(ds *dataset.Dataset) error {
 	}
 	return nil
 }
+
+// mainMLPOpts are the options of a model's main MLP from p: Hidden,
+// BatchNorm, Dropout and Activation (def when Params.Activation is empty).
+func mainMLPOpts(p Params, def string) mlpOpts {
+	act := p.Activation
+	if act == "" {
+		act = def
+	}
+	return mlpOpts{Hidden: p.Hidden, Act: act, BatchNorm: p.BatchNorm, Dropout: p.Dropout}
+}
+
+func clone32(x []int32) []int32    { return append([]int32{}, x...) }
+func cloneF(x []float32) []float32 { return append([]float32{}, x...) }

@@ -1,9 +1,12 @@
 package model
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/attnsweep/attnsweep/pkg/dataset"
 )
 
 // TestModels_Backward checks each model's whole backward pass — from the
@@ -14,95 +17,135 @@ import (
 // 12 entries.
 func TestModels_Backward(t *testing.T) {
 	ds := synth(synthConfig{Rows: 300, Users: 10, Items: 12, Clusters: 3, HistLen: 5, Seed: 3})
-	const l2e, l2d = 0.05, 0.02
 	for _, name := range Models() {
 		t.Run(name, func(t *testing.T) {
-			p := Params{Model: name, EmbedDim: 4, Hidden: []int{8, 6}, L2Embedding: l2e, L2Dense: l2d}.WithDefaults()
-			rows := ds.Train[:12]
-			n := len(rows)
-			nt, err := newNet(ds, p, 16)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s := nt.params()
-			rng := rand.New(rand.NewPCG(9, 9))
-			s.init(rng)
-			for i, tn := range s.tensors { // embeddings large enough to matter
-				if tn.Kind == kindEmbedding {
-					for j, w := range s.w(i) {
-						s.w(i)[j] = w * 3000
-					}
-				}
-			}
-			y := make([]float32, n)
-			for i, r := range rows {
-				y[i] = ds.Label[r]
-			}
-			z := make([]float32, n)
-			obj := func() float64 {
-				nt.forward(ds, rows, z)
-				l := bceForward(z, y) / float64(n)
-				for i, tn := range s.tensors {
-					lam := 0.0
-					switch tn.Kind {
-					case kindEmbedding:
-						lam = l2e
-					case kindWeight:
-						lam = l2d
-					}
-					for _, w := range s.w(i) {
-						l += lam / 2 * float64(w) * float64(w)
-					}
-				}
-				return l
-			}
-			obj()
-			clear(s.G)
-			dz := make([]float32, n)
-			bceBackward(dz, z, y, 1/float32(n))
-			nt.backward(dz)
-			s.addL2(kindEmbedding, l2e)
-			s.addL2(kindWeight, l2d)
-
-			var idx []int
-			for i, tn := range s.tensors {
-				if tn.Kind == kindEmbedding {
-					f := i // fields are declared first, in schema order
-					d := tn.Shape[1]
-					used := map[int32]bool{}
-					for _, r := range rows {
-						used[ds.Cat[f][r]] = true
-						if name == "dot" && f == ds.Schema.Sequences[0].Field {
-							sq := ds.Seq[0]
-							for _, h := range sq.IDs[int(r)*sq.MaxLen : int(r)*sq.MaxLen+int(sq.Len[r])] {
-								used[h] = true
-							}
-						}
-					}
-					for id := int32(0); int(id) < tn.Shape[0]; id++ {
-						if used[id] || rng.IntN(4) == 0 {
-							idx = append(idx, tn.Off+int(id)*d+rng.IntN(d))
-						}
-					}
-					continue
-				}
-				for k := 0; k < min(12, tn.Len); k++ {
-					idx = append(idx, tn.Off+rng.IntN(tn.Len))
-				}
-			}
-			gradCheckTol(t, name, s.W, s.G, idx, 1e-3, 1e-4, 1e-2, obj)
-			nonzero := 0
-			for _, j := range idx {
-				if math.Abs(float64(s.G[j])) > 1e-4 {
-					nonzero++
-				}
-			}
-			if nonzero < len(idx)/2 {
-				t.Errorf("only %d of %d sampled gradients are non-zero: the check is too weak", nonzero, len(idx))
-			}
-			t.Logf("%s: %d parameters, %d checked", name, len(s.W), len(idx))
+			p := Params{Model: name, EmbedDim: 4, Hidden: []int{8, 6}, BatchNorm: true, Dropout: 0.2,
+				AttentionHidden: []int{6}, AttentionDim: 4, Heads: 2, Layers: 2}
+			checkModelGradient(t, ds, p)
 		})
 	}
+	// Variants: DIN with a softmax and ReLU, an MLP with Dice and without
+	// BatchNorm, dot and BST on truncated histories, data without history.
+	variants := []Params{
+		{Model: "din", DINSoftmax: true, Activation: "relu"},
+		{Model: "dnn", Activation: "dice"},
+		{Model: "dot", MaxLen: 3},
+		{Model: "bst", MaxLen: 3, Layers: 1, Heads: 1, AttentionDim: 6},
+		{Model: "autoint", Layers: 1, Heads: 1, AttentionDim: 4},
+	}
+	for _, v := range variants {
+		t.Run(fmt.Sprintf("%s_%s_softmax%v_maxlen%d", v.Model, v.Activation, v.DINSoftmax, v.MaxLen), func(t *testing.T) {
+			v.EmbedDim, v.Hidden = 4, []int{5}
+			checkModelGradient(t, ds, v)
+		})
+	}
+	for _, name := range []string{"fm", "dnn", "deepfm", "autoint+"} {
+		t.Run(name+"_nohistory", func(t *testing.T) {
+			checkModelGradient(t, noHistory(ds), Params{Model: name, EmbedDim: 3, Hidden: []int{5}, AttentionDim: 4})
+		})
+	}
+}
+
+// checkModelGradient is TestModels_Backward for one model configuration:
+// training mode (BatchNorm on batch statistics, dropout with a mask that
+// each evaluation redraws identically from a fresh generator).
+func checkModelGradient(t *testing.T, ds *dataset.Dataset, p Params) {
+	t.Helper()
+	const l2e, l2d = 0.05, 0.02
+	p.L2Embedding, p.L2Dense = l2e, l2d
+	p = p.WithDefaults()
+	name := p.Model
+	rows := ds.Train[:12]
+	n := len(rows)
+	nt, err := newNet(ds, p, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := nt.params()
+	rng := rand.New(rand.NewPCG(9, 9))
+	s.init(rng)
+	for i, tn := range s.tensors { // embeddings large enough to matter
+		if tn.Kind == kindEmbedding {
+			for j, w := range s.w(i) {
+				s.w(i)[j] = w * 3000
+			}
+		}
+	}
+	y := make([]float32, n)
+	for i, r := range rows {
+		y[i] = ds.Label[r]
+	}
+	z := make([]float32, n)
+	obj := func() float64 {
+		nt.forward(ds, rows, z, rand.New(rand.NewPCG(5, 5)))
+		l := bceForward(z, y) / float64(n)
+		for i, tn := range s.tensors {
+			lam := 0.0
+			switch tn.Kind {
+			case kindEmbedding:
+				lam = l2e
+			case kindWeight:
+				lam = l2d
+			}
+			for _, w := range s.w(i) {
+				l += lam / 2 * float64(w) * float64(w)
+			}
+		}
+		return l
+	}
+	obj()
+	clear(s.G)
+	dz := make([]float32, n)
+	bceBackward(dz, z, y, 1/float32(n))
+	nt.backward(dz)
+	s.addL2(kindEmbedding, l2e)
+	s.addL2(kindWeight, l2d)
+
+	var idx []int
+	for _, tn := range s.tensors {
+		switch {
+		case tn.Kind == kindState:
+			continue
+		case tn.Kind == kindEmbedding && tn.Field >= 0:
+			f := tn.Field
+			d := tn.Shape[1]
+			used := map[int32]bool{}
+			for _, r := range rows {
+				used[ds.Cat[f][r]] = true
+				if len(ds.Seq) > 0 && f == ds.Schema.Sequences[0].Field {
+					sq := ds.Seq[0]
+					for _, h := range sq.IDs[int(r)*sq.MaxLen : int(r)*sq.MaxLen+int(sq.Len[r])] {
+						used[h] = true
+					}
+				}
+			}
+			for id := int32(0); int(id) < tn.Shape[0]; id++ {
+				if used[id] || rng.IntN(4) == 0 {
+					idx = append(idx, tn.Off+int(id)*d+rng.IntN(d))
+				}
+			}
+			continue
+		}
+		for k := 0; k < min(12, tn.Len); k++ {
+			idx = append(idx, tn.Off+rng.IntN(tn.Len))
+		}
+	}
+	gradCheckTol(t, name, s.W, s.G, idx, 1e-3, 1e-4, 1e-2, obj)
+	nonzero := 0
+	for _, j := range idx {
+		if math.Abs(float64(s.G[j])) > 1e-4 {
+			nonzero++
+		}
+	}
+	if nonzero < len(idx)/2 {
+		t.Errorf("only %d of %d sampled gradients are non-zero: the check is too weak", nonzero, len(idx))
+	}
+	for j := s.Trainable; j < len(s.G); j++ {
+		if s.G[j] != 0 {
+			t.Fatalf("state entry %d has gradient %v", j, s.G[j])
+		}
+	}
+	t.Logf("%s: %d parameters (%d trainable), %d checked", name, len(s.W), s.Trainable, len(idx))
 }
 
 // TestAdam_FirstStep: with bias correction the first Adam step moves every

@@ -41,6 +41,7 @@ type tensor struct {
 	Shape    []int
 	Off      int
 	Len      int
+	Field    int  // embeddings: the categorical field whose ids index the rows, or −1
 	ZeroInit bool // start at 0 whatever the kind (see slab.zeroInit)
 	OneInit  bool // a bias or state tensor that starts at 1 (see slab.oneInit)
 }
@@ -73,8 +74,16 @@ func (s *slab) add(name string, k kind, shape ...int) int {
 		}
 		n *= d
 	}
-	s.tensors = append(s.tensors, tensor{Name: name, Kind: k, Shape: append([]int(nil), shape...), Len: n})
+	s.tensors = append(s.tensors, tensor{Name: name, Kind: k, Shape: append([]int(nil), shape...), Len: n, Field: -1})
 	return len(s.tensors) - 1
+}
+
+// addEmb declares the embedding table [vocab, d] of categorical field
+// `field` (its rows are indexed by that field's ids).
+func (s *slab) addEmb(name string, field, vocab, d int) int {
+	i := s.add(name, kindEmbedding, vocab, d)
+	s.tensors[i].Field = field
+	return i
 }
 
 // alloc lays the declared tensors out (trainable ones first, state last)

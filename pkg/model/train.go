@@ -16,7 +16,11 @@ import (
 const (
 	streamInit    = 0x6174746e696e6974 // weight initialisation
 	streamShuffle = 0x6174746e73687566 // per-epoch shuffles of the train rows
+	streamDropout = 0x6174746e64726f70 // dropout masks of the training steps
 )
+
+// attentionRows is how many validation rows Result.Attention samples.
+const attentionRows = 8
 
 // Train runs one trial on the calling goroutine: it builds p.Model for ds,
 // trains it on ds.Train and selects on ds.Valid following the BARS protocol,
@@ -64,7 +68,7 @@ func Train(ctx context.Context, ds *dataset.Dataset, p Params, cb Callback) (*Re
 		return nil, err
 	}
 	s := nt.params()
-	opt, err := newOptimizer(p.Optimizer, len(s.W))
+	opt, err := newOptimizer(p, s.Trainable)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +78,7 @@ func Train(ctx context.Context, ds *dataset.Dataset, p Params, cb Callback) (*Re
 	tr := newTrainer(ds, nt, opt, p, maxSplit)
 	res := &Result{Before: map[string]Metrics{}, Final: map[string]Metrics{}}
 	for _, name := range dataset.SplitNames {
-		m, err := tr.evaluate(ctx, ds.Split(name))
+		m, err := tr.evaluate(ctx, ds.Split(name), true)
 		if err != nil {
 			return nil, err
 		}
@@ -92,7 +96,7 @@ func Train(ctx context.Context, ds *dataset.Dataset, p Params, cb Callback) (*Re
 		if err != nil {
 			return nil, err
 		}
-		valid, err := tr.evaluate(ctx, ds.Valid)
+		valid, err := tr.evaluate(ctx, ds.Valid, false)
 		if err != nil {
 			return nil, err
 		}
@@ -120,14 +124,44 @@ func Train(ctx context.Context, ds *dataset.Dataset, p Params, cb Callback) (*Re
 
 	copy(s.W, best)
 	for _, name := range dataset.SplitNames {
-		m, err := tr.evaluate(ctx, ds.Split(name))
+		m, err := tr.evaluate(ctx, ds.Split(name), true)
 		if err != nil {
 			return nil, err
 		}
 		res.Final[name] = m
+		if name == "test" {
+			res.TestScores = slices.Clone(tr.scores[:len(ds.Test)])
+		}
 	}
+	res.Attention = attentionSamples(nt, ds, tr.z)
 	res.Checkpoint = encodeCheckpoint(p, ds.Schema, s)
 	return res, nil
+}
+
+// attentionSamples reads the attention of a model that has one for the
+// first attentionRows rows of ds.Valid that have a history (any rows when
+// the data has none), one row at a time; z is logit scratch.
+func attentionSamples(nt net, ds *dataset.Dataset, z []float32) []AttentionSample {
+	at, ok := nt.(attender)
+	if !ok {
+		return nil
+	}
+	var out []AttentionSample
+	for _, r := range ds.Valid {
+		if len(out) == attentionRows {
+			break
+		}
+		if len(ds.Seq) > 0 && ds.Seq[0].Len[r] == 0 {
+			continue
+		}
+		nt.forward(ds, []int32{r}, z[:1], nil)
+		items, w := at.attention(0)
+		if items == nil && w == nil {
+			return nil // meanpool: the network has no attention to show
+		}
+		out = append(out, AttentionSample{Row: r, Label: ds.Label[r], Score: sigmoid(z[0]), Items: items, Weights: w})
+	}
+	return out
 }
 
 // trainer holds the per-trial buffers of the training loop, allocated once.
@@ -136,21 +170,24 @@ type trainer struct {
 	net    net
 	opt    optimizer
 	p      Params
+	rng    *rand.Rand // dropout masks
 	l2e    float32
 	l2d    float32
 	z, dz  []float32 // [capacity] logits and their gradients
 	y      []float32 // [capacity] labels of the batch
 	scores []float32 // [largest split] probabilities for evaluation
 	labels []float32 // [largest split]
+	groups []int32   // [largest split] when the data has groups
 }
 
 func newTrainer(ds *dataset.Dataset, nt net, opt optimizer, p Params, maxSplit int) *trainer {
 	c := nt.capacity()
 	return &trainer{
-		ds: ds, net: nt, opt: opt, p: p,
+		ds: ds, net: nt, opt: opt, p: p, rng: rand.New(rand.NewPCG(p.Seed, streamDropout)),
 		l2e: float32(p.L2Embedding), l2d: float32(p.L2Dense),
 		z: make([]float32, c), dz: make([]float32, c), y: make([]float32, c),
 		scores: make([]float32, maxSplit), labels: make([]float32, maxSplit),
+		groups: make([]int32, maxSplit),
 	}
 }
 
@@ -181,7 +218,7 @@ func (t *trainer) step(rows []int32, lr float64, s *slab) float64 {
 	for j, r := range rows {
 		y[j] = t.ds.Label[r]
 	}
-	t.net.forward(t.ds, rows, z)
+	t.net.forward(t.ds, rows, z, t.rng)
 	loss := bceForward(z, y)
 	clear(s.G)
 	clear(dz)
@@ -189,12 +226,13 @@ func (t *trainer) step(rows []int32, lr float64, s *slab) float64 {
 	t.net.backward(dz)
 	s.addL2(kindEmbedding, t.l2e)
 	s.addL2(kindWeight, t.l2d)
-	t.opt.step(s.W, s.G, lr)
+	t.opt.step(s.W[:s.Trainable], s.G[:s.Trainable], lr)
 	return loss
 }
 
-// evaluate scores rows with the current weights.
-func (t *trainer) evaluate(ctx context.Context, rows []int32) (Metrics, error) {
+// evaluate scores rows with the current weights (evaluation mode) and
+// computes every metric; calibration only when full is set.
+func (t *trainer) evaluate(ctx context.Context, rows []int32, full bool) (Metrics, error) {
 	n := len(rows)
 	scores, labels := t.scores[:n], t.labels[:n]
 	if err := predictRows(ctx, t.net, t.ds, rows, scores, t.z); err != nil {
@@ -203,7 +241,18 @@ func (t *trainer) evaluate(ctx context.Context, rows []int32) (Metrics, error) {
 	for j, r := range rows {
 		labels[j] = t.ds.Label[r]
 	}
-	return Metrics{N: n, AUC: AUC(scores, labels), LogLoss: LogLoss(scores, labels)}, nil
+	var groups []int32
+	if t.ds.Group != nil {
+		groups = t.groups[:n]
+		for j, r := range rows {
+			groups[j] = t.ds.Group[r]
+		}
+	}
+	m := Compute(scores, labels, groups)
+	if !full {
+		m.Calibration = nil
+	}
+	return m, nil
 }
 
 // predictRows writes σ(logit) of every row into out, in chunks of the net's
@@ -217,7 +266,7 @@ func predictRows(ctx context.Context, nt net, ds *dataset.Dataset, rows []int32,
 		}
 		chunk := rows[i:min(i+bs, len(rows))]
 		zz := z[:len(chunk)]
-		nt.forward(ds, chunk, zz)
+		nt.forward(ds, chunk, zz, nil)
 		sigmoidForward(out[i:i+len(chunk)], zz)
 	}
 	return nil

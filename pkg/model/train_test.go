@@ -66,7 +66,7 @@ func TestTrain_Deterministic(t *testing.T) {
 		t.Error("two runs with one seed gave different checkpoints")
 	}
 	for _, s := range dataset.SplitNames {
-		if a.Final[s] != b.Final[s] {
+		if !sameMetrics(a.Final[s], b.Final[s]) {
 			t.Errorf("%s: %+v vs %+v", s, a.Final[s], b.Final[s])
 		}
 	}
@@ -193,8 +193,8 @@ func TestTrain_Errors(t *testing.T) {
 		p    Params
 		want string
 	}{
-		{"unknown model", ds, Params{Model: "gbdt"}, `model: unknown model "gbdt" (known: logreg, dot)`},
-		{"unknown optimizer", ds, Params{Model: "logreg", Optimizer: "lion"}, `model: unknown optimizer "lion" (known: sgd, adam)`},
+		{"unknown model", ds, Params{Model: "gbdt"}, `model: unknown model "gbdt" (known: logreg, fm, dnn, deepfm, meanpool, dot, din, bst, autoint, autoint+)`},
+		{"unknown optimizer", ds, Params{Model: "logreg", Optimizer: "lion"}, `model: unknown optimizer "lion" (known: sgd, momentum, adagrad, rmsprop, adam, adamw)`},
 		{"dot without history", noHistory(ds), Params{Model: "dot"}, "model: dot needs a history column"},
 		{"bad batch size", ds, Params{Model: "logreg", BatchSize: -1}, "model: params: batch size -1"},
 		{"nil data", nil, Params{Model: "logreg"}, "model: dataset is nil"},
@@ -239,8 +239,12 @@ func TestCheckpoint_PredictReproduces(t *testing.T) {
 		for i, r := range ds.Test {
 			labels[i] = ds.Label[r]
 		}
-		got := Metrics{N: len(out), AUC: AUC(out, labels), LogLoss: LogLoss(out, labels)}
-		if want := res.Final["test"]; got != want {
+		var groups []int32
+		for _, r := range ds.Test {
+			groups = append(groups, ds.Group[r])
+		}
+		got := Compute(out, labels, groups)
+		if want := res.Final["test"]; !sameMetrics(got, want) {
 			t.Errorf("%s: Predict gives %+v, Final[test] is %+v", m, got, want)
 		}
 		// One row at a time gives the same scores.
@@ -299,7 +303,7 @@ func TestStep_NoAllocs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		opt, _ := newOptimizer(p.Optimizer, len(nt.params().W))
+		opt, _ := newOptimizer(p, nt.params().Trainable)
 		tr := newTrainer(ds, nt, opt, p, len(ds.Train))
 		rows := ds.Train[:p.BatchSize]
 		tr.step(rows, p.LR, nt.params())
@@ -339,4 +343,25 @@ func TestTrain_ConcurrentTrials(t *testing.T) {
 			t.Errorf("trial %d side by side differs from the trial alone", i)
 		}
 	}
+}
+
+// sameMetrics compares two Metrics bit for bit (NaN equals NaN).
+func sameMetrics(a, b Metrics) bool {
+	same := func(x, y float64) bool { return math.Float64bits(x) == math.Float64bits(y) }
+	if a.N != b.N || len(a.Calibration) != len(b.Calibration) {
+		return false
+	}
+	for _, p := range [][2]float64{{a.AUC, b.AUC}, {a.LogLoss, b.LogLoss}, {a.GAUC, b.GAUC}, {a.Accuracy, b.Accuracy},
+		{a.Precision, b.Precision}, {a.Recall, b.Recall}, {a.F1, b.F1}, {a.MeanPred, b.MeanPred}, {a.MeanLabel, b.MeanLabel}} {
+		if !same(p[0], p[1]) {
+			return false
+		}
+	}
+	for i, x := range a.Calibration {
+		y := b.Calibration[i]
+		if x.N != y.N || !same(x.MeanPred, y.MeanPred) || !same(x.MeanLabel, y.MeanLabel) {
+			return false
+		}
+	}
+	return true
 }

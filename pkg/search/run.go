@@ -70,6 +70,11 @@ func (r *Runner) Run(ctx context.Context, trials []Trial) (*Summary, error) {
 	if err := r.DB.SetSweepInfo(sweepID, info); err != nil {
 		return nil, err
 	}
+	for name, blob := range sweepArrays(r.Data) {
+		if err := r.DB.SetSweepArray(sweepID, name, blob); err != nil {
+			return nil, err
+		}
+	}
 	rows := make([]store.NewTrial, len(trials))
 	for i, t := range trials {
 		rows[i] = store.NewTrial{Key: t.Key, Position: t.Position, Config: t.Config, Model: t.Model,
@@ -207,6 +212,7 @@ func (r *Runner) runTrial(ctx context.Context, sweepID int64, t Trial, worker in
 		o.Checkpoint = res.Checkpoint
 		o.Best = metricValues(res.Final)
 		o.Before = metricValues(res.Before)
+		o.Extras = extras(r.Data, res)
 	}
 	if err := r.DB.FinishTrial(id, o); err != nil {
 		return "", err
@@ -308,6 +314,13 @@ func metricValues(m map[string]model.Metrics) []store.Value {
 			store.Value{Split: split, Metric: "auc", Value: mt.AUC},
 			store.Value{Split: split, Metric: "logloss", Value: mt.LogLoss},
 			store.Value{Split: split, Metric: "n", Value: float64(mt.N)},
+			store.Value{Split: split, Metric: "gauc", Value: mt.GAUC},
+			store.Value{Split: split, Metric: "accuracy", Value: mt.Accuracy},
+			store.Value{Split: split, Metric: "precision", Value: mt.Precision},
+			store.Value{Split: split, Metric: "recall", Value: mt.Recall},
+			store.Value{Split: split, Metric: "f1", Value: mt.F1},
+			store.Value{Split: split, Metric: "mean_pred", Value: mt.MeanPred},
+			store.Value{Split: split, Metric: "mean_label", Value: mt.MeanLabel},
 		)
 	}
 	return out

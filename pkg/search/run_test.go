@@ -174,3 +174,32 @@ train: {epochs: 9}
 		t.Fatalf("the best trial (lr %g) was %s", bestLR, runs[0][bestKey].Status)
 	}
 }
+
+func TestQuintileBuckets(t *testing.T) {
+	counts := []int32{1, 1, 2, 3, 5, 8, 13, 21, 34, 55}
+	got := quintileBuckets(counts)
+	want := []bucket{{"1-2", 1, 2}, {"3-5", 3, 5}, {"6-13", 6, 13}, {"14-34", 14, 34}, {"35-55", 35, 55}}
+	if len(got) != len(want) {
+		t.Fatalf("buckets = %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("buckets = %v, want %v", got, want)
+		}
+	}
+	// Every count falls in exactly one bucket.
+	for _, c := range counts {
+		n := 0
+		for _, b := range got {
+			if int(c) >= b.lo && int(c) <= b.hi {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Fatalf("count %d in %d buckets", c, n)
+		}
+	}
+	if b := quintileBuckets([]int32{7, 7, 7}); len(b) != 1 || b[0].name != "7" {
+		t.Fatalf("constant counts: %v", b)
+	}
+}

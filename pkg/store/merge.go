@@ -77,6 +77,10 @@ func (d *DB) Merge(src string) (MergeStats, error) {
 				SELECT ?, name, value FROM src.sweep_info WHERE sweep = ? AND name <> 'shard'`, dst, s.id); err != nil {
 				return err
 			}
+			if _, err := tx.Exec(`INSERT OR IGNORE INTO main.sweep_arrays (sweep, name, value)
+				SELECT ?, name, value FROM src.sweep_arrays WHERE sweep = ?`, dst, s.id); err != nil {
+				return err
+			}
 			if err := mergeTrials(tx, s.id, dst, &st); err != nil {
 				return fmt.Errorf("sweep %q: %w", s.name, err)
 			}
@@ -87,6 +91,16 @@ func (d *DB) Merge(src string) (MergeStats, error) {
 		return st, fmt.Errorf("store: merge %s: %w", src, err)
 	}
 	return st, nil
+}
+
+// perTrialTables are copied with their trial: table → columns besides trial.
+var perTrialTables = map[string]string{
+	"epochs":        "epoch, split, metric, value",
+	"metrics":       "phase, split, metric, value",
+	"scores":        "split, value",
+	"group_metrics": "split, grouping, bucket, position, n, positives, auc, gauc, logloss, mean_pred, mean_label",
+	"calibration":   "split, bucket, n, mean_pred, mean_label",
+	"attention":     "sample, row, label, score, target, items, weights",
 }
 
 func mergeTrials(tx *sql.Tx, srcSweep, dstSweep int64, st *MergeStats) error {
@@ -130,7 +144,7 @@ func mergeTrials(tx *sql.Tx, srcSweep, dstSweep int64, st *MergeStats) error {
 			if _, err := tx.Exec(`UPDATE main.trials SET (`+cols+`) = (SELECT `+cols+` FROM src.trials WHERE id = ?) WHERE id = ?`, t.id, dst); err != nil {
 				return err
 			}
-			for _, q := range []string{`DELETE FROM main.epochs WHERE trial = ?`, `DELETE FROM main.metrics WHERE trial = ?`} {
+			for _, q := range resetTrial { // unqualified names resolve to main first
 				if _, err := tx.Exec(q, dst); err != nil {
 					return err
 				}
@@ -140,11 +154,10 @@ func mergeTrials(tx *sql.Tx, srcSweep, dstSweep int64, st *MergeStats) error {
 			st.Kept++
 			continue
 		}
-		if _, err := tx.Exec(`INSERT INTO main.epochs (trial, epoch, split, metric, value) SELECT ?, epoch, split, metric, value FROM src.epochs WHERE trial = ?`, dst, t.id); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(`INSERT INTO main.metrics (trial, phase, split, metric, value) SELECT ?, phase, split, metric, value FROM src.metrics WHERE trial = ?`, dst, t.id); err != nil {
-			return err
+		for table, cols := range perTrialTables {
+			if _, err := tx.Exec(`INSERT INTO main.`+table+` (trial, `+cols+`) SELECT ?, `+cols+` FROM src.`+table+` WHERE trial = ?`, dst, t.id); err != nil {
+				return fmt.Errorf("copy %s of trial %s: %w", table, t.key, err)
+			}
 		}
 	}
 	return nil

@@ -75,9 +75,74 @@ CREATE VIEW curves AS
 CREATE VIEW leaderboard AS
 	SELECT s.name AS sweep, t.id AS trial, t.key, t.config, t.model, t.seed, t.repeat, t.status,
 	` + paramColumnsSQL() + `,
-	` + metricColumnsSQL() + `,
+	` + metricColumnsSQL("auc", "logloss") + `,
 	t.best_epoch, t.seconds
 	FROM trials t JOIN sweeps s ON s.id = t.sweep;
+`
+
+// schemaV2 adds what reports need beyond the final metrics: the test split's
+// labels and attributes once per sweep, each trial's test scores (for paired
+// bootstraps), per-group metrics, calibration buckets and attention samples;
+// and a leaderboard with more metrics.
+var schemaV2 = `
+CREATE TABLE sweep_arrays (           -- per-sweep arrays over the test rows, little-endian
+	sweep INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+	name  TEXT NOT NULL,              -- test_label (float32), test_hist_len (int32), test_group (int32)
+	value BLOB NOT NULL,
+	PRIMARY KEY (sweep, name)
+);
+CREATE TABLE scores (                 -- a trial's predictions on a split, float32 little-endian, in split order
+	trial INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+	split TEXT NOT NULL,
+	value BLOB NOT NULL,
+	PRIMARY KEY (trial, split)
+);
+CREATE TABLE group_metrics (          -- metrics per group of rows, e.g. users by history length
+	trial    INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+	split    TEXT NOT NULL,
+	grouping TEXT NOT NULL,            -- what the groups are, e.g. history_length
+	bucket   TEXT NOT NULL,            -- e.g. 0, 1-5, 6-10
+	position INTEGER NOT NULL,         -- order of the buckets
+	n        INTEGER NOT NULL,
+	positives INTEGER NOT NULL,
+	auc      REAL,
+	gauc     REAL,
+	logloss  REAL,
+	mean_pred  REAL,
+	mean_label REAL,
+	PRIMARY KEY (trial, split, grouping, bucket)
+);
+CREATE TABLE calibration (            -- predicted-CTR deciles of the best checkpoint
+	trial    INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+	split    TEXT NOT NULL,
+	bucket   INTEGER NOT NULL,
+	n        INTEGER NOT NULL,
+	mean_pred  REAL,
+	mean_label REAL,
+	PRIMARY KEY (trial, split, bucket)
+);
+CREATE TABLE attention (              -- attention weights for a few validation rows
+	trial   INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+	sample  INTEGER NOT NULL,
+	row     INTEGER NOT NULL,          -- dataset row
+	label   REAL,
+	score   REAL,
+	target  INTEGER,                   -- the candidate item id (0 when unknown)
+	items   TEXT NOT NULL,             -- JSON list of history item ids, most recent first
+	weights TEXT NOT NULL,             -- JSON list (per head or layer) of lists of weights
+	PRIMARY KEY (trial, sample)
+);
+DROP VIEW leaderboard;
+CREATE VIEW leaderboard AS
+	SELECT s.name AS sweep, t.id AS trial, t.key, t.config, t.model, t.seed, t.repeat, t.status,
+	` + paramColumnsSQL() + `,
+	` + metricColumnsSQL("auc", "logloss", "gauc", "accuracy", "f1", "mean_pred", "mean_label") + `,
+	t.best_epoch, t.seconds
+	FROM trials t JOIN sweeps s ON s.id = t.sweep;
+CREATE VIEW group_leaderboard AS
+	SELECT s.name AS sweep, t.id AS trial, t.key, t.model, g.split, g.grouping, g.bucket, g.position,
+		g.n, g.positives, g.auc, g.gauc, g.logloss, g.mean_pred, g.mean_label
+	FROM group_metrics g JOIN trials t ON t.id = g.trial JOIN sweeps s ON s.id = t.sweep;
 `
 
 func paramColumnsSQL() string {
@@ -88,10 +153,10 @@ func paramColumnsSQL() string {
 	return strings.Join(cols, ",\n\t")
 }
 
-func metricColumnsSQL() string {
+func metricColumnsSQL(metrics ...string) string {
 	var cols []string
 	for _, split := range []string{"train", "valid", "test"} {
-		for _, m := range []string{"auc", "logloss"} {
+		for _, m := range metrics {
 			cols = append(cols, fmt.Sprintf(
 				"(SELECT value FROM metrics m WHERE m.trial = t.id AND m.phase = 'best' AND m.split = '%s' AND m.metric = '%s') AS %s_%s",
 				split, m, split, m))

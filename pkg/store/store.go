@@ -102,6 +102,7 @@ func (d *DB) init() error {
 // migrations[i] brings the schema from version i to version i+1. Append only.
 var migrations = []string{
 	schemaV1,
+	schemaV2,
 }
 
 // SchemaVersion is the version this build writes.

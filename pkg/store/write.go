@@ -57,6 +57,7 @@ type Outcome struct {
 	Best       []Value // metrics of the restored best checkpoint
 	Before     []Value // metrics of the untrained model
 	Checkpoint []byte
+	Extras
 }
 
 // CreateSweep records a sweep, or returns the existing one of that name when
@@ -130,7 +131,7 @@ func (d *DB) StartTrial(sweep int64, key string) (int64, error) {
 		if err := tx.QueryRow(`SELECT id FROM trials WHERE sweep = ? AND key = ?`, sweep, key).Scan(&id); err != nil {
 			return fmt.Errorf("store: find trial %s: %w", key, err)
 		}
-		for _, q := range []string{`DELETE FROM epochs WHERE trial = ?`, `DELETE FROM metrics WHERE trial = ?`} {
+		for _, q := range resetTrial {
 			if _, err := tx.Exec(q, id); err != nil {
 				return fmt.Errorf("store: reset trial %s: %w", key, err)
 			}
@@ -140,6 +141,12 @@ func (d *DB) StartTrial(sweep int64, key string) (int64, error) {
 		return err
 	})
 	return id, err
+}
+
+// resetTrial clears what a trial's earlier attempt recorded.
+var resetTrial = []string{
+	`DELETE FROM epochs WHERE trial = ?`, `DELETE FROM metrics WHERE trial = ?`, `DELETE FROM scores WHERE trial = ?`,
+	`DELETE FROM group_metrics WHERE trial = ?`, `DELETE FROM calibration WHERE trial = ?`, `DELETE FROM attention WHERE trial = ?`,
 }
 
 // AddEpoch records one epoch of a trial's learning curve.
@@ -181,7 +188,7 @@ func (d *DB) FinishTrial(trial int64, o Outcome) error {
 				}
 			}
 		}
-		return nil
+		return d.writeExtras(tx, trial, o.Extras)
 	})
 }
 

@@ -1,0 +1,167 @@
+package model
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/attnsweep/attnsweep/pkg/dataset"
+)
+
+// bstNet is BST (Chen et al. 2019, "Behavior Sequence Transformer"): the
+// history and the candidate go through Transformer blocks together, and the
+// candidate's output token reads the history.
+//
+//	tokens X [B, T, D], T = L+1:
+//	  X_j = e_j + P[j+1]   j < L (history, most recent first; padding tokens are P[j+1] alone)
+//	  X_L = v + P[0]       the candidate (target field t)
+//	P [L+1, D]             learnt position embeddings ("bst_pos", an embedding table)
+//	Y = Block_Layers(… Block_1(X))   Params.Layers blocks (default 1): see transformerBlock,
+//	                                 Params.Heads heads (default 2), attention dim
+//	                                 Params.AttentionDim (default D); keys: the real
+//	                                 history positions and the candidate
+//	o = Y_L                          the candidate's output token
+//	z = MLP([f_1..f_M, dense, o])    Params.Hidden, Activation (relu), BatchNorm, Dropout
+type bstNet struct {
+	s      slab
+	cap    int
+	in     *inputs
+	pos    []float32 // [L+1, D]
+	dpos   []float32
+	blocks []*transformerBlock
+	mlp    *mlp
+	T, din int
+	oOff   int
+	x, dx  []float32   // [cap, Din]: | f_1 … f_M | dense | o |
+	tok    [][]float32 // [Layers+1][cap·T·D]: block inputs and the last output
+	dtok   [][]float32
+}
+
+func newBST(ds *dataset.Dataset, p Params, capacity int) (*bstNet, error) {
+	d := p.EmbedDim
+	m := &bstNet{cap: capacity}
+	in, err := declareInputs(&m.s, ds, p, d, seqRequired)
+	if err != nil {
+		return nil, err
+	}
+	heads, da, layers := orInt(p.Heads, 2), orInt(p.AttentionDim, d), orInt(p.Layers, 1)
+	if da%heads != 0 {
+		return nil, fmt.Errorf("model: bst: attention dim %d is not a multiple of %d heads", da, heads)
+	}
+	m.T = in.L + 1
+	m.din = (in.M+1)*d + in.K
+	m.oOff = in.M*d + in.K
+	posID := m.s.add("bst_pos", kindEmbedding, m.T, d)
+	var bindBlocks []func(int) *transformerBlock
+	for l := 0; l < layers; l++ {
+		bindBlocks = append(bindBlocks, declareTransformer(&m.s, fmt.Sprintf("block%d_", l+1), m.T, d, da, heads, 1))
+	}
+	bindMLP := declareMLP(&m.s, "mlp_", m.din, mainMLPOpts(p, "relu"))
+	m.s.alloc()
+	m.in = in
+	in.bind(&m.s, capacity)
+	m.pos, m.dpos = m.s.w(posID), m.s.g(posID)
+	for _, b := range bindBlocks {
+		m.blocks = append(m.blocks, b(capacity))
+	}
+	m.mlp = bindMLP(capacity)
+	m.x, m.dx = make([]float32, capacity*m.din), make([]float32, capacity*m.din)
+	for l := 0; l <= layers; l++ {
+		m.tok = append(m.tok, make([]float32, capacity*m.T*d))
+		m.dtok = append(m.dtok, make([]float32, capacity*m.T*d))
+	}
+	return m, nil
+}
+
+func orInt(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func (m *bstNet) params() *slab { return &m.s }
+func (m *bstNet) capacity() int { return m.cap }
+
+func (m *bstNet) forward(ds *dataset.Dataset, rows []int32, z []float32, rng *rand.Rand) {
+	n := len(rows)
+	if n > m.cap || len(z) < n {
+		panic(fmt.Sprintf("model: bst: %d rows, %d logits, capacity %d", n, len(z), m.cap))
+	}
+	in := m.in
+	d, L, T, din := in.D, in.L, m.T, m.din
+	in.load(ds, rows)
+	in.fields(m.x, din)
+	in.denseTo(m.x, din, in.M*d)
+	in.history()
+	x := m.tok[0]
+	for i := 0; i < n; i++ {
+		ln := int(in.lens[i])
+		for j := 0; j < L; j++ {
+			t := x[(i*T+j)*d : (i*T+j)*d+d]
+			copy(t, m.pos[(j+1)*d:(j+2)*d])
+			if j < ln {
+				axpy(t, 1, in.e[(i*L+j)*d:(i*L+j)*d+d])
+			}
+		}
+		t := x[(i*T+L)*d : (i*T+L)*d+d]
+		copy(t, m.pos[:d])
+		axpy(t, 1, m.x[i*din+in.t*d:i*din+in.t*d+d])
+	}
+	for l, b := range m.blocks {
+		b.forward(m.tok[l+1], m.tok[l], in.lens, n)
+	}
+	y := m.tok[len(m.blocks)]
+	for i := 0; i < n; i++ {
+		copy(m.x[i*din+m.oOff:i*din+m.oOff+d], y[(i*T+L)*d:(i*T+L)*d+d])
+	}
+	m.mlp.forward(z, m.x, n, rng)
+}
+
+func (m *bstNet) backward(dz []float32) {
+	in := m.in
+	n := in.n
+	d, L, T, din := in.D, in.L, m.T, m.din
+	clear(m.dx[:n*din])
+	m.mlp.backward(m.dx, dz)
+	for _, b := range m.dtok {
+		clear(b[:n*T*d])
+	}
+	dy := m.dtok[len(m.blocks)]
+	for i := 0; i < n; i++ {
+		copy(dy[(i*T+L)*d:(i*T+L)*d+d], m.dx[i*din+m.oOff:i*din+m.oOff+d])
+	}
+	for l := len(m.blocks) - 1; l >= 0; l-- {
+		m.blocks[l].backward(m.dtok[l], m.dtok[l+1])
+	}
+	dx := m.dtok[0]
+	for i := 0; i < n; i++ {
+		ln := int(in.lens[i])
+		for j := 0; j < L; j++ {
+			g := dx[(i*T+j)*d : (i*T+j)*d+d]
+			axpy(m.dpos[(j+1)*d:(j+2)*d], 1, g)
+			if j < ln {
+				axpy(in.de[(i*L+j)*d:(i*L+j)*d+d], 1, g)
+			}
+		}
+		g := dx[(i*T+L)*d : (i*T+L)*d+d]
+		axpy(m.dpos[:d], 1, g)
+		axpy(m.dx[i*din+in.t*d:i*din+in.t*d+d], 1, g)
+	}
+	in.fieldsBackward(m.dx, din)
+	in.historyBackward()
+}
+
+// attention: per block and head, the candidate's weights over its real
+// history positions and, last, itself.
+func (m *bstNet) attention(i int) ([]int32, [][]float32) {
+	L, ln := m.in.L, int(m.in.lens[i])
+	var ws [][]float32
+	for _, b := range m.blocks {
+		for h := 0; h < b.sa.H; h++ {
+			p := b.sa.weights(i, h, m.T-1)
+			w := append(cloneF(p[:ln]), p[m.T-1])
+			ws = append(ws, w)
+		}
+	}
+	return clone32(m.in.hist[i*L : i*L+ln]), ws
+}

@@ -1,0 +1,153 @@
+package model
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Benchmarks of Gemm, single-threaded (run them with -cpu 1; the machine is
+// shared, so compare paths side by side in one run):
+//
+//	go test ./pkg/model/ -run '^$' -bench 'Gemm' -cpu 1 -benchtime 1s
+//
+// Each reports GFLOP/s (2·m·n·k per call) and, where the assembly kernel
+// exists, %peak: the share of the FMA units' peak that gemmFMAPeak measures
+// once per process (BenchmarkGemmPeak shows it alone).
+
+// gemmBenchShape is one product: C[m×n] = op(A)[m×k]·op(B)[k×n].
+type gemmBenchShape struct {
+	name   string
+	tA, tB bool
+	m, n   int
+	k      int
+	relu   bool // half of A's elements are 0, as after a ReLU
+}
+
+// gemmBenchShapes: square products, then the DNN's layers at batch 4096
+// (hidden 400, input 10 fields × embedding 10 = 100): the forward product,
+// the weight gradient (xᵀ·dy) and the input gradient (dy·Wᵀ) of each.
+var gemmBenchShapes = []gemmBenchShape{
+	{name: "square128", m: 128, n: 128, k: 128},
+	{name: "square512", m: 512, n: 512, k: 512},
+	{name: "dnn400x400_fwd", m: 4096, n: 400, k: 400},
+	{name: "dnn400x400_fwd_relu", m: 4096, n: 400, k: 400, relu: true},
+	{name: "dnn400x400_dW", tA: true, m: 400, n: 400, k: 4096},
+	{name: "dnn400x400_dX", tB: true, m: 4096, n: 400, k: 400},
+	{name: "dnn100x400_fwd", m: 4096, n: 400, k: 100},
+	{name: "dnn100x400_dW", tA: true, m: 100, n: 400, k: 4096},
+	{name: "dnn100x400_dX", tB: true, m: 4096, n: 100, k: 400},
+	{name: "dnn400x1_fwd", m: 4096, n: 1, k: 400},
+}
+
+// BenchmarkGemm runs every shape on the assembly kernel and on the portable
+// kernels (the kernel before it), in the same run.
+func BenchmarkGemm(b *testing.B) {
+	for _, sh := range gemmBenchShapes {
+		for _, path := range []string{"kernel", "portable"} {
+			b.Run(sh.name+"/"+path, func(b *testing.B) {
+				if path == "kernel" && !gemmHaveKernel {
+					b.Skip("no assembly kernel in this build")
+				}
+				saved := gemmUseKernel
+				defer func() { gemmUseKernel = saved }()
+				gemmUseKernel = path == "kernel"
+				benchGemm(b, sh)
+			})
+		}
+	}
+}
+
+func benchGemm(b *testing.B, sh gemmBenchShape) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	a := randSlice(rng, sh.m*sh.k)
+	if sh.relu {
+		for i := range a {
+			if a[i] < 0 {
+				a[i] = 0
+			}
+		}
+	}
+	bm := randSlice(rng, sh.k*sh.n)
+	c := make([]float32, sh.m*sh.n)
+	lda, ldb := sh.k, sh.n
+	if sh.tA {
+		lda = sh.m
+	}
+	if sh.tB {
+		ldb = sh.k
+	}
+	Gemm(sh.tA, sh.tB, sh.m, sh.n, sh.k, 1, a, lda, bm, ldb, 0, c, sh.n) // warm the buffers
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		Gemm(sh.tA, sh.tB, sh.m, sh.n, sh.k, 1, a, lda, bm, ldb, 0, c, sh.n)
+	}
+	b.StopTimer()
+	flops := 2 * float64(sh.m) * float64(sh.n) * float64(sh.k)
+	gflops := flops * float64(b.N) / b.Elapsed().Seconds() / 1e9
+	b.ReportMetric(gflops, "GFLOP/s")
+	if gemmHaveKernel {
+		b.ReportMetric(100*gflops/gemmPeakGFLOPS(), "%peak")
+	}
+}
+
+// gemmPeakFlopsPerPass: 12 FMAs of 8 lanes, 2 flops each.
+const gemmPeakFlopsPerPass = 12 * 8 * 2
+
+// gemmPeakGFLOPS measures the register-only FMA loop once (the best of a few
+// 20 ms runs, the machine being shared).
+var gemmPeakGFLOPS = sync.OnceValue(func() float64 {
+	const passes = 1 << 20
+	best := 0.0
+	for try := 0; try < 10; try++ {
+		t := time.Now()
+		gemmFMAPeak(passes, 1, 1e-3)
+		g := gemmPeakFlopsPerPass * passes / time.Since(t).Seconds() / 1e9
+		best = max(best, g)
+	}
+	return best
+})
+
+// BenchmarkGemmPeak is the FMA units' peak on one core: 12 independent
+// 8-wide FMA chains on registers, nothing loaded or stored.
+func BenchmarkGemmPeak(b *testing.B) {
+	if !gemmHaveKernel {
+		b.Skip("no assembly kernel in this build")
+	}
+	const passes = 1 << 16
+	for i := 0; i < b.N; i++ {
+		gemmFMAPeak(passes, 1, 1e-3)
+	}
+	b.ReportMetric(gemmPeakFlopsPerPass*passes*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+// BenchmarkGemmKernel is the micro-kernel alone on one 6×16 tile whose A
+// panel, B panel and C tile stay in L1: the most the blocking around it can
+// hope for.
+func BenchmarkGemmKernel(b *testing.B) {
+	if !gemmHaveKernel {
+		b.Skip("no assembly kernel in this build")
+	}
+	for _, kc := range []int{64, 256} {
+		b.Run(fmt.Sprintf("kc%d", kc), func(b *testing.B) {
+			a := make([]float32, gemmMR*kc)
+			p := make([]float32, gemmNR*kc)
+			for i := range a {
+				a[i] = 1e-3
+			}
+			for i := range p {
+				p[i] = 1e-3
+			}
+			var c [gemmMR * gemmNR]float32
+			for i := 0; i < b.N; i++ {
+				gemmKernel6x16(kc, &a[0], 1, gemmMR, &p[0], &c[0], gemmNR, 1)
+			}
+			gflops := 2 * gemmMR * gemmNR * float64(kc) * float64(b.N) / b.Elapsed().Seconds() / 1e9
+			b.ReportMetric(gflops, "GFLOP/s")
+			b.ReportMetric(100*gflops/gemmPeakGFLOPS(), "%peak")
+		})
+	}
+}

@@ -1,0 +1,210 @@
+package model
+
+import (
+	"fmt"
+	"math"
+)
+
+// selfAttention is multi-head self-attention over the T tokens of each row
+// (AutoInt's interacting layer; the attention of a Transformer block).
+//
+//	X [n, T, I] contiguous          the tokens
+//	Q = X·Wq,  K = X·Wk,  V = X·Wv  [n·T, A], A = H·dh, no biases
+//	per row, head h, query t:
+//	  s_tj = scale·(q_t,h · k_j,h)   over the valid keys j
+//	  P_t  = softmax_j(s_t),  o_t,h = Σ_j P_tj·v_j,h
+//	out = O + R                     [n, T, A]
+//	  R = X·Wres  (residual, I ≠ A),  X  (residual, I = A),  0  (no residual)
+//
+// Valid keys of row i: j < lens[i] and the last `tail` tokens (BST's target
+// token); every key when lens is nil. Masked keys get weight 0. Every query
+// is computed, padding ones too (their outputs are finite and unused).
+//
+// Backward (per row and head, then the projections through Gemm):
+//
+//	dv_j += Σ_t P_tj·do_t,   dP_tj = do_t·v_j
+//	ds_t  = softmax backward of dP_t
+//	dq_t += scale·Σ_j ds_tj·k_j,   dk_j += scale·Σ_t ds_tj·q_t
+//	dWq += Xᵀ·dQ, dX += dQ·Wqᵀ (likewise K, V, Wres); dX += dout (identity residual)
+type selfAttention struct {
+	T, I, A, H, dh int
+	tail           int
+	scale          float32
+	residual       bool
+	wq, wk, wv     linear
+	wres           *linear // nil unless residual with I ≠ A
+
+	x          []float32 // input of the last forward (a view)
+	lens       []int32   // nil: all keys valid
+	n          int
+	q, k, v    []float32 // [cap·T, A]
+	dq, dk, dv []float32
+	p          []float32 // [cap, H, T, T] attention weights (0 on masked keys)
+	keys       []int     // [T] scratch: valid key indices of a row
+	sc, dsc    []float32 // [T] scratch
+}
+
+// declareSelfAttention declares Wq, Wk, Wv (and Wres) under prefix. scaled
+// selects scale = 1/√dh (else 1, as AutoInt).
+func declareSelfAttention(s *slab, prefix string, t, in, a, heads int, residual, scaled bool, tail int) func(capacity int) *selfAttention {
+	if heads < 1 || a%heads != 0 {
+		panic(fmt.Sprintf("model: self-attention: attention dim %d is not a multiple of %d heads", a, heads))
+	}
+	qID := s.add(prefix+"wq", kindWeight, in, a)
+	kID := s.add(prefix+"wk", kindWeight, in, a)
+	vID := s.add(prefix+"wv", kindWeight, in, a)
+	rID := -1
+	if residual && in != a {
+		rID = s.add(prefix+"wres", kindWeight, in, a)
+	}
+	return func(capacity int) *selfAttention {
+		sa := &selfAttention{T: t, I: in, A: a, H: heads, dh: a / heads, tail: tail, residual: residual, scale: 1}
+		if scaled {
+			sa.scale = float32(1 / math.Sqrt(float64(sa.dh)))
+		}
+		lin := func(id int) linear { return linear{I: in, O: a, W: s.w(id), dW: s.g(id)} }
+		sa.wq, sa.wk, sa.wv = lin(qID), lin(kID), lin(vID)
+		if rID >= 0 {
+			r := lin(rID)
+			sa.wres = &r
+		}
+		m := capacity * t * a
+		sa.q, sa.k, sa.v = make([]float32, m), make([]float32, m), make([]float32, m)
+		sa.dq, sa.dk, sa.dv = make([]float32, m), make([]float32, m), make([]float32, m)
+		sa.p = make([]float32, capacity*heads*t*t)
+		sa.keys = make([]int, t)
+		sa.sc, sa.dsc = make([]float32, t), make([]float32, t)
+		return sa
+	}
+}
+
+// validKeys lists row i's valid keys into sa.keys and returns them.
+func (sa *selfAttention) validKeys(i int) []int {
+	keys := sa.keys[:0]
+	if sa.lens == nil {
+		for j := 0; j < sa.T; j++ {
+			keys = append(keys, j)
+		}
+		return keys
+	}
+	ln := int(sa.lens[i])
+	head := sa.T - sa.tail
+	if ln < 0 || ln > head {
+		panic(fmt.Sprintf("model: self-attention: row %d has length %d, want 0..%d", i, ln, head))
+	}
+	for j := 0; j < ln; j++ {
+		keys = append(keys, j)
+	}
+	for j := head; j < sa.T; j++ {
+		keys = append(keys, j)
+	}
+	return keys
+}
+
+// forward writes out [n, T, A] from x [n, T, I]. lens (nil: no mask) is
+// kept until backward.
+func (sa *selfAttention) forward(out, x []float32, lens []int32, n int) {
+	t, a, dh := sa.T, sa.A, sa.dh
+	rows := n * t
+	if len(x) < rows*sa.I || len(out) < rows*a || len(sa.q) < rows*a {
+		panic(fmt.Sprintf("model: self-attention: x len %d, out len %d, want %d and %d (capacity %d rows)", len(x), len(out), rows*sa.I, rows*a, len(sa.q)/(t*a)))
+	}
+	if lens != nil && len(lens) < n {
+		panic(fmt.Sprintf("model: self-attention: lens len %d, want %d", len(lens), n))
+	}
+	sa.x, sa.lens, sa.n = x, lens, n
+	sa.wq.forward(sa.q, x, sa.I, rows)
+	sa.wk.forward(sa.k, x, sa.I, rows)
+	sa.wv.forward(sa.v, x, sa.I, rows)
+	switch {
+	case sa.wres != nil:
+		sa.wres.forward(out, x, sa.I, rows)
+	case sa.residual:
+		copy(out[:rows*a], x[:rows*a])
+	default:
+		clear(out[:rows*a])
+	}
+	for i := 0; i < n; i++ {
+		keys := sa.validKeys(i)
+		for h := 0; h < sa.H; h++ {
+			for q := 0; q < t; q++ {
+				qv := sa.q[(i*t+q)*a+h*dh : (i*t+q)*a+h*dh+dh]
+				sc := sa.sc[:len(keys)]
+				for kk, j := range keys {
+					sc[kk] = sa.scale * dot(qv, sa.k[(i*t+j)*a+h*dh:(i*t+j)*a+h*dh+dh])
+				}
+				softmaxForward(sc, sc)
+				pr := sa.p[((i*sa.H+h)*t+q)*t : ((i*sa.H+h)*t+q)*t+t]
+				clear(pr)
+				o := out[(i*t+q)*a+h*dh : (i*t+q)*a+h*dh+dh]
+				for kk, j := range keys {
+					pr[j] = sc[kk]
+					axpy(o, sc[kk], sa.v[(i*t+j)*a+h*dh:(i*t+j)*a+h*dh+dh])
+				}
+			}
+		}
+	}
+}
+
+// backward adds dx [n, T, I] (and the projections' gradients) for
+// dout [n, T, A].
+func (sa *selfAttention) backward(dx, dout []float32) {
+	n, t, a, dh := sa.n, sa.T, sa.A, sa.dh
+	rows := n * t
+	if len(dx) < rows*sa.I || len(dout) < rows*a {
+		panic(fmt.Sprintf("model: self-attention: dx len %d, dout len %d, want %d and %d", len(dx), len(dout), rows*sa.I, rows*a))
+	}
+	dq, dk, dv := sa.dq[:rows*a], sa.dk[:rows*a], sa.dv[:rows*a]
+	clear(dq)
+	clear(dk)
+	clear(dv)
+	for i := 0; i < n; i++ {
+		keys := sa.validKeys(i)
+		for h := 0; h < sa.H; h++ {
+			for q := 0; q < t; q++ {
+				off := (i*t+q)*a + h*dh
+				do := dout[off : off+dh]
+				pr := sa.p[((i*sa.H+h)*t+q)*t : ((i*sa.H+h)*t+q)*t+t]
+				w, dw, ds := sa.sc[:len(keys)], sa.dsc[:len(keys)], sa.dsc[:len(keys)]
+				for kk, j := range keys {
+					jo := (i*t+j)*a + h*dh
+					w[kk] = pr[j]
+					dw[kk] = dot(do, sa.v[jo:jo+dh])
+					axpy(dv[jo:jo+dh], pr[j], do)
+				}
+				// ds = softmax backward of dw, in place: ds_k = w_k·(dw_k − Σ w·dw).
+				var s float32
+				for kk, wk := range w {
+					s += wk * dw[kk]
+				}
+				for kk, wk := range w {
+					ds[kk] = wk * (dw[kk] - s) * sa.scale
+				}
+				qv, dqv := sa.q[off:off+dh], dq[off:off+dh]
+				for kk, j := range keys {
+					jo := (i*t+j)*a + h*dh
+					axpy(dqv, ds[kk], sa.k[jo:jo+dh])
+					axpy(dk[jo:jo+dh], ds[kk], qv)
+				}
+			}
+		}
+	}
+	sa.wq.backward(dx, dq, sa.x, sa.I, rows)
+	sa.wk.backward(dx, dk, sa.x, sa.I, rows)
+	sa.wv.backward(dx, dv, sa.x, sa.I, rows)
+	switch {
+	case sa.wres != nil:
+		sa.wres.backward(dx, dout, sa.x, sa.I, rows)
+	case sa.residual:
+		for j, g := range dout[:rows*a] {
+			dx[j] += g
+		}
+	}
+}
+
+// weights returns row i's attention weights of head h for query q: [T]
+// over the keys, 0 on masked ones (a view, valid until the next forward).
+func (sa *selfAttention) weights(i, h, q int) []float32 {
+	t := sa.T
+	return sa.p[((i*sa.H+h)*t+q)*t : ((i*sa.H+h)*t+q)*t+t]
+}
