@@ -31,6 +31,10 @@ import (
 	"github.com/parquet-go/parquet-go"
 )
 
+// SynthVersion changes whenever Generate's output for a given config changes,
+// so that files cached under a name holding it are never stale.
+const SynthVersion = 2
+
 // SynthConfig sizes a synthetic data set.
 type SynthConfig struct {
 	Rows    int
@@ -39,13 +43,14 @@ type SynthConfig struct {
 }
 
 const (
-	synthItems = 500
-	synthCats  = 20
-	synthUsers = 1000
+	synthItems = 100
+	synthCats  = 10
+	synthUsers = 200
 	synthDim   = 8
 
-	synthBias     = -3.0 // sets the label rate (about 0.33)
-	synthMaxSim   = 3.0  // weight of max_j z_cand·z_hist_j
+	synthBias     = -3.0 // sets the label rate (about 0.3)
+	synthMatch    = 3.0  // weight of the attention term Σ_j w_j s_j
+	synthSharp    = 5.0  // inverse temperature of the planted attention w
 	synthDevice3  = 0.3  // device 3 clicks more
 	synthEvening  = 0.15 // hours 18–22 click more
 	synthPriceEff = -0.2 // per standard deviation of log price
@@ -78,6 +83,8 @@ type synthWorld struct {
 	userCats [][2]int
 	userBias []float64
 	userLen  []int
+
+	sims []float64 // scratch: the current row's similarities
 }
 
 func newSynthWorld(r *rand.Rand, maxLen int) *synthWorld {
@@ -172,16 +179,29 @@ func (w *synthWorld) row(r *rand.Rand, hist []int64) synthRow {
 	if r.IntN(2) == 0 {
 		cand = w.interestItem(r, u)
 	}
-	best := 0.0
-	for k := range n {
+	sims := w.sims[:0] // the candidate's similarity to each history item
+	best := math.Inf(-1)
+	for range n {
 		it := r.IntN(synthItems)
 		if r.Float64() < 0.8 {
 			it = w.interestItem(r, u)
 		}
 		hist = append(hist, int64(it+1))
-		if s := w.sim(cand, it); k == 0 || s > best {
-			best = s
+		sims = append(sims, w.sim(cand, it))
+		best = math.Max(best, sims[len(sims)-1])
+	}
+	w.sims = sims
+	// The planted attention: Σ_j softmax(synthSharp·s)_j s_j, shifted by the
+	// largest s for a stable exponential.
+	match := 0.0
+	if n > 0 {
+		var z, ws float64
+		for _, s := range sims {
+			e := math.Exp(synthSharp * (s - best))
+			z += e
+			ws += e * s
 		}
+		match = ws / z
 	}
 	row := synthRow{
 		UserID:   int64(u + 1),
@@ -193,7 +213,7 @@ func (w *synthWorld) row(r *rand.Rand, hist []int64) synthRow {
 		Price:    math.Round(w.itemPrice[cand]*math.Exp(0.05*r.NormFloat64())*100) / 100,
 		HistItem: hist,
 	}
-	logit := synthBias + w.userBias[u] + w.itemBias[cand] + synthMaxSim*best
+	logit := synthBias + w.userBias[u] + w.itemBias[cand] + synthMatch*match
 	if row.Device == 3 {
 		logit += synthDevice3
 	}

@@ -7,16 +7,42 @@
 // Where things are:
 //
 //	api.go, params.go        Params (WithDefaults), Metrics, Epoch, Callback, Result
-//	train.go                 Train: the epoch loop, early stopping, LR decay, evaluation
-//	model.go                 the model registry (Models) and data validation
-//	logreg.go, dot.go, mlp.go  the models
-//	embedding.go, linear.go, relu.go, mul.go, attention.go, loss.go
-//	                         layers: forward and backward side by side
-//	gemm.go                  Gemm, the one matrix product (swap faster kernels in here)
+//	train.go                 Train: the epoch loop, early stopping, LR decay, evaluation,
+//	                         test scores and attention samples
+//	model.go                 the model registry (Models), data validation
+//	inputs.go                the shared front end: field ids and embeddings, dense values, history
+//	logreg.go                logreg (and wide, the linear part of fm and deepfm)
+//	deep.go                  fm, dnn, deepfm
+//	dot.go                   dot, meanpool
+//	din.go, bst.go, autoint.go  din; bst; autoint, autoint+
+//	embedding.go, linear.go, relu.go, mul.go, attention.go, softmax.go, fm.go,
+//	batchnorm.go, layernorm.go, dice.go, dropout.go, mlp.go, selfattention.go,
+//	transformer.go, loss.go  layers: forward and backward side by side
+//	gemm*.go                 Gemm, the one matrix product (owned by the kernel work)
 //	slab.go                  one parameter slab and one gradient slab per model
-//	optimizer.go             sgd, adam (Optimizers)
-//	metrics.go               AUC, LogLoss
+//	optimizer.go             sgd, momentum, adagrad, rmsprop, adam, adamw (Optimizers)
+//	metrics.go               AUC, GAUC, LogLoss, Threshold, Calibration, Compute
 //	checkpoint.go            the checkpoint encoding, Load, Predictor
+//
+// Models (Params fields that are zero take the defaults named here):
+//
+//	logreg    Σ_f w_f[id] + c·dense + b
+//	fm        logreg + ½Σ((Σ_f v_f)² − Σ_f v_f²) over the fields (and the mean-pooled history)
+//	dnn       MLP(fields, mean-pooled history, dense)
+//	deepfm    fm + dnn on shared embeddings
+//	meanpool  dot with uniform weights over the history: the no-attention baseline
+//	dot       dot-product target attention, MLP(fields, dense, u, v⊙u)
+//	din       DIN: attention MLP (AttentionHidden [80, 40], Activation dice), DINSoftmax,
+//	          MLP(fields, dense, u)
+//	bst       Layers (1) Transformer blocks over [history, candidate] with position
+//	          embeddings, Heads (2), AttentionDim (EmbedDim); MLP(fields, dense, candidate output)
+//	autoint   Layers (3) of self-attention over the field, dense and history tokens,
+//	          Heads (2), AttentionDim (64), residual, ReLU; flatten → logit
+//	autoint+  autoint + a parallel MLP, logits summed
+//
+// Every MLP takes Hidden ([400, 400, 400]), BatchNorm, Dropout and
+// Activation (relu, dice for din). Optimizers: see optimizer.go; zero
+// Momentum, Beta1, Beta2, Eps, WeightDecay take the Default* constants.
 package model
 
 import "time"

@@ -21,6 +21,9 @@ import (
 //	                                       when the width changes (l = 1), else X_{l−1}
 //	z = flatten(X_L)·W + b                 [T·A → 1]
 //	autoint+: z += MLP(flatten(X_0))       Params.Hidden, Activation, BatchNorm, Dropout
+//
+// Params.Dropout also drops the attention weights and outputs while
+// training (FuxiCTR's net_dropout).
 type autoIntNet struct {
 	s      slab
 	cap    int
@@ -63,7 +66,7 @@ func newAutoInt(ds *dataset.Dataset, p Params, capacity int) (*autoIntNet, error
 		if l == 0 {
 			w = d
 		}
-		bind = append(bind, declareSelfAttention(&m.s, fmt.Sprintf("att%d_", l+1), m.T, w, a, heads, true, false, 0))
+		bind = append(bind, declareSelfAttention(&m.s, fmt.Sprintf("att%d_", l+1), m.T, w, a, heads, true, false, 0, p.Dropout))
 	}
 	fcW, fcB := m.s.add("fc_w", kindWeight, m.T*a, 1), m.s.add("fc_b", kindBias, 1)
 	var bindDNN func(int) *mlp
@@ -119,7 +122,7 @@ func (m *autoIntNet) forward(ds *dataset.Dataset, rows []int32, z []float32, rng
 	x := m.tok
 	for l, sa := range m.layers {
 		w := n * T * m.A
-		sa.forward(m.pre[l], x, nil, n)
+		sa.forward(m.pre[l], x, nil, n, rng)
 		reluForward(m.out[l][:w], m.pre[l][:w])
 		x = m.out[l]
 	}

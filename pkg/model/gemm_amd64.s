@@ -15,8 +15,27 @@
 //	DX        the packed B panel at row l (16 floats per row)
 //	CX        l's left to do
 
-// func gemmKernel6x16(kc int, a *float32, rs, ls int, b *float32, c *float32, ldc int, alpha float32)
-TEXT ·gemmKernel6x16(SB), NOSPLIT, $0-60
+// Lanes j < cols of a 16-float row are read at gemmColMask<> + 4·(16−cols).
+DATA gemmColMask<>+0(SB)/8, $-1
+DATA gemmColMask<>+8(SB)/8, $-1
+DATA gemmColMask<>+16(SB)/8, $-1
+DATA gemmColMask<>+24(SB)/8, $-1
+DATA gemmColMask<>+32(SB)/8, $-1
+DATA gemmColMask<>+40(SB)/8, $-1
+DATA gemmColMask<>+48(SB)/8, $-1
+DATA gemmColMask<>+56(SB)/8, $-1
+DATA gemmColMask<>+64(SB)/8, $0
+DATA gemmColMask<>+72(SB)/8, $0
+DATA gemmColMask<>+80(SB)/8, $0
+DATA gemmColMask<>+88(SB)/8, $0
+DATA gemmColMask<>+96(SB)/8, $0
+DATA gemmColMask<>+104(SB)/8, $0
+DATA gemmColMask<>+112(SB)/8, $0
+DATA gemmColMask<>+120(SB)/8, $0
+GLOBL gemmColMask<>(SB), RODATA|NOPTR, $128
+
+// func gemmKernel6x16(kc int, a *float32, rs, ls int, b *float32, c *float32, ldc int, alpha float32, rows, cols int)
+TEXT ·gemmKernel6x16(SB), NOSPLIT, $0-80
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), R8
@@ -154,8 +173,15 @@ tail:
 	JNZ          tail
 
 store:
-	// C[r, :] = fma(alpha, acc[r, :], C[r, :]) for r = 0..5.
+	// C[r, :] = fma(alpha, acc[r, :], C[r, :]) for r = 0..5; an edge tile
+	// (rows < 6 or cols < 16) goes to the masked store below.
 	VBROADCASTSS alpha+56(FP), Y14
+	MOVQ         rows+64(FP), AX
+	MOVQ         cols+72(FP), BX
+	CMPQ         AX, $6
+	JNE          masked
+	CMPQ         BX, $16
+	JNE          masked
 	VMOVUPS      (DI), Y12
 	VMOVUPS      32(DI), Y13
 	VFMADD231PS  Y0, Y14, Y12
@@ -197,6 +223,71 @@ store:
 	VFMADD231PS  Y11, Y14, Y13
 	VMOVUPS      Y12, (DI)
 	VMOVUPS      Y13, 32(DI)
+	VZEROUPPER
+	RET
+
+masked:
+	// Rows 0..rows−1, lanes j < cols only: masked-off lanes of C are
+	// neither read nor written.
+	LEAQ    gemmColMask<>(SB), R12
+	MOVQ    $16, R13
+	SUBQ    BX, R13
+	LEAQ    (R12)(R13*4), R12
+	VMOVDQU (R12), Y12
+	VMOVDQU 32(R12), Y13
+	VMASKMOVPS  (DI), Y12, Y15
+	VFMADD231PS Y0, Y14, Y15
+	VMASKMOVPS  Y15, Y12, (DI)
+	VMASKMOVPS  32(DI), Y13, Y15
+	VFMADD231PS Y1, Y14, Y15
+	VMASKMOVPS  Y15, Y13, 32(DI)
+	DECQ        AX
+	JEQ         maskdone
+	ADDQ        R10, DI
+	VMASKMOVPS  (DI), Y12, Y15
+	VFMADD231PS Y2, Y14, Y15
+	VMASKMOVPS  Y15, Y12, (DI)
+	VMASKMOVPS  32(DI), Y13, Y15
+	VFMADD231PS Y3, Y14, Y15
+	VMASKMOVPS  Y15, Y13, 32(DI)
+	DECQ        AX
+	JEQ         maskdone
+	ADDQ        R10, DI
+	VMASKMOVPS  (DI), Y12, Y15
+	VFMADD231PS Y4, Y14, Y15
+	VMASKMOVPS  Y15, Y12, (DI)
+	VMASKMOVPS  32(DI), Y13, Y15
+	VFMADD231PS Y5, Y14, Y15
+	VMASKMOVPS  Y15, Y13, 32(DI)
+	DECQ        AX
+	JEQ         maskdone
+	ADDQ        R10, DI
+	VMASKMOVPS  (DI), Y12, Y15
+	VFMADD231PS Y6, Y14, Y15
+	VMASKMOVPS  Y15, Y12, (DI)
+	VMASKMOVPS  32(DI), Y13, Y15
+	VFMADD231PS Y7, Y14, Y15
+	VMASKMOVPS  Y15, Y13, 32(DI)
+	DECQ        AX
+	JEQ         maskdone
+	ADDQ        R10, DI
+	VMASKMOVPS  (DI), Y12, Y15
+	VFMADD231PS Y8, Y14, Y15
+	VMASKMOVPS  Y15, Y12, (DI)
+	VMASKMOVPS  32(DI), Y13, Y15
+	VFMADD231PS Y9, Y14, Y15
+	VMASKMOVPS  Y15, Y13, 32(DI)
+	DECQ        AX
+	JEQ         maskdone
+	ADDQ        R10, DI
+	VMASKMOVPS  (DI), Y12, Y15
+	VFMADD231PS Y10, Y14, Y15
+	VMASKMOVPS  Y15, Y12, (DI)
+	VMASKMOVPS  32(DI), Y13, Y15
+	VFMADD231PS Y11, Y14, Y15
+	VMASKMOVPS  Y15, Y13, 32(DI)
+
+maskdone:
 	VZEROUPPER
 	RET
 
@@ -256,6 +347,9 @@ peakdone:
 	VZEROUPPER
 	RET
 
+DATA gemmExpMask<>+0(SB)/4, $0x7f800000 // float32 exponent bits
+GLOBL gemmExpMask<>(SB), RODATA|NOPTR, $4
+
 // func gemmPackB16(dst *float32, src *float32, ldb, kc, panels int) (bad bool)
 //
 // Copies kc rows of panels·16 floats (row l at src + l·ldb floats) into
@@ -271,9 +365,7 @@ TEXT ·gemmPackB16(SB), NOSPLIT, $0-41
 	MOVQ panels+32(FP), R9
 	MOVQ CX, R10
 	SHLQ $6, R10           // panel step in dst: kc·64 bytes
-	MOVL $0x7f800000, AX
-	MOVQ AX, X15
-	VPBROADCASTD X15, Y15  // exponent mask
+	VPBROADCASTD gemmExpMask<>(SB), Y15
 	VPXOR Y14, Y14, Y14    // OR of the "all ones exponent" lanes
 	TESTQ CX, CX
 	JEQ   packdone
@@ -310,4 +402,44 @@ packdone:
 	VPTEST  Y14, Y14
 	SETNE   bad+40(FP)
 	VZEROUPPER
+	RET
+
+// func gemmPackAT6(dst *float32, src *float32, lda, kc, tiles int)
+//
+// Packs kc rows of tiles·6 floats of Aᵀ (row l at src + l·lda floats) into
+// 6-row tiles: floats 6t..6t+5 of row l land at dst + (t·kc + l)·6 floats.
+TEXT ·gemmPackAT6(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ lda+16(FP), R8
+	SHLQ $2, R8            // src row step in bytes
+	MOVQ kc+24(FP), CX
+	MOVQ tiles+32(FP), R9
+	IMUL3Q $24, CX, R10    // tile step in dst: kc·6 floats
+	TESTQ CX, CX
+	JEQ   atdone
+	TESTQ R9, R9
+	JEQ   atdone
+
+atrow:
+	MOVQ SI, R11
+	MOVQ DI, R12
+	MOVQ R9, DX
+
+attile:
+	MOVUPS (R11), X0
+	MOVQ   16(R11), X1
+	MOVUPS X0, (R12)
+	MOVQ   X1, 16(R12)
+	ADDQ   $24, R11
+	ADDQ   R10, R12
+	DECQ   DX
+	JNZ    attile
+
+	ADDQ R8, SI
+	ADDQ $24, DI
+	DECQ CX
+	JNZ  atrow
+
+atdone:
 	RET

@@ -143,7 +143,7 @@ func BenchmarkGemmKernel(b *testing.B) {
 			}
 			var c [gemmMR * gemmNR]float32
 			for i := 0; i < b.N; i++ {
-				gemmKernel6x16(kc, &a[0], 1, gemmMR, &p[0], &c[0], gemmNR, 1)
+				gemmKernel6x16(kc, &a[0], 1, gemmMR, &p[0], &c[0], gemmNR, 1, gemmMR, gemmNR)
 			}
 			gflops := 2 * gemmMR * gemmNR * float64(kc) * float64(b.N) / b.Elapsed().Seconds() / 1e9
 			b.ReportMetric(gflops, "GFLOP/s")

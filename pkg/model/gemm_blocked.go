@@ -4,43 +4,60 @@ import "sync"
 
 // The blocked GEMM around the 6×16 micro-kernel (gemmKernel6x16):
 //
-//	for each k-block [l0, l1) of at most gemmKCMax (cut from k alone):
-//	  for each block of gemmMC rows of C:
-//	    for each 16-column panel of B (packed):
+//	pack op(B) into 16-column panels (checking it is finite)
+//	for each block of gemmMC rows of C:
+//	  for each k-block [l0, l1) (cut from k alone, see gemmKBlocks):
+//	    pack the block's A if A is transposed
+//	    for each 16-column panel of op(B):
 //	      for each 6-row tile:  C_tile = fma(alpha, A_tile·B_panel, C_tile)
 //
 // B is packed once per call into 16-wide panels, zero-padded on the right,
 // k-block by k-block: panel p of the block starting at l0 holds rows
-// l0..l1−1 of op(B) columns 16p..16p+15, row after row. The packed panel (kc×16
-// floats) stays in L1 while the row tiles of C go by; the gemmMC×kc block of A
-// stays in L2 while the panels go by.
+// l0..l1−1 of op(B) columns 16p..16p+15, row after row (at most 32 KiB). The
+// panel stays in L1 while the row tiles go by; the row block of A stays in
+// L2 while the panels go by; the row block of C (gemmMC×n) stays in L2 while
+// the k-blocks go by, so C is read and written from memory once per call.
 //
-// A is read where it lies (element (i, l) at a[i*rs + l*ls]: rs = lda, ls = 1
-// for op(A) = A; rs = 1, ls = lda for Aᵀ), except for the last tile of fewer
-// than 6 rows, which is copied into a zero-padded 6-row panel. Tiles of C
-// that are not whole 6×16 (the edges) are computed in a scratch tile and
-// copied back, so nothing outside C's m×n cells is read or written.
+// A (element (i, l) at a[i*rs + l*ls]: rs = lda, ls = 1 for op(A) = A) is
+// read where it lies, six rows side by side. Aᵀ (rs = 1, ls = lda) would be
+// read one cache line per l, so its blocks are packed into 6-row tiles
+// (gemmPackAT) first. The last tile of fewer than 6 rows is copied into a
+// zero-padded 6-row panel (gemmPackAEdge). On tiles of C that are not whole
+// 6×16 (the edges) the kernel masks its loads and stores, so nothing outside
+// C's m×n cells is read or written.
 //
 // Order of the sums: in every cell, each k-block's Σ_l A[i,l]·B[l,j] starts at
 // 0 and runs over l in increasing order with one FMA per term; the block sums
 // are added to C in block order as fma(alpha, sum, C). The blocks depend on k
-// only, and edge tiles run the same kernel on padded copies, so a row's result
-// does not depend on m or on where the row sits (Gemm's determinism promise).
+// only, and edge tiles run the same kernel on zero-padded A and B, so a row's
+// result does not depend on m, on transA or on where the row sits (Gemm's
+// determinism promise). Measured on the DNN's shapes (BenchmarkGemm), kc and
+// gemmMC move the speed by a few percent at most.
 
 const (
-	gemmMR    = 6   // rows of a micro-tile
-	gemmNR    = 16  // columns of a micro-tile (two YMM registers)
-	gemmKCMax = 256 // largest k-block: a packed panel is at most 16 KiB
-	gemmMC    = 96  // rows of C per block: the A block (96×256 floats) fits L2
+	gemmMR      = 6   // rows of a micro-tile
+	gemmNR      = 16  // columns of a micro-tile (two YMM registers)
+	gemmKCMax   = 512 // k up to this is one k-block (a packed panel of 32 KiB)
+	gemmKCSplit = 256 // larger k is cut into blocks of at most this
+	gemmMC      = 96  // rows of C per block (A read in place)
+	gemmMCT     = 192 // rows of C per block when Aᵀ is packed
 )
+
+// gemmKBlocks is the number of k-blocks for a given k; block b is
+// [b·k/nb, (b+1)·k/nb).
+func gemmKBlocks(k int) int {
+	if k <= gemmKCMax {
+		return 1
+	}
+	return (k + gemmKCSplit - 1) / gemmKCSplit
+}
 
 // gemmBuf is the per-call scratch of gemmBlocked, kept in gemmBufs between
 // calls so that steady-state calls allocate nothing.
 type gemmBuf struct {
-	b    []float32                   // packed op(B): ceil(n/16)·16·k floats
-	ablk []float32                   // a packed block of Aᵀ (transA)
-	a    [gemmMR * gemmKCMax]float32 // the last, short row tile of A, zero-padded
-	tile [gemmMR * gemmNR]float32    // an edge tile of C
+	b  []float32                   // packed op(B): ceil(n/16)·16·k floats
+	at []float32                   // a packed row block of Aᵀ (transA)
+	a  [gemmMR * gemmKCMax]float32 // the last, short row tile of A, zero-padded
 }
 
 var gemmBufs = sync.Pool{New: func() any { return new(gemmBuf) }}
@@ -50,7 +67,7 @@ var gemmBufs = sync.Pool{New: func() any { return new(gemmBuf) }}
 //
 // It returns false, with C untouched, when op(B) holds an Inf or a NaN: the
 // kernel multiplies every pair, zeros of A included, so 0·Inf would turn into
-// a NaN in C; the portable kernels, which skip zeros of A, must do that call.
+// a NaN in C, where Gemm promises to skip the zeros of A.
 func gemmBlocked(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) bool {
 	buf := gemmBufs.Get().(*gemmBuf)
 	defer gemmBufs.Put(buf)
@@ -61,7 +78,7 @@ func gemmBlocked(transA, transB bool, m, n, k int, alpha float32, a []float32, l
 		buf.b = make([]float32, size)
 	}
 	pb := buf.b[:size]
-	nblocks := (k + gemmKCMax - 1) / gemmKCMax
+	nblocks := gemmKBlocks(k)
 	for bi := 0; bi < nblocks; bi++ {
 		l0, l1 := bi*k/nblocks, (bi+1)*k/nblocks
 		var ok bool
@@ -75,44 +92,45 @@ func gemmBlocked(transA, transB bool, m, n, k int, alpha float32, a []float32, l
 		}
 	}
 
-	rs, ls := lda, 1
+	rs, ls, mc := lda, 1, gemmMC
 	if transA {
-		rs, ls = 1, lda
+		rs, ls, mc = 1, lda, gemmMCT
 	}
-	for bi := 0; bi < nblocks; bi++ {
-		l0, l1 := bi*k/nblocks, (bi+1)*k/nblocks
-		kc := l1 - l0
-		blk := pb[l0*panels*gemmNR : l1*panels*gemmNR]
-		for i0 := 0; i0 < m; i0 += gemmMC {
-			i1 := min(i0+gemmMC, m)
-			iFull := i0 + (i1-i0)/gemmMR*gemmMR // rows [iFull, i1) make the short tile
+	for i0 := 0; i0 < m; i0 += mc {
+		i1 := min(i0+mc, m)
+		iFull := i0 + (i1-i0)/gemmMR*gemmMR // rows [iFull, i1) make the short tile
+		for bi := 0; bi < nblocks; bi++ {
+			l0, l1 := bi*k/nblocks, (bi+1)*k/nblocks
+			kc := l1 - l0
+			blk := pb[l0*panels*gemmNR : l1*panels*gemmNR]
 			if iFull < i1 {
 				gemmPackAEdge(buf.a[:gemmMR*kc], a, rs, ls, iFull, i1, l0, l1)
 			}
-			// Tile t of the block starts at ap[t*ta] with steps trs, tls.
-			ap, ta, trs, tls := a[i0*rs+l0*ls:], gemmMR*rs, rs, ls
-			if transA && gemmPackTN {
+			// Tile t of the row block starts at ap[t*ta], with steps trs, tls.
+			var ap []float32
+			ta, trs, tls := gemmMR*rs, rs, ls
+			switch {
+			case iFull == i0: // no whole tile
+			case transA:
 				need := (iFull - i0) * kc
-				if cap(buf.ablk) < need {
-					buf.ablk = make([]float32, need)
+				if cap(buf.at) < need {
+					buf.at = make([]float32, need)
 				}
-				gemmPackAT(buf.ablk[:need], a, lda, i0, iFull, l0, l1)
-				ap, ta, trs, tls = buf.ablk[:need], gemmMR*kc, 1, gemmMR
+				ap = buf.at[:need]
+				gemmPackAT(ap, a, lda, i0, iFull, l0, l1)
+				ta, trs, tls = gemmMR*kc, 1, gemmMR
+			default:
+				ap = a[i0*rs+l0*ls:]
 			}
 			for p := 0; p < panels; p++ {
 				bp := &blk[p*kc*gemmNR]
 				j0 := p * gemmNR
-				if j0+gemmNR <= n {
-					for i, t := i0, 0; i < iFull; i, t = i+gemmMR, t+1 {
-						gemmKernel6x16(kc, &ap[t*ta], trs, tls, bp, &c[i*ldc+j0], ldc, alpha)
-					}
-				} else {
-					for i, t := i0, 0; i < iFull; i, t = i+gemmMR, t+1 {
-						gemmEdgeTile(buf, kc, &ap[t*ta], trs, tls, bp, c, ldc, i, gemmMR, j0, n-j0, alpha)
-					}
+				cols := min(gemmNR, n-j0)
+				for i, t := i0, 0; i < iFull; i, t = i+gemmMR, t+1 {
+					gemmKernel6x16(kc, &ap[t*ta], trs, tls, bp, &c[i*ldc+j0], ldc, alpha, gemmMR, cols)
 				}
 				if iFull < i1 {
-					gemmEdgeTile(buf, kc, &buf.a[0], 1, gemmMR, bp, c, ldc, iFull, i1-iFull, j0, min(gemmNR, n-j0), alpha)
+					gemmKernel6x16(kc, &buf.a[0], 1, gemmMR, bp, &c[iFull*ldc+j0], ldc, alpha, i1-iFull, cols)
 				}
 			}
 		}
@@ -120,34 +138,19 @@ func gemmBlocked(transA, transB bool, m, n, k int, alpha float32, a []float32, l
 	return true
 }
 
-// gemmEdgeTile runs the kernel on the rows×cols corner of C at (i0, j0)
-// through buf.tile: C's cells are copied in, the kernel updates the whole
-// padded tile, and the same cells are copied back.
-func gemmEdgeTile(buf *gemmBuf, kc int, a *float32, rs, ls int, bp *float32, c []float32, ldc, i0, rows, j0, cols int, alpha float32) {
-	t := &buf.tile
-	clear(t[:])
-	for r := 0; r < rows; r++ {
-		copy(t[r*gemmNR:r*gemmNR+cols], c[(i0+r)*ldc+j0:(i0+r)*ldc+j0+cols])
-	}
-	gemmKernel6x16(kc, a, rs, ls, bp, &t[0], gemmNR, alpha)
-	for r := 0; r < rows; r++ {
-		copy(c[(i0+r)*ldc+j0:(i0+r)*ldc+j0+cols], t[r*gemmNR:r*gemmNR+cols])
-	}
-}
-
-var gemmPackTN = true
-
 // gemmPackAT packs rows [i0, i1) (a multiple of 6) and columns [l0, l1) of
 // op(A) = Aᵀ (A stored k×m, row stride lda) into dst as 6-row tiles, each
 // kc groups of 6: tile t, step l, row r at dst[t*6*kc + l*6 + r].
 func gemmPackAT(dst []float32, a []float32, lda, i0, i1, l0, l1 int) {
-	kc := l1 - l0
-	for l := 0; l < kc; l++ {
-		src := a[(l0+l)*lda+i0 : (l0+l)*lda+i1]
-		for t := 0; t*gemmMR < len(src); t++ {
-			copy(dst[t*gemmMR*kc+l*gemmMR:t*gemmMR*kc+l*gemmMR+gemmMR], src[t*gemmMR:t*gemmMR+gemmMR])
-		}
+	kc, tiles := l1-l0, (i1-i0)/gemmMR
+	if kc == 0 || tiles == 0 {
+		return
 	}
+	// Bounds for the assembly: the block's first and last elements of A,
+	// and all of dst.
+	_ = a[(l1-1)*lda+i1-1]
+	_ = dst[tiles*kc*gemmMR-1]
+	gemmPackAT6(&dst[0], &a[l0*lda+i0], lda, kc, tiles)
 }
 
 // gemmPackAEdge copies rows [i0, i1) (fewer than 6) of op(A), columns
@@ -168,31 +171,30 @@ func gemmPackAEdge(dst []float32, a []float32, rs, ls, i0, i1, l0, l1 int) {
 // It returns false when one of the values is Inf or NaN.
 func gemmPackB(dst []float32, b []float32, ldb, l0, l1, n int) bool {
 	kc := l1 - l0
+	full := n / gemmNR
+	if full > 0 {
+		// Bounds for the assembly: rows l0..l1−1, columns < 16·full of B;
+		// the first full·kc·16 floats of dst.
+		_ = b[(l1-1)*ldb+full*gemmNR-1]
+		_ = dst[full*kc*gemmNR-1]
+		if gemmPackB16(&dst[0], &b[l0*ldb], ldb, kc, full) {
+			return false
+		}
+	}
+	w := n - full*gemmNR
+	if w == 0 {
+		return true
+	}
 	var bad uint32
-	for p := 0; p*gemmNR < n; p++ {
-		j0 := p * gemmNR
-		w := min(gemmNR, n-j0)
-		panel := dst[p*kc*gemmNR : (p+1)*kc*gemmNR]
-		if w == gemmNR {
-			for l := 0; l < kc; l++ {
-				src := b[(l0+l)*ldb+j0 : (l0+l)*ldb+j0+gemmNR]
-				d := panel[l*gemmNR : l*gemmNR+gemmNR]
-				for j, v := range src {
-					bad |= gemmFiniteBits(v)
-					d[j] = v
-				}
-			}
-			continue
+	panel := dst[full*kc*gemmNR : (full+1)*kc*gemmNR]
+	for l := 0; l < kc; l++ {
+		src := b[(l0+l)*ldb+full*gemmNR : (l0+l)*ldb+n]
+		d := panel[l*gemmNR : l*gemmNR+gemmNR]
+		for j, v := range src {
+			bad |= gemmFiniteBits(v)
+			d[j] = v
 		}
-		for l := 0; l < kc; l++ {
-			src := b[(l0+l)*ldb+j0 : (l0+l)*ldb+j0+w]
-			d := panel[l*gemmNR : l*gemmNR+gemmNR]
-			for j, v := range src {
-				bad |= gemmFiniteBits(v)
-				d[j] = v
-			}
-			clear(d[w:])
-		}
+		clear(d[w:])
 	}
 	return bad&0x80000000 == 0
 }

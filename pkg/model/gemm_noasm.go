@@ -6,7 +6,7 @@ package model
 // or the purego build tag): Gemm then always runs the portable kernels.
 var gemmHaveKernel = false
 
-func gemmKernel6x16(kc int, a *float32, rs, ls int, b *float32, c *float32, ldc int, alpha float32) {
+func gemmKernel6x16(kc int, a *float32, rs, ls int, b *float32, c *float32, ldc int, alpha float32, rows, cols int) {
 	panic("model: gemm: no assembly kernel in this build")
 }
 
@@ -15,5 +15,9 @@ func gemmFMAPeak(n int, x, y float32) float32 {
 }
 
 func gemmPackB16(dst *float32, src *float32, ldb, kc, panels int) (bad bool) {
+	panic("model: gemm: no assembly kernel in this build")
+}
+
+func gemmPackAT6(dst *float32, src *float32, lda, kc, tiles int) {
 	panic("model: gemm: no assembly kernel in this build")
 }

@@ -19,8 +19,9 @@ func gradCheck(t *testing.T, name string, x, analytic []float32, idx []int, h fl
 }
 
 // gradCheckTol is gradCheck with an explicit tolerance |got − fd| ≤ atol + rtol·|fd|.
-// A mismatch is retried with h/5 before it counts: a ReLU kink within h of a
-// pre-activation spoils one step size, a wrong gradient spoils both.
+// A mismatch is retried with h/5 and h/25 before it counts: a ReLU kink
+// within h of a pre-activation spoils a step size, a wrong gradient spoils
+// all.
 func gradCheckTol(t *testing.T, name string, x, analytic []float32, idx []int, h float32, atol, rtol float64, obj func() float64) {
 	t.Helper()
 	central := func(j int, h float32) float64 {
@@ -42,6 +43,9 @@ func gradCheckTol(t *testing.T, name string, x, analytic []float32, idx []int, h
 			continue
 		}
 		if fd2 := central(j, h/5); math.Abs(got-fd2) <= atol+rtol*math.Abs(fd2) {
+			continue
+		}
+		if fd3 := central(j, h/25); math.Abs(got-fd3) <= atol+rtol*math.Abs(fd3) {
 			continue
 		}
 		bad++

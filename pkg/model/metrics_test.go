@@ -89,3 +89,104 @@ func TestLogLoss_HandCases(t *testing.T) {
 		t.Errorf("LogLoss of no rows = %v, want NaN", got)
 	}
 }
+
+// TestGAUC_HandCase: three groups.
+//
+//	group 1: scores 0.9 (1), 0.2 (0), 0.4 (1) → positives above the negative: AUC 1, n 3
+//	group 2: scores 0.3 (1), 0.6 (0)           → AUC 0, n 2
+//	group 3: scores 0.5 (1), 0.7 (1)           → one class: left out
+//	GAUC = (3·1 + 2·0)/(3 + 2) = 0.6
+func TestGAUC_HandCase(t *testing.T) {
+	s := []float32{0.9, 0.3, 0.2, 0.5, 0.6, 0.4, 0.7}
+	y := []float32{1, 1, 0, 1, 0, 1, 1}
+	g := []int32{1, 2, 1, 3, 2, 1, 3}
+	if got := GAUC(s, y, g); math.Abs(got-0.6) > 1e-12 {
+		t.Errorf("GAUC = %v, want 0.6", got)
+	}
+	if got := GAUC(s, y, nil); !math.IsNaN(got) {
+		t.Errorf("GAUC without groups = %v, want NaN", got)
+	}
+	if got := GAUC([]float32{0.1, 0.2}, []float32{1, 1}, []int32{1, 2}); !math.IsNaN(got) {
+		t.Errorf("GAUC without a mixed group = %v, want NaN", got)
+	}
+}
+
+// TestThreshold_HandCase: p ≥ 0.5 predicts a click.
+//
+//	p:  0.9 0.6 0.5 0.4 0.2 0.7
+//	y:  1   0   1   1   0   1
+//	TP = 3 (0.9, 0.5, 0.7), FP = 1 (0.6), FN = 1 (0.4), TN = 1 (0.2)
+//	accuracy 4/6, precision 3/4, recall 3/4, F1 = 0.75
+func TestThreshold_HandCase(t *testing.T) {
+	acc, prec, rec, f1 := Threshold([]float32{0.9, 0.6, 0.5, 0.4, 0.2, 0.7}, []float32{1, 0, 1, 1, 0, 1}, 0.5)
+	for _, c := range [][2]float64{{acc, 4.0 / 6}, {prec, 0.75}, {rec, 0.75}, {f1, 0.75}} {
+		if math.Abs(c[0]-c[1]) > 1e-12 {
+			t.Errorf("got %v, want %v (acc %v prec %v rec %v f1 %v)", c[0], c[1], acc, prec, rec, f1)
+		}
+	}
+	// No predicted clicks: precision and F1 undefined.
+	acc, prec, rec, f1 = Threshold([]float32{0.1, 0.2}, []float32{1, 0}, 0.5)
+	if acc != 0.5 || !math.IsNaN(prec) || rec != 0 || !math.IsNaN(f1) {
+		t.Errorf("no predicted clicks: %v %v %v %v", acc, prec, rec, f1)
+	}
+	// Predicted clicks, none right: precision 0, recall 0, F1 0.
+	_, prec, rec, f1 = Threshold([]float32{0.9, 0.2}, []float32{0, 1}, 0.5)
+	if prec != 0 || rec != 0 || f1 != 0 {
+		t.Errorf("all wrong: %v %v %v", prec, rec, f1)
+	}
+}
+
+// TestCalibration_HandCase: 20 rows, predictions 0.05·k (k = 0..19) given
+// out of order; label 1 for k ≥ 10 and for k = 3. Ten buckets of two:
+// bucket b holds k = 2b, 2b+1 → mean prediction 0.05·(2b + 0.5), click rate
+// 0 for b < 5 except b = 1 (k = 3: 0.5), 1 for b ≥ 5.
+func TestCalibration_HandCase(t *testing.T) {
+	var p, y []float32
+	for i := 0; i < 20; i++ {
+		k := (i * 7) % 20 // a permutation of 0..19
+		p = append(p, 0.05*float32(k))
+		if k >= 10 || k == 3 {
+			y = append(y, 1)
+		} else {
+			y = append(y, 0)
+		}
+	}
+	b := Calibration(p, y, 10)
+	if len(b) != 10 {
+		t.Fatalf("%d buckets, want 10", len(b))
+	}
+	for i, bk := range b {
+		wantRate := 0.0
+		switch {
+		case i == 1:
+			wantRate = 0.5
+		case i >= 5:
+			wantRate = 1
+		}
+		if bk.N != 2 || math.Abs(bk.MeanPred-0.05*(2*float64(i)+0.5)) > 1e-6 || bk.MeanLabel != wantRate {
+			t.Errorf("bucket %d: %+v, want N 2, mean pred %v, rate %v", i, bk, 0.05*(2*float64(i)+0.5), wantRate)
+		}
+	}
+	if got := Calibration(p[:3], y[:3], 10); len(got) != 3 {
+		t.Errorf("3 rows gave %d buckets, want 3 of one row", len(got))
+	}
+	if Calibration(nil, nil, 10) != nil {
+		t.Error("no rows should give no buckets")
+	}
+}
+
+// TestCompute fills every field consistently with the single functions.
+func TestCompute(t *testing.T) {
+	p := []float32{0.9, 0.3, 0.2, 0.5, 0.6, 0.4, 0.7}
+	y := []float32{1, 1, 0, 1, 0, 1, 1}
+	g := []int32{1, 2, 1, 3, 2, 1, 3}
+	m := Compute(p, y, g)
+	acc, prec, rec, f1 := Threshold(p, y, 0.5)
+	if m.N != 7 || m.AUC != AUC(p, y) || m.LogLoss != LogLoss(p, y) || m.GAUC != 0.6 ||
+		m.Accuracy != acc || m.Precision != prec || m.Recall != rec || m.F1 != f1 {
+		t.Errorf("Compute = %+v", m)
+	}
+	if math.Abs(m.MeanPred-3.6/7) > 1e-6 || math.Abs(m.MeanLabel-5.0/7) > 1e-12 || len(m.Calibration) != 7 {
+		t.Errorf("means %v %v, %d buckets", m.MeanPred, m.MeanLabel, len(m.Calibration))
+	}
+}

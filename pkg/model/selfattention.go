@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 )
 
 // selfAttention is multi-head self-attention over the T tokens of each row
@@ -20,9 +21,14 @@ import (
 // token); every key when lens is nil. Masked keys get weight 0. Every query
 // is computed, padding ones too (their outputs are finite and unused).
 //
+// With a dropout rate (training only, FuxiCTR's net_dropout in AutoInt) the
+// weights and the attention output are dropped (inverted dropout):
+// o_t = Σ_j (M1⊙P)_tj·v_j and out = M2⊙O + R.
+//
 // Backward (per row and head, then the projections through Gemm):
 //
-//	dv_j += Σ_t P_tj·do_t,   dP_tj = do_t·v_j
+//	dO = M2⊙dout
+//	dv_j += Σ_t (M1⊙P)_tj·do_t,   dP_tj = M1_tj·(do_t·v_j)
 //	ds_t  = softmax backward of dP_t
 //	dq_t += scale·Σ_j ds_tj·k_j,   dk_j += scale·Σ_t ds_tj·q_t
 //	dWq += Xᵀ·dQ, dX += dQ·Wqᵀ (likewise K, V, Wres); dX += dout (identity residual)
@@ -39,14 +45,19 @@ type selfAttention struct {
 	n          int
 	q, k, v    []float32 // [cap·T, A]
 	dq, dk, dv []float32
+	o, od, do  []float32 // [cap·T, A] attention output, after dropout, and its gradient
 	p          []float32 // [cap, H, T, T] attention weights (0 on masked keys)
+	pd         []float32 // [cap, H, T, T] weights after dropout (with dropout)
+	dropP      *dropout  // nil without dropout
+	dropO      *dropout
+	dropped    bool      // the last forward dropped (training with a rate)
 	keys       []int     // [T] scratch: valid key indices of a row
 	sc, dsc    []float32 // [T] scratch
 }
 
 // declareSelfAttention declares Wq, Wk, Wv (and Wres) under prefix. scaled
-// selects scale = 1/√dh (else 1, as AutoInt).
-func declareSelfAttention(s *slab, prefix string, t, in, a, heads int, residual, scaled bool, tail int) func(capacity int) *selfAttention {
+// selects scale = 1/√dh (else 1, as AutoInt); drop is the dropout rate.
+func declareSelfAttention(s *slab, prefix string, t, in, a, heads int, residual, scaled bool, tail int, drop float64) func(capacity int) *selfAttention {
 	if heads < 1 || a%heads != 0 {
 		panic(fmt.Sprintf("model: self-attention: attention dim %d is not a multiple of %d heads", a, heads))
 	}
@@ -71,7 +82,14 @@ func declareSelfAttention(s *slab, prefix string, t, in, a, heads int, residual,
 		m := capacity * t * a
 		sa.q, sa.k, sa.v = make([]float32, m), make([]float32, m), make([]float32, m)
 		sa.dq, sa.dk, sa.dv = make([]float32, m), make([]float32, m), make([]float32, m)
+		sa.o, sa.do = make([]float32, m), make([]float32, m)
 		sa.p = make([]float32, capacity*heads*t*t)
+		if drop > 0 {
+			sa.pd = make([]float32, capacity*heads*t*t)
+			sa.od = make([]float32, m)
+			sa.dropP = newDropout(drop, capacity*heads*t*t)
+			sa.dropO = newDropout(drop, m)
+		}
 		sa.keys = make([]int, t)
 		sa.sc, sa.dsc = make([]float32, t), make([]float32, t)
 		return sa
@@ -102,8 +120,9 @@ func (sa *selfAttention) validKeys(i int) []int {
 }
 
 // forward writes out [n, T, A] from x [n, T, I]. lens (nil: no mask) is
-// kept until backward.
-func (sa *selfAttention) forward(out, x []float32, lens []int32, n int) {
+// kept until backward. rng is the training step's dropout randomness (nil:
+// evaluation).
+func (sa *selfAttention) forward(out, x []float32, lens []int32, n int, rng *rand.Rand) {
 	t, a, dh := sa.T, sa.A, sa.dh
 	rows := n * t
 	if len(x) < rows*sa.I || len(out) < rows*a || len(sa.q) < rows*a {
@@ -113,17 +132,11 @@ func (sa *selfAttention) forward(out, x []float32, lens []int32, n int) {
 		panic(fmt.Sprintf("model: self-attention: lens len %d, want %d", len(lens), n))
 	}
 	sa.x, sa.lens, sa.n = x, lens, n
+	sa.dropped = rng != nil && sa.dropP != nil
 	sa.wq.forward(sa.q, x, sa.I, rows)
 	sa.wk.forward(sa.k, x, sa.I, rows)
 	sa.wv.forward(sa.v, x, sa.I, rows)
-	switch {
-	case sa.wres != nil:
-		sa.wres.forward(out, x, sa.I, rows)
-	case sa.residual:
-		copy(out[:rows*a], x[:rows*a])
-	default:
-		clear(out[:rows*a])
-	}
+	// P, row by row.
 	for i := 0; i < n; i++ {
 		keys := sa.validKeys(i)
 		for h := 0; h < sa.H; h++ {
@@ -134,15 +147,48 @@ func (sa *selfAttention) forward(out, x []float32, lens []int32, n int) {
 					sc[kk] = sa.scale * dot(qv, sa.k[(i*t+j)*a+h*dh:(i*t+j)*a+h*dh+dh])
 				}
 				softmaxForward(sc, sc)
-				pr := sa.p[((i*sa.H+h)*t+q)*t : ((i*sa.H+h)*t+q)*t+t]
+				pr := sa.weights(i, h, q)
 				clear(pr)
-				o := out[(i*t+q)*a+h*dh : (i*t+q)*a+h*dh+dh]
 				for kk, j := range keys {
 					pr[j] = sc[kk]
-					axpy(o, sc[kk], sa.v[(i*t+j)*a+h*dh:(i*t+j)*a+h*dh+dh])
 				}
 			}
 		}
+	}
+	pw := sa.p
+	if sa.dropped {
+		sa.dropP.forward(sa.pd[:n*sa.H*t*t], sa.p[:n*sa.H*t*t], rng)
+		pw = sa.pd
+	}
+	// O = P·V per head.
+	o := sa.o[:rows*a]
+	clear(o)
+	for i := 0; i < n; i++ {
+		keys := sa.validKeys(i)
+		for h := 0; h < sa.H; h++ {
+			for q := 0; q < t; q++ {
+				pr := pw[((i*sa.H+h)*t+q)*t : ((i*sa.H+h)*t+q)*t+t]
+				or := o[(i*t+q)*a+h*dh : (i*t+q)*a+h*dh+dh]
+				for _, j := range keys {
+					axpy(or, pr[j], sa.v[(i*t+j)*a+h*dh:(i*t+j)*a+h*dh+dh])
+				}
+			}
+		}
+	}
+	if sa.dropped {
+		sa.dropO.forward(sa.od[:rows*a], o, rng)
+		o = sa.od[:rows*a]
+	}
+	switch {
+	case sa.wres != nil:
+		sa.wres.forward(out, x, sa.I, rows)
+	case sa.residual:
+		copy(out[:rows*a], x[:rows*a])
+	default:
+		clear(out[:rows*a])
+	}
+	for j, v := range o {
+		out[j] += v
 	}
 }
 
@@ -158,19 +204,30 @@ func (sa *selfAttention) backward(dx, dout []float32) {
 	clear(dq)
 	clear(dk)
 	clear(dv)
+	dO, pw := dout[:rows*a], sa.p
+	if sa.dropped {
+		dO = sa.do[:rows*a]
+		clear(dO)
+		sa.dropO.backward(dO, dout)
+		pw = sa.pd
+	}
 	for i := 0; i < n; i++ {
 		keys := sa.validKeys(i)
 		for h := 0; h < sa.H; h++ {
 			for q := 0; q < t; q++ {
 				off := (i*t+q)*a + h*dh
-				do := dout[off : off+dh]
-				pr := sa.p[((i*sa.H+h)*t+q)*t : ((i*sa.H+h)*t+q)*t+t]
+				do := dO[off : off+dh]
+				base := ((i*sa.H+h)*t + q) * t
+				pr, pwr := sa.p[base:base+t], pw[base:base+t]
 				w, dw, ds := sa.sc[:len(keys)], sa.dsc[:len(keys)], sa.dsc[:len(keys)]
 				for kk, j := range keys {
 					jo := (i*t+j)*a + h*dh
 					w[kk] = pr[j]
 					dw[kk] = dot(do, sa.v[jo:jo+dh])
-					axpy(dv[jo:jo+dh], pr[j], do)
+					if sa.dropped {
+						dw[kk] *= sa.dropP.mask[base+j]
+					}
+					axpy(dv[jo:jo+dh], pwr[j], do)
 				}
 				// ds = softmax backward of dw, in place: ds_k = w_k·(dw_k − Σ w·dw).
 				var s float32

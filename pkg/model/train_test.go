@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"math"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -29,7 +31,7 @@ func smallParams(model string) Params {
 func TestTrain_DotBeatsLogReg(t *testing.T) {
 	ds := testData()
 	auc := map[string]float64{}
-	for _, m := range Models() {
+	for _, m := range []string{"logreg", "meanpool", "dot"} {
 		res, err := Train(context.Background(), ds, smallParams(m), nil)
 		if err != nil {
 			t.Fatalf("%s: %v", m, err)
@@ -49,35 +51,116 @@ func TestTrain_DotBeatsLogReg(t *testing.T) {
 }
 
 // TestTrain_Deterministic: the same params and seed give bit-identical
-// checkpoints and metrics; another seed gives other weights.
+// checkpoints, metrics, test scores and attention samples, for every model
+// (with dropout and BatchNorm on, so that their randomness and running
+// statistics are covered); another seed gives other weights.
 func TestTrain_Deterministic(t *testing.T) {
-	ds := synth(synthConfig{Rows: 3000, Seed: 2})
-	p := smallParams("dot")
-	p.Epochs = 2
-	run := func(p Params) *Result {
+	ds := synth(synthConfig{Rows: 1500, Seed: 2})
+	for _, m := range Models() {
+		p := smallParams(m)
+		p.Epochs = 2
+		p.Hidden = []int{16}
+		p.Dropout, p.BatchNorm = 0.2, true
+		p.AttentionDim, p.Layers = 8, 1
+		run := func(p Params) *Result {
+			res, err := Train(context.Background(), ds, p, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res
+		}
+		a, b := run(p), run(p)
+		if !bytes.Equal(a.Checkpoint, b.Checkpoint) {
+			t.Errorf("%s: two runs with one seed gave different checkpoints", m)
+		}
+		for _, s := range dataset.SplitNames {
+			if !sameMetrics(a.Final[s], b.Final[s]) {
+				t.Errorf("%s: %s: %+v vs %+v", m, s, a.Final[s], b.Final[s])
+			}
+		}
+		for i := range a.Epochs {
+			if a.Epochs[i].TrainLoss != b.Epochs[i].TrainLoss {
+				t.Errorf("%s: epoch %d: train loss %v vs %v", m, i+1, a.Epochs[i].TrainLoss, b.Epochs[i].TrainLoss)
+			}
+		}
+		if !slices.Equal(a.TestScores, b.TestScores) || !reflect.DeepEqual(a.Attention, b.Attention) {
+			t.Errorf("%s: test scores or attention samples differ", m)
+		}
+		p.Seed++
+		if c := run(p); bytes.Equal(a.Checkpoint, c.Checkpoint) {
+			t.Errorf("%s: another seed gave the same checkpoint", m)
+		}
+	}
+}
+
+// TestTrain_ScoresAndAttention: TestScores are the test split's scores in
+// order (they reproduce Final["test"]), and Attention samples the first
+// validation rows with a history, for the models with attention only.
+func TestTrain_ScoresAndAttention(t *testing.T) {
+	ds := synth(synthConfig{Rows: 1500, Seed: 14})
+	var want []int32
+	for _, r := range ds.Valid {
+		if ds.Seq[0].Len[r] > 0 && len(want) < 8 {
+			want = append(want, r)
+		}
+	}
+	for _, m := range Models() {
+		p := smallParams(m)
+		p.Epochs = 1
+		p.AttentionDim, p.Layers = 8, 2
 		res, err := Train(context.Background(), ds, p, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return res
-	}
-	a, b := run(p), run(p)
-	if !bytes.Equal(a.Checkpoint, b.Checkpoint) {
-		t.Error("two runs with one seed gave different checkpoints")
-	}
-	for _, s := range dataset.SplitNames {
-		if !sameMetrics(a.Final[s], b.Final[s]) {
-			t.Errorf("%s: %+v vs %+v", s, a.Final[s], b.Final[s])
+		if len(res.TestScores) != len(ds.Test) {
+			t.Fatalf("%s: %d test scores, %d test rows", m, len(res.TestScores), len(ds.Test))
 		}
-	}
-	for i := range a.Epochs {
-		if a.Epochs[i].TrainLoss != b.Epochs[i].TrainLoss {
-			t.Errorf("epoch %d: train loss %v vs %v", i+1, a.Epochs[i].TrainLoss, b.Epochs[i].TrainLoss)
+		labels := make([]float32, len(ds.Test))
+		for i, r := range ds.Test {
+			labels[i] = ds.Label[r]
 		}
-	}
-	p.Seed++
-	if c := run(p); bytes.Equal(a.Checkpoint, c.Checkpoint) {
-		t.Error("another seed gave the same checkpoint")
+		if got := AUC(res.TestScores, labels); got != res.Final["test"].AUC {
+			t.Errorf("%s: AUC of TestScores %v, Final test AUC %v", m, got, res.Final["test"].AUC)
+		}
+		f := res.Final["test"]
+		if math.IsNaN(f.GAUC) || len(f.Calibration) != 10 || math.IsNaN(f.Accuracy) || f.MeanLabel == 0 {
+			t.Errorf("%s: final test metrics incomplete: %+v", m, f)
+		}
+		if res.Epochs[0].Valid.Calibration != nil {
+			t.Errorf("%s: epoch metrics carry a calibration table", m)
+		}
+		switch m {
+		case "dot", "din", "bst", "autoint", "autoint+":
+			if len(res.Attention) != 8 {
+				t.Fatalf("%s: %d attention samples, want 8", m, len(res.Attention))
+			}
+			for k, a := range res.Attention {
+				if a.Row != want[k] || a.Label != ds.Label[a.Row] || len(a.Weights) == 0 {
+					t.Errorf("%s: sample %d is row %d (want %d) with %d weight rows", m, k, a.Row, want[k], len(a.Weights))
+				}
+				if m == "dot" || m == "din" || m == "bst" {
+					if !slices.Equal(a.Items, ds.Seq[0].IDs[int(a.Row)*ds.Seq[0].MaxLen:int(a.Row)*ds.Seq[0].MaxLen+len(a.Items)]) ||
+						len(a.Items) != int(ds.Seq[0].Len[a.Row]) {
+						t.Errorf("%s: sample %d items %v are not the row's history", m, k, a.Items)
+					}
+				}
+				if m == "dot" || m == "bst" || m == "autoint" || m == "autoint+" { // softmax weights
+					for h, w := range a.Weights {
+						var s float32
+						for _, v := range w {
+							s += v
+						}
+						if math.Abs(float64(s)-1) > 1e-4 {
+							t.Errorf("%s: sample %d head %d: weights sum to %v", m, k, h, s)
+						}
+					}
+				}
+			}
+		default:
+			if res.Attention != nil {
+				t.Errorf("%s has no attention, got %d samples", m, len(res.Attention))
+			}
+		}
 	}
 }
 
@@ -258,13 +341,32 @@ func TestCheckpoint_PredictReproduces(t *testing.T) {
 		if gp := pr.Params(); gp.Model != m || gp.Seed != p.Seed {
 			t.Errorf("%s: Params() = %+v", m, gp)
 		}
-		w := pr.Attention(ds, ds.Test[0])
-		if m == "dot" {
-			if len(w) != int(ds.Seq[0].Len[ds.Test[0]]) {
-				t.Errorf("attention over %d positions, history has %d", len(w), ds.Seq[0].Len[ds.Test[0]])
+		row := ds.Test[0]
+		hl := int(ds.Seq[0].Len[row])
+		as, ok := pr.AttentionSample(ds, row)
+		switch m {
+		case "dot", "din", "bst":
+			want := hl
+			if m == "bst" {
+				want++ // the candidate attends to itself too
 			}
-		} else if w != nil {
-			t.Errorf("%s has no attention, got %v", m, w)
+			if !ok || len(as.Items) != hl || len(as.Weights) == 0 || len(as.Weights[0]) != want {
+				t.Errorf("%s: attention sample %+v (ok %v), history has %d items", m, as, ok, hl)
+			}
+			if w := pr.Attention(ds, row); len(w) != want {
+				t.Errorf("%s: Attention gives %d weights, want %d", m, len(w), want)
+			}
+		case "autoint", "autoint+":
+			if !ok || len(as.Weights) != 2*3 || len(as.Weights[0]) != len(as.Items) {
+				t.Errorf("%s: attention sample %+v (ok %v), want 6 heads×layers over the tokens", m, as, ok)
+			}
+		default:
+			if ok || pr.Attention(ds, row) != nil {
+				t.Errorf("%s has no attention, got %+v", m, as)
+			}
+		}
+		if as.Score != 0 && as.Score != out[0] {
+			t.Errorf("%s: attention sample scores %v, Predict %v", m, as.Score, out[0])
 		}
 	}
 }
@@ -294,11 +396,13 @@ func TestCheckpoint_Rejects(t *testing.T) {
 }
 
 // TestStep_NoAllocs: a training step and a prediction chunk allocate nothing
-// in steady state.
+// in steady state, for every model (with BatchNorm and dropout on).
 func TestStep_NoAllocs(t *testing.T) {
 	ds := synth(synthConfig{Rows: 2000, Seed: 11})
 	for _, m := range Models() {
-		p := smallParams(m).WithDefaults()
+		p := smallParams(m)
+		p.BatchNorm, p.Dropout, p.AttentionDim = true, 0.1, 8 // every stage of the MLPs
+		p = p.WithDefaults()
 		nt, err := newNet(ds, p, p.BatchSize)
 		if err != nil {
 			t.Fatal(err)

@@ -30,7 +30,7 @@ type transformerBlock struct {
 }
 
 func declareTransformer(s *slab, prefix string, t, d, da, heads, tail int) func(capacity int) *transformerBlock {
-	bindSA := declareSelfAttention(s, prefix+"att_", t, d, da, heads, false, true, tail)
+	bindSA := declareSelfAttention(s, prefix+"att_", t, d, da, heads, false, true, tail, 0)
 	oID := s.add(prefix+"wo", kindWeight, da, d)
 	bindLN1 := declareLayerNorm(s, prefix+"ln1_", d)
 	dff := 4 * d
@@ -66,7 +66,7 @@ func (tb *transformerBlock) forward(y, x []float32, lens []int32, n int) {
 		panic(fmt.Sprintf("model: transformer: x len %d, y len %d, want %d", len(x), len(y), rows*d))
 	}
 	tb.n, tb.x = n, x
-	tb.sa.forward(tb.att, x, lens, n)
+	tb.sa.forward(tb.att, x, lens, n, nil) // no dropout in BST's attention
 	tb.wo.forward(tb.s1, tb.att, tb.Da, rows)
 	for j, v := range x[:rows*d] {
 		tb.s1[j] += v

@@ -61,7 +61,7 @@ func synthesize(sy SyntheticSpec, dir string) (string, error) {
 	if sy.Seed == 0 {
 		sy.Seed = 1
 	}
-	path := filepath.Join(dir, fmt.Sprintf("synthetic-r%d-s%d-h%d.parquet", sy.Rows, sy.Seed, sy.History))
+	path := filepath.Join(dir, fmt.Sprintf("synthetic-v%d-r%d-s%d-h%d.parquet", dataset.SynthVersion, sy.Rows, sy.Seed, sy.History))
 	if _, err := os.Stat(path); err == nil {
 		return path, nil
 	} else if !errors.Is(err, os.ErrNotExist) {

@@ -1,0 +1,431 @@
+// Command ctrbench is the Go side of the speed comparison in bench/ (see
+// bench/README.md): it trains one model with model.Train on one goroutine
+// and prints what it measured as one JSON line, exports the encoded data as
+// .npy files for bench/torch_ctr.py, and prints the comparison table.
+//
+//	ctrbench export --frappe DIR | --path F.parquet  --out DIR
+//	ctrbench train  --frappe DIR | --path F.parquet  --model NAME [--batch N --emb D --epochs E ...]
+//	ctrbench table  RESULTS.jsonl
+//	ctrbench models
+//
+// Run it with GOMAXPROCS=1: bench/run.sh does.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/attnsweep/attnsweep/pkg/dataset"
+	"github.com/attnsweep/attnsweep/pkg/model"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: ctrbench export|train|table|models [flags]; see bench/README.md")
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "export":
+		err = runExport(os.Args[2:])
+	case "train":
+		err = runTrain(os.Args[2:], os.Stdout)
+	case "table":
+		err = runTable(os.Args[2:], os.Stdout)
+	case "models":
+		fmt.Println(strings.Join(model.Models(), " "))
+	default:
+		err = fmt.Errorf("unknown verb %q (want export, train, table or models)", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ctrbench:", err)
+		os.Exit(1)
+	}
+}
+
+// dataFlags say where the data comes from.
+type dataFlags struct {
+	frappe    string // folder with train/valid/test.parquet
+	path      string // one file, split 0.7/0.15/0.15
+	splitSeed uint64
+}
+
+func (d *dataFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&d.frappe, "frappe", "", "folder holding train.parquet, valid.parquet and test.parquet")
+	fs.StringVar(&d.path, "path", "", "one Parquet file, split 0.7/0.15/0.15 with --split-seed")
+	fs.Uint64Var(&d.splitSeed, "split-seed", 2021, "seed of the split of --path")
+}
+
+func (d *dataFlags) load() (*dataset.Dataset, error) {
+	var src dataset.Source
+	switch {
+	case d.frappe != "" && d.path != "":
+		return nil, fmt.Errorf("give --frappe or --path, not both")
+	case d.frappe != "":
+		src.Train = []string{filepath.Join(d.frappe, "train.parquet")}
+		src.Valid = []string{filepath.Join(d.frappe, "valid.parquet")}
+		src.Test = []string{filepath.Join(d.frappe, "test.parquet")}
+	case d.path != "":
+		src.Paths = []string{d.path}
+		src.Seed = d.splitSeed
+	default:
+		return nil, fmt.Errorf("no data: give --frappe DIR or --path F.parquet")
+	}
+	return dataset.Load(src, dataset.Columns{})
+}
+
+// meta is meta.json of an export: what torch_ctr.py needs to rebuild the
+// inputs exactly as pkg/model sees them.
+type meta struct {
+	Rows   int         `json:"rows"`
+	Fields []metaField `json:"fields"` // categorical, in Schema order (cat.npy rows)
+	Dense  []string    `json:"dense"`  // dense.npy columns
+	Seq    *metaSeq    `json:"seq"`    // the first sequence column, or null
+	Splits [3]int      `json:"splits"` // rows of train, valid, test
+}
+
+type metaField struct {
+	Name  string `json:"name"`
+	Vocab int    `json:"vocab"`
+}
+
+type metaSeq struct {
+	Name        string `json:"name"`
+	TargetField int    `json:"target_field"` // index into fields
+	MaxLen      int    `json:"max_len"`
+}
+
+// runExport writes the encoded data set (ids after the vocabularies,
+// standardised dense values, histories, labels, split row lists) as .npy
+// files with a meta.json into --out.
+func runExport(args []string) error {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	var d dataFlags
+	d.register(fs)
+	out := fs.String("out", "", "folder to write the .npy files and meta.json into")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return fmt.Errorf("export: --out is required")
+	}
+	ds, err := d.load()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	n, sc := ds.N, ds.Schema
+	m := meta{Rows: n, Dense: sc.Dense, Splits: [3]int{len(ds.Train), len(ds.Valid), len(ds.Test)}}
+	cat := make([]int32, 0, len(ds.Cat)*n)
+	for f, col := range ds.Cat {
+		m.Fields = append(m.Fields, metaField{Name: sc.Categorical[f].Name, Vocab: sc.Categorical[f].Vocab})
+		cat = append(cat, col...)
+	}
+	dense := make([]float32, n*len(ds.Dense))
+	for k, col := range ds.Dense {
+		for r, v := range col {
+			dense[r*len(ds.Dense)+k] = v
+		}
+	}
+	files := []struct {
+		name  string
+		data  any
+		shape []int
+	}{
+		{"label.npy", ds.Label, []int{n}},
+		{"cat.npy", cat, []int{len(ds.Cat), n}},
+		{"dense.npy", dense, []int{n, len(ds.Dense)}},
+		{"train.npy", ds.Train, []int{len(ds.Train)}},
+		{"valid.npy", ds.Valid, []int{len(ds.Valid)}},
+		{"test.npy", ds.Test, []int{len(ds.Test)}},
+	}
+	if len(ds.Seq) > 0 {
+		sq, sd := ds.Seq[0], sc.Sequences[0]
+		m.Seq = &metaSeq{Name: sd.Name, TargetField: sd.Field, MaxLen: sq.MaxLen}
+		files = append(files,
+			struct {
+				name  string
+				data  any
+				shape []int
+			}{"seq_ids.npy", sq.IDs, []int{n, sq.MaxLen}},
+			struct {
+				name  string
+				data  any
+				shape []int
+			}{"seq_len.npy", sq.Len, []int{n}})
+	}
+	for _, f := range files {
+		if err := writeNPY(filepath.Join(*out, f.name), f.data, f.shape...); err != nil {
+			return err
+		}
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(*out, "meta.json"), append(b, '\n'), 0o644)
+}
+
+// result is one side's measurement of one model: one JSON line.
+type result struct {
+	Side         string    `json:"side"` // "go" or "torch"
+	Model        string    `json:"model"`
+	Kernel       string    `json:"kernel,omitempty"` // Go: the GEMM path (ATTNSWEEP_GEMM)
+	Threads      int       `json:"threads"`
+	Batch        int       `json:"batch"`
+	Emb          int       `json:"emb"`
+	Epochs       int       `json:"epochs"`
+	TrainRows    int       `json:"train_rows"`
+	EpochSeconds []float64 `json:"epoch_seconds"` // training only, per epoch
+	SamplesPerS  float64   `json:"samples_per_s"` // train rows / median epoch time, epochs 2..E
+	ValidAUC     []float64 `json:"valid_auc"`     // after each epoch
+	BestEpoch    int       `json:"best_epoch"`
+	TestAUC      float64   `json:"test_auc"` // best checkpoint
+	TestLogLoss  float64   `json:"test_logloss"`
+}
+
+// modelFlags are the training settings both sides take by the same names.
+type modelFlags struct {
+	model    string
+	batch    int
+	emb      int
+	epochs   int
+	lr       float64
+	l2e, l2d float64
+	hidden   string
+	bn       bool
+	dropout  float64
+	seed     uint64
+}
+
+func (m *modelFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&m.model, "model", "", "model name (see model.Models)")
+	fs.IntVar(&m.batch, "batch", 4096, "batch size")
+	fs.IntVar(&m.emb, "emb", 10, "embedding dimension")
+	fs.IntVar(&m.epochs, "epochs", 3, "epochs (at least 2: the first is not timed)")
+	fs.Float64Var(&m.lr, "lr", 1e-3, "Adam learning rate")
+	fs.Float64Var(&m.l2e, "l2e", 0, "L2 on the embedding tables, (λ/2)·‖E‖² every batch")
+	fs.Float64Var(&m.l2d, "l2d", 0, "L2 on the dense weights")
+	fs.StringVar(&m.hidden, "hidden", "400,400,400", "MLP hidden sizes, comma separated")
+	fs.BoolVar(&m.bn, "bn", false, "BatchNorm in the MLP")
+	fs.Float64Var(&m.dropout, "dropout", 0, "MLP dropout rate")
+	fs.Uint64Var(&m.seed, "seed", 1, "trial seed")
+}
+
+func (m *modelFlags) params() (model.Params, error) {
+	var hidden []int
+	for _, s := range strings.Split(m.hidden, ",") {
+		h, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			return model.Params{}, fmt.Errorf("--hidden %q: %w", m.hidden, err)
+		}
+		hidden = append(hidden, h)
+	}
+	if m.epochs < 2 {
+		return model.Params{}, fmt.Errorf("--epochs %d: want at least 2 (the first epoch is not timed)", m.epochs)
+	}
+	return model.Params{
+		Model: m.model, Optimizer: "adam", LR: m.lr, EmbedDim: m.emb, BatchSize: m.batch,
+		L2Embedding: m.l2e, L2Dense: m.l2d, Hidden: hidden, BatchNorm: m.bn, Dropout: m.dropout,
+		Epochs: m.epochs, Patience: m.epochs + 1, LRDecay: 0.1, Seed: m.seed,
+	}, nil
+}
+
+// runTrain trains one model and prints its result line.
+//
+// Timing: model.Train calls back after each epoch, once the epoch's
+// training and its validation pass are done. The time between two
+// call-backs, less one validation pass (timed afterwards on the restored
+// model: Predict, AUC and log loss over the valid rows, best of 3), is the
+// epoch's training time. Epoch 1 also holds Train's scoring of the untrained
+// model on every split, so samples/s uses epochs 2..E.
+func runTrain(args []string, w io.Writer) error {
+	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	var d dataFlags
+	var mf modelFlags
+	d.register(fs)
+	mf.register(fs)
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the training to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	p, err := mf.params()
+	if err != nil {
+		return err
+	}
+	ds, err := d.load()
+	if err != nil {
+		return err
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	var marks []time.Time
+	var valid []float64
+	start := time.Now()
+	res, err := model.Train(context.Background(), ds, p, func(e model.Epoch) bool {
+		marks = append(marks, time.Now())
+		valid = append(valid, e.Valid.AUC)
+		fmt.Fprintf(os.Stderr, "go %s: epoch %d valid AUC %.4f (%.1fs)\n", p.Model, e.Epoch, e.Valid.AUC, time.Since(start).Seconds())
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	evalTime, err := timeValidPass(res.Checkpoint, ds)
+	if err != nil {
+		return err
+	}
+	r := result{
+		Side: "go", Model: p.Model, Kernel: gemmPath(), Threads: runtime.GOMAXPROCS(0),
+		Batch: p.BatchSize, Emb: p.EmbedDim, Epochs: len(marks), TrainRows: len(ds.Train),
+		ValidAUC: valid, BestEpoch: res.BestEpoch,
+		TestAUC: res.Final["test"].AUC, TestLogLoss: res.Final["test"].LogLoss,
+	}
+	prev := start
+	for _, t := range marks {
+		r.EpochSeconds = append(r.EpochSeconds, max(t.Sub(prev)-evalTime, 0).Seconds())
+		prev = t
+	}
+	if len(r.EpochSeconds) >= 2 {
+		r.SamplesPerS = float64(len(ds.Train)) / median(r.EpochSeconds[1:])
+	}
+	return json.NewEncoder(w).Encode(r)
+}
+
+// timeValidPass times what Train does after each epoch: score the valid
+// rows and compute their metrics with model.Compute (best of 3).
+func timeValidPass(ckpt []byte, ds *dataset.Dataset) (time.Duration, error) {
+	pr, err := model.Load(ckpt, ds)
+	if err != nil {
+		return 0, err
+	}
+	out := make([]float32, len(ds.Valid))
+	labels := make([]float32, len(ds.Valid))
+	var groups []int32
+	if ds.Group != nil {
+		groups = make([]int32, len(ds.Valid))
+	}
+	best := time.Duration(1<<63 - 1)
+	for range 3 {
+		t := time.Now()
+		pr.Predict(ds, ds.Valid, out)
+		for i, r := range ds.Valid {
+			labels[i] = ds.Label[r]
+			if groups != nil {
+				groups[i] = ds.Group[r]
+			}
+		}
+		_ = model.Compute(out, labels, groups)
+		best = min(best, time.Since(t))
+	}
+	return best, nil
+}
+
+// gemmPath names the GEMM kernel the process uses, as far as the
+// environment says (the assembly kernel unless ATTNSWEEP_GEMM=portable, on
+// CPUs with AVX2 and FMA).
+func gemmPath() string {
+	if os.Getenv("ATTNSWEEP_GEMM") == "portable" {
+		return "portable"
+	}
+	return "default"
+}
+
+func median(x []float64) float64 {
+	s := slices.Clone(x)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// runTable reads result lines (both sides, any order) and prints one
+// markdown row per model: samples/s of each side, their ratio, and the test
+// AUCs with their difference.
+func runTable(args []string, w io.Writer) error {
+	if len(args) != 1 {
+		return fmt.Errorf("table: want one RESULTS.jsonl")
+	}
+	f, err := os.Open(args[0])
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	type pair struct{ goR, torchR *result }
+	rows := map[string]*pair{}
+	var order []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if !strings.HasPrefix(line, "{") {
+			continue
+		}
+		var r result
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			return fmt.Errorf("%s: %w", args[0], err)
+		}
+		if rows[r.Model] == nil {
+			rows[r.Model] = &pair{}
+			order = append(order, r.Model)
+		}
+		if r.Side == "go" {
+			rows[r.Model].goR = &r
+		} else {
+			rows[r.Model].torchR = &r
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "| model | batch | emb | epochs | attnsweep samples/s | PyTorch samples/s | ratio | attnsweep test AUC | PyTorch test AUC | ΔAUC |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, m := range order {
+		p := rows[m]
+		g, t := p.goR, p.torchR
+		cell := func(r *result, f func(*result) string) string {
+			if r == nil {
+				return "—"
+			}
+			return f(r)
+		}
+		sps := func(r *result) string { return fmt.Sprintf("%.0f", r.SamplesPerS) }
+		auc := func(r *result) string { return fmt.Sprintf("%.4f", r.TestAUC) }
+		ratio, dauc := "—", "—"
+		if g != nil && t != nil {
+			ratio = fmt.Sprintf("%.2f×", g.SamplesPerS/t.SamplesPerS)
+			dauc = fmt.Sprintf("%+.4f", g.TestAUC-t.TestAUC)
+		}
+		ref := g
+		if ref == nil {
+			ref = t
+		}
+		fmt.Fprintf(w, "| %s | %d | %d | %d | %s | %s | %s | %s | %s | %s |\n", m, ref.Batch, ref.Emb, ref.Epochs,
+			cell(g, sps), cell(t, sps), ratio, cell(g, auc), cell(t, auc), dauc)
+	}
+	return nil
+}

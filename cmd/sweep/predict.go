@@ -1,0 +1,225 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/spf13/cobra"
+
+	"github.com/attnsweep/attnsweep/pkg/dataset"
+	"github.com/attnsweep/attnsweep/pkg/model"
+	"github.com/attnsweep/attnsweep/pkg/search"
+	"github.com/attnsweep/attnsweep/pkg/store"
+)
+
+func newPredictCmd(g *globals) *cobra.Command {
+	var sweepName, trialArg, data, out string
+	cmd := &cobra.Command{
+		Use:   "predict --sweep NAME --trial ID|best --data F.parquet --out G.parquet",
+		Short: "Score data with a trial's saved model and write the scores as Parquet",
+		Long: `predict restores a trial's best checkpoint and scores rows with it. The output
+has the rows' label (and group, when the sweep has one) and a column "score", in
+input row order.
+
+The data is re-loaded from the sweep's stored spec, so that ids are encoded with
+the vocabularies the model was trained with. For now --data must be one of the
+sweep's own split files or a split name (train, valid, test): scoring other
+files needs an encoder for new files in pkg/dataset.`,
+		Example: `  sweep predict --sweep quickstart --trial best --data test --out scores.parquet
+  sweep predict --sweep frappe-bars --trial 3 --data ../shared/data/frappe_x1/test.parquet --out /tmp/dnn.parquet
+  sweep predict --sweep quickstart --trial c0aafd28d5b5fd54 --data valid --out valid.parquet --db results/sweeps.db`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, f := range []struct{ name, v string }{{"--sweep", sweepName}, {"--trial", trialArg}, {"--data", data}, {"--out", out}} {
+				if f.v == "" {
+					return fmt.Errorf("predict: %s is required", f.name)
+				}
+			}
+			db, err := store.OpenReadOnly(g.db)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			sw, err := db.SweepByName(sweepName)
+			if err != nil {
+				return err
+			}
+			trials, err := db.Trials(sw.ID)
+			if err != nil {
+				return err
+			}
+			tr, err := pickTrial(trials, trialArg)
+			if err != nil {
+				return fmt.Errorf("predict: sweep %s: %w", sw.Name, err)
+			}
+			ckpt, err := db.Checkpoint(tr.ID)
+			if err != nil {
+				return err
+			}
+			if len(ckpt) == 0 {
+				return fmt.Errorf("predict: trial %d (%s) has no checkpoint (status %s)", tr.ID, tr.Key, tr.Status)
+			}
+			spec, err := search.ParseSpec("sweep "+sw.Name+" (spec stored in "+g.db+")", []byte(sw.Spec))
+			if err != nil {
+				return err
+			}
+			split, err := splitOf(spec, data)
+			if err != nil {
+				return err
+			}
+			ds, err := spec.LoadData(filepath.Join(filepath.Dir(g.db), "data"))
+			if err != nil {
+				return fmt.Errorf("predict: load the sweep's data: %w", err)
+			}
+			pr, err := model.Load(ckpt, ds)
+			if err != nil {
+				return fmt.Errorf("predict: trial %d: %w", tr.ID, err)
+			}
+			rows := ds.Split(split)
+			scores := make([]float32, len(rows))
+			pr.Predict(ds, rows, scores)
+			if err := writeScores(out, ds, rows, scores); err != nil {
+				return err
+			}
+			labels := make([]float32, len(rows))
+			for i, r := range rows {
+				labels[i] = ds.Label[r]
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "predict: trial %d (%s %s) scored %d %s rows: auc %.4f logloss %.4f → %s\n",
+				tr.ID, tr.Model, tr.Key, len(rows), split, model.AUC(scores, labels), model.LogLoss(scores, labels), out)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&sweepName, "sweep", "", "the sweep's name")
+	cmd.Flags().StringVar(&trialArg, "trial", "", `trial id, trial key, or "best" (highest valid AUC among done trials)`)
+	cmd.Flags().StringVar(&data, "data", "", "a split file of the sweep, or a split name: train, valid, test")
+	cmd.Flags().StringVar(&out, "out", "", "output Parquet file")
+	return cmd
+}
+
+// pickTrial finds a trial by database id, by key, or the best done one.
+func pickTrial(trials []*store.Trial, arg string) (*store.Trial, error) {
+	if arg == "best" {
+		var best *store.Trial
+		bestAUC := math.Inf(-1)
+		for _, t := range trials {
+			auc, ok := t.Metric("valid", "auc")
+			if t.Status != store.Done || !ok || math.IsNaN(auc) {
+				continue
+			}
+			if best == nil || auc > bestAUC {
+				best, bestAUC = t, auc
+			}
+		}
+		if best == nil {
+			return nil, errors.New("no done trial with a valid AUC; run it first: sweep run SPEC.yaml")
+		}
+		return best, nil
+	}
+	id, idErr := strconv.ParseInt(arg, 10, 64)
+	for _, t := range trials {
+		if (idErr == nil && t.ID == id) || t.Key == arg {
+			return t, nil
+		}
+	}
+	return nil, fmt.Errorf("no trial %q (give a trial id, a key or best; see: sweep query \"SELECT trial, key, model, valid_auc FROM leaderboard\")", arg)
+}
+
+// splitOf maps --data to a split of the sweep: a split name, or the path of
+// one of the spec's split files.
+func splitOf(spec *search.Spec, data string) (string, error) {
+	for _, s := range dataset.SplitNames {
+		if data == s {
+			return s, nil
+		}
+	}
+	abs, err := filepath.Abs(data)
+	if err != nil {
+		return "", err
+	}
+	for _, s := range []struct {
+		name  string
+		files any
+	}{{"train", spec.Data.Train}, {"valid", spec.Data.Valid}, {"test", spec.Data.Test}} {
+		var paths []string
+		switch v := s.files.(type) {
+		case string:
+			paths = []string{v}
+		case []any:
+			for _, p := range v {
+				if ps, ok := p.(string); ok {
+					paths = append(paths, ps)
+				}
+			}
+		}
+		if len(paths) != 1 {
+			continue // a split of several files is not one input file
+		}
+		if p, err := filepath.Abs(paths[0]); err == nil && p == abs {
+			return s.name, nil
+		}
+	}
+	return "", fmt.Errorf("predict: %s is not a split file of sweep %s; scoring other files needs the training vocabularies, which pkg/dataset cannot yet apply to new files: pass a split file of the sweep or a split name (train, valid, test)", data, spec.Name)
+}
+
+// writeScores writes label (the dataset's label column name), the group id
+// (encoded, when the data has groups) and score per row, in order.
+func writeScores(path string, ds *dataset.Dataset, rows []int32, scores []float32) (err error) {
+	label := ds.Schema.Label
+	if label == "" {
+		label = "label"
+	}
+	fields := parquet.Group{label: parquet.Leaf(parquet.FloatType), "score": parquet.Leaf(parquet.FloatType)}
+	group := ""
+	if ds.Group != nil && ds.Schema.Group != "" && ds.Schema.Group != label && ds.Schema.Group != "score" {
+		group = ds.Schema.Group
+		fields[group] = parquet.Leaf(parquet.Int32Type)
+	}
+	schema := parquet.NewSchema("scores", fields)
+	col := map[string]int{}
+	for i, c := range schema.Columns() {
+		col[c[0]] = i
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("predict: %w", err)
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("predict: %s: %w", path, cerr)
+		}
+	}()
+	w := parquet.NewWriter(f, schema)
+	batch := make([]parquet.Row, 0, 1024)
+	flush := func() error {
+		_, err := w.WriteRows(batch)
+		batch = batch[:0]
+		return err
+	}
+	for i, r := range rows {
+		row := make(parquet.Row, len(col))
+		row[col[label]] = parquet.ValueOf(ds.Label[r]).Level(0, 0, col[label])
+		row[col["score"]] = parquet.ValueOf(scores[i]).Level(0, 0, col["score"])
+		if group != "" {
+			row[col[group]] = parquet.ValueOf(ds.Group[r]).Level(0, 0, col[group])
+		}
+		batch = append(batch, row)
+		if len(batch) == cap(batch) {
+			if err := flush(); err != nil {
+				return fmt.Errorf("predict: write %s: %w", path, err)
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return fmt.Errorf("predict: write %s: %w", path, err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("predict: write %s: %w", path, err)
+	}
+	return nil
+}
