@@ -14,6 +14,7 @@ type Source struct {
 	Paths              []string   // one table, split by Fractions with Seed
 	Fractions          [3]float64 // train, valid, test; normalised to sum 1; all zero means 0.7/0.15/0.15; ignored with split files
 	Seed               uint64     // the shuffle of Paths' rows: the same seed gives the same splits
+	SplitBy            string     // with Paths: order rows by this column (e.g. a timestamp) and cut by Fractions instead of shuffling: the last rows are test
 }
 
 // Columns gives column roles. Each empty field is inferred on its own from
@@ -40,6 +41,8 @@ type Columns struct {
 	Dense       []string
 	Sequences   []SeqSpec
 	Group       string
+	MinCount    int  // a categorical value needs this many train rows to get its own id (default 1); rarer values share the unknown id 0
+	Strict      bool // nulls and NaN in dense columns are errors instead of being imputed with the train mean (plus a missing-indicator column)
 }
 
 // SeqSpec names a history column and the categorical column it shares ids with.

@@ -28,7 +28,8 @@ type gemmBenchShape struct {
 
 // gemmBenchShapes: square products, then the DNN's layers at batch 4096
 // (hidden 400, input 10 fields × embedding 10 = 100): the forward product,
-// the weight gradient (xᵀ·dy) and the input gradient (dy·Wᵀ) of each.
+// the weight gradient (xᵀ·dy) and the input gradient (dy·Wᵀ) of each; the
+// output layer (400 → 1); and the 400×400 layer at batch 1024 (dot, din).
 var gemmBenchShapes = []gemmBenchShape{
 	{name: "square128", m: 128, n: 128, k: 128},
 	{name: "square512", m: 512, n: 512, k: 512},
@@ -40,6 +41,9 @@ var gemmBenchShapes = []gemmBenchShape{
 	{name: "dnn100x400_dW", tA: true, m: 100, n: 400, k: 4096},
 	{name: "dnn100x400_dX", tB: true, m: 4096, n: 100, k: 400},
 	{name: "dnn400x1_fwd", m: 4096, n: 1, k: 400},
+	{name: "b1024_400x400_fwd", m: 1024, n: 400, k: 400},
+	{name: "b1024_400x400_dW", tA: true, m: 400, n: 400, k: 1024},
+	{name: "b1024_400x400_dX", tB: true, m: 1024, n: 400, k: 400},
 }
 
 // BenchmarkGemm runs every shape on the assembly kernel and on the portable

@@ -307,7 +307,7 @@ func TestCheckpoint_PredictReproduces(t *testing.T) {
 	for _, m := range Models() {
 		p := smallParams(m)
 		p.Epochs = 2
-		p.BatchSize = 100 // Predict's chunks differ from the rows' training batches
+		p.BatchSize = 100                  // Predict's chunks differ from the rows' training batches
 		p.BatchNorm, p.Dropout = true, 0.1 // running statistics travel in the checkpoint
 		res, err := Train(context.Background(), ds, p, nil)
 		if err != nil {

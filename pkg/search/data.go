@@ -30,6 +30,7 @@ func (s *Spec) source(dataDir string) (dataset.Source, dataset.Columns, error) {
 	}
 	if d.Split != nil {
 		src.Fractions = [3]float64{d.Split.Train, d.Split.Valid, d.Split.Test}
+		src.SplitBy = d.Split.By
 	}
 	switch {
 	case d.Synthetic != nil:
@@ -46,7 +47,8 @@ func (s *Spec) source(dataDir string) (dataset.Source, dataset.Columns, error) {
 		src.Test, _ = stringList(d.Test)
 	}
 	c := s.Columns
-	cols := dataset.Columns{Label: c.Label, Categorical: c.Categorical, Dense: c.Dense, Group: c.Group}
+	cols := dataset.Columns{Label: c.Label, Categorical: c.Categorical, Dense: c.Dense, Group: c.Group,
+		MinCount: c.MinCount, Strict: c.Strict}
 	for _, sq := range c.Sequences {
 		cols.Sequences = append(cols.Sequences, dataset.SeqSpec{Column: sq.Column, Target: sq.Target, MaxLen: sq.MaxLen})
 	}

@@ -54,6 +54,7 @@ type DataSpec struct {
 
 // SplitSpec gives the fractions of a table that go to each split.
 type SplitSpec struct {
+	By    string  `yaml:"by"` // order by this column (e.g. time) instead of shuffling: the last rows are test
 	Train float64 `yaml:"train"`
 	Valid float64 `yaml:"valid"`
 	Test  float64 `yaml:"test"`
@@ -73,6 +74,8 @@ type ColumnsSpec struct {
 	Dense       []string      `yaml:"dense"`
 	Sequences   []SequenceCol `yaml:"sequences"`
 	Group       string        `yaml:"group"`
+	MinCount    int           `yaml:"min_count"` // rarer categorical values share the unknown id (default 1)
+	Strict      bool          `yaml:"strict"`    // nulls/NaN in dense columns are errors, not imputed
 }
 
 // SequenceCol names a history column and its target (candidate item) column.
@@ -346,9 +349,15 @@ func (s *Spec) validateData() error {
 		}
 	}
 	if sp := d.Split; sp != nil {
+		if d.Path == nil && d.Synthetic == nil {
+			return s.errorAt("$.data.split", "split goes with path or synthetic data")
+		}
 		if sp.Train <= 0 || sp.Valid <= 0 || sp.Test < 0 || sp.Train+sp.Valid+sp.Test > 1+1e-9 {
 			return s.errorAt("$.data.split", "split fractions must be positive and sum to at most 1, got %g/%g/%g", sp.Train, sp.Valid, sp.Test)
 		}
+	}
+	if s.Columns.MinCount < 0 {
+		return s.errorAt("$.columns.min_count", "min_count must be at least 1, got %d", s.Columns.MinCount)
 	}
 	if sy := d.Synthetic; sy != nil {
 		if sy.Rows <= 0 {
