@@ -82,3 +82,20 @@ func (d *Dataset) Split(name string) []int32 {
 
 // SplitNames lists the splits in report order.
 var SplitNames = []string{"train", "valid", "test"}
+
+// Bytes is the memory held by d's encoded columns and split lists (the sum
+// of their slices' lengths in bytes; vocabularies not included).
+func (d *Dataset) Bytes() int64 {
+	var n int64
+	n += 4 * int64(len(d.Label)+len(d.PTrue)+len(d.Group)+len(d.Train)+len(d.Valid)+len(d.Test))
+	for _, c := range d.Cat {
+		n += 4 * int64(len(c))
+	}
+	for _, c := range d.Dense {
+		n += 4 * int64(len(c))
+	}
+	for _, s := range d.Seq {
+		n += 4 * int64(len(s.IDs)+len(s.Len))
+	}
+	return n
+}

@@ -8,8 +8,6 @@ import (
 	"regexp"
 
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/palette"
-	"gonum.org/v1/plot/palette/moreland"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 )
@@ -76,10 +74,23 @@ func (g heatGrid) Z(c, r int) float64 { return g.v[r][c] }
 func (g heatGrid) X(c int) float64    { return float64(c + 1) }
 func (g heatGrid) Y(r int) float64    { return float64(r + 1) }
 
-// heatMap colours cells from white (0) to dark (max).
+// blues runs from white (no weight) to dark blue (the largest weight).
+type blues int
+
+func (n blues) Colors() []color.Color {
+	out := make([]color.Color, n)
+	for i := range out {
+		f := float64(i) / float64(n-1)
+		out[i] = color.RGBA{uint8(255 - f*(255-8)), uint8(255 - f*(255-48)), uint8(255 - f*(255-107)), 255}
+	}
+	return out
+}
+
+// heatMap colours cells from white (0) to dark blue (max); padding (NaN)
+// stays light grey.
 func heatMap(g heatGrid, max float64) *plotter.HeatMap {
-	hm := plotter.NewHeatMap(g, palette.Reverse(moreland.Kindlmann()).Palette(64))
-	hm.NaN = color.White
+	hm := plotter.NewHeatMap(g, blues(64))
+	hm.NaN = color.RGBA{240, 240, 240, 255}
 	hm.Min, hm.Max = 0, max
 	return hm
 }
