@@ -90,6 +90,12 @@ train: {epochs: 2}
 	if code, out, stderr := sweepCmd(t, "report", "tiny", "--db", db); code != 0 || !strings.Contains(out, "report.md") {
 		t.Fatalf("report: %d %q %q", code, out, stderr)
 	}
+	if code, out, stderr := sweepCmd(t, "show", "1", "--db", db); code != 0 || !strings.Contains(out, "learning curve") ||
+		!strings.Contains(out, "optimizer") || !strings.Contains(out, "metrics at the best epoch") {
+		t.Fatalf("show: %d %q %q", code, out, stderr)
+	}
+	code, _, stderr = sweepCmd(t, "show", "ffffffffffff", "--db", db)
+	wantOneLineError(t, code, stderr, `no trial with id or key "ffffffffffff"`)
 	code, _, stderr = sweepCmd(t, "report", "nosuch", "--db", db)
 	wantOneLineError(t, code, stderr, `no such sweep "nosuch"`)
 }

@@ -178,3 +178,41 @@ func TestInterruptMarksRunningTrials(t *testing.T) {
 		t.Fatalf("statuses after SIGINT: %v", statuses)
 	}
 }
+
+// Two processes running different sweeps into one database both finish:
+// WAL, the busy timeout and immediate write transactions keep them from
+// failing with "database is locked".
+func TestTwoProcessesShareADatabase(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains real trials in child processes")
+	}
+	dir := t.TempDir()
+	db := filepath.Join(dir, "sweeps.db")
+	var cmds []*exec.Cmd
+	var outs []*bytes.Buffer
+	for _, name := range []string{"first", "second"} {
+		spec := filepath.Join(dir, name+".yaml")
+		os.WriteFile(spec, []byte(strings.Replace(slowSpec, "name: killme", "name: "+name, 1)), 0o644)
+		cmd := sweepProcess("run", spec, "--db", db, "--workers", "1")
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds, outs = append(cmds, cmd), append(outs, &out)
+	}
+	for i, cmd := range cmds {
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("process %d: %v\n%s", i, err, outs[i])
+		}
+		if strings.Contains(outs[i].String(), "locked") {
+			t.Fatalf("process %d reported a lock:\n%s", i, outs[i])
+		}
+	}
+	finalMetrics(t, db) // integrity check
+	code, out, stderr := sweepCmd(t, "query", "--db", db, "--format", "csv",
+		"SELECT sweep, count(*) FROM leaderboard WHERE status = 'done' GROUP BY sweep ORDER BY sweep")
+	if code != 0 || out != "sweep,count(*)\nfirst,6\nsecond,6\n" {
+		t.Fatalf("done trials per sweep: %q %s", out, stderr)
+	}
+}

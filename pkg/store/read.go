@@ -282,3 +282,42 @@ func (d *DB) Query(q string) (*Result, error) {
 	}
 	return res, nil
 }
+
+// TrialByRef finds a trial by id, key or a unique key prefix (in any sweep).
+func (d *DB) TrialByRef(ref string) (*Trial, string, error) {
+	rows, err := d.db.Query(`SELECT t.id, s.id, s.name FROM trials t JOIN sweeps s ON s.id = t.sweep
+		WHERE CAST(t.id AS TEXT) = ? OR t.key LIKE ? || '%' ORDER BY t.id`, ref, ref)
+	if err != nil {
+		return nil, "", fmt.Errorf("store: find trial %q: %w", ref, err)
+	}
+	type hit struct {
+		id, sweep int64
+		name      string
+	}
+	var hits []hit
+	for rows.Next() {
+		var h hit
+		if err := rows.Scan(&h.id, &h.sweep, &h.name); err != nil {
+			rows.Close()
+			return nil, "", err
+		}
+		hits = append(hits, h)
+	}
+	rows.Close()
+	switch {
+	case len(hits) == 0:
+		return nil, "", fmt.Errorf("store: no trial with id or key %q in %s (see `sweep query \"SELECT trial, key, model FROM leaderboard\"`)", ref, d.path)
+	case len(hits) > 1 && fmt.Sprint(hits[0].id) != ref:
+		return nil, "", fmt.Errorf("store: %q matches %d trials: give more of the key, or the trial id", ref, len(hits))
+	}
+	trials, err := d.Trials(hits[0].sweep)
+	if err != nil {
+		return nil, "", err
+	}
+	for _, t := range trials {
+		if t.ID == hits[0].id {
+			return t, hits[0].name, nil
+		}
+	}
+	return nil, "", fmt.Errorf("store: trial %q vanished", ref)
+}
