@@ -94,3 +94,15 @@ func heatMap(g heatGrid, max float64) *plotter.HeatMap {
 	hm.Min, hm.Max = 0, max
 	return hm
 }
+
+// addSeries draws a line with points in the i-th colour and names it in the legend.
+func addSeries(p *plot.Plot, xys plotter.XYs, i int, label string) error {
+	line, points, err := plotter.NewLinePoints(xys)
+	if err != nil {
+		return err
+	}
+	line.Color, points.Color = colorOf(i), colorOf(i)
+	p.Add(line, points)
+	p.Legend.Add(label, line, points)
+	return nil
+}

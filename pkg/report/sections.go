@@ -181,13 +181,9 @@ func (b *builder) curves() error {
 			if len(pl.xys) == 0 {
 				continue
 			}
-			line, points, err := plotter.NewLinePoints(pl.xys)
-			if err != nil {
+			if err := addSeries(pl.p, pl.xys, i, label); err != nil {
 				return err
 			}
-			line.Color, points.Color = colorOf(i), colorOf(i)
-			pl.p.Add(line, points)
-			pl.p.Legend.Add(label, line, points)
 		}
 	}
 	for _, pl := range []struct {
@@ -430,13 +426,9 @@ func (b *builder) groups() error {
 			}
 			tab.Rows = append(tab.Rows, row)
 			if len(xys) > 0 {
-				line, points, err := plotter.NewLinePoints(xys)
-				if err != nil {
+				if err := addSeries(p, xys, i, t.Model); err != nil {
 					return err
 				}
-				line.Color, points.Color = colorOf(i), colorOf(i)
-				p.Add(line, points)
-				p.Legend.Add(t.Model, line, points)
 			}
 		}
 		tab.WriteMarkdown(&b.md)
@@ -477,13 +469,9 @@ func (b *builder) calibration(best []*store.Trial) error {
 			gap = math.Max(gap, math.Abs(c.MeanPred-c.MeanLabel))
 			hi = math.Max(hi, math.Max(c.MeanPred, c.MeanLabel))
 		}
-		line, points, err := plotter.NewLinePoints(xys)
-		if err != nil {
+		if err := addSeries(p, xys, i, t.Model); err != nil {
 			return err
 		}
-		line.Color, points.Color = colorOf(i), colorOf(i)
-		p.Add(line, points)
-		p.Legend.Add(t.Model, line, points)
 		tab.Rows = append(tab.Rows, []string{t.Model, metricCell(t, "test", "mean_pred"), metricCell(t, "test", "mean_label"), fmt.Sprintf("%.4f", gap)})
 	}
 	if !any {
