@@ -99,3 +99,20 @@ train: {epochs: 2}
 	code, _, stderr = sweepCmd(t, "report", "nosuch", "--db", db)
 	wantOneLineError(t, code, stderr, `no such sweep "nosuch"`)
 }
+
+func TestInspect(t *testing.T) {
+	dir := "../../../shared/data"
+	if _, err := os.Stat(dir); err != nil {
+		t.Skip("no ../shared/data beside the project: fixtures and Frappe not inspected")
+	}
+	for _, f := range []string{"fixtures/fuxictr_tiny_parquet/train.parquet", "fixtures/fuxictr_tiny_emb/train.parquet", "frappe_x1/train.parquet"} {
+		code, out, stderr := sweepCmd(t, "inspect", filepath.Join(dir, f))
+		if code != 0 || !strings.Contains(out, "role") || !strings.Contains(out, "label") {
+			t.Errorf("inspect %s: %d %q %q", f, code, out, stderr)
+		}
+	}
+	code, _, stderr := sweepCmd(t, "inspect", filepath.Join(dir, "fixtures/fuxictr_tiny_emb/train.parquet"), "--sequence", "hist:item")
+	wantOneLineError(t, code, stderr, `column "hist": not found`)
+	code, _, stderr = sweepCmd(t, "inspect", "no/such.parquet")
+	wantOneLineError(t, code, stderr, "no/such.parquet")
+}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	"github.com/parquet-go/parquet-go"
@@ -23,16 +24,17 @@ func newPredictCmd(g *globals) *cobra.Command {
 		Use:   "predict --sweep NAME --trial ID|best --data F.parquet --out G.parquet",
 		Short: "Score data with a trial's saved model and write the scores as Parquet",
 		Long: `predict restores a trial's best checkpoint and scores rows with it. The output
-has the rows' label (and group, when the sweep has one) and a column "score", in
-input row order.
+has the rows' label (when the input has one), their group (when the sweep has
+one: group ids numbered within the input) and a column "score", in input row
+order.
 
-The data is re-loaded from the sweep's stored spec, so that ids are encoded with
-the vocabularies the model was trained with. For now --data must be one of the
-sweep's own split files or a split name (train, valid, test): scoring other
-files needs an encoder for new files in pkg/dataset.`,
-		Example: `  sweep predict --sweep quickstart --trial best --data test --out scores.parquet
+The sweep's data is re-loaded from its stored spec to rebuild the vocabularies
+and dense statistics the model was trained with, and --data is encoded with
+them (values never seen in training become "unknown"). --data may also name a
+split of the sweep itself: train, valid or test.`,
+		Example: `  sweep predict --sweep quickstart --trial best --data new.parquet --out scores.parquet
   sweep predict --sweep frappe-bars --trial 3 --data ../shared/data/frappe_x1/test.parquet --out /tmp/dnn.parquet
-  sweep predict --sweep quickstart --trial c0aafd28d5b5fd54 --data valid --out valid.parquet --db results/sweeps.db`,
+  sweep predict --sweep quickstart --trial c0aafd28d5b5fd54 --data test --out test.parquet --db results/sweeps.db`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			for _, f := range []struct{ name, v string }{{"--sweep", sweepName}, {"--trial", trialArg}, {"--data", data}, {"--out", out}} {
@@ -68,36 +70,43 @@ files needs an encoder for new files in pkg/dataset.`,
 			if err != nil {
 				return err
 			}
-			split, err := splitOf(spec, data)
-			if err != nil {
-				return err
-			}
-			ds, err := spec.LoadData(filepath.Join(filepath.Dir(g.db), "data"))
+			train, err := spec.LoadData(filepath.Join(filepath.Dir(g.db), "data"))
 			if err != nil {
 				return fmt.Errorf("predict: load the sweep's data: %w", err)
 			}
-			pr, err := model.Load(ckpt, ds)
+			pr, err := model.Load(ckpt, train)
 			if err != nil {
 				return fmt.Errorf("predict: trial %d: %w", tr.ID, err)
 			}
-			rows := ds.Split(split)
+			ds, rows, what := train, train.Split(data), data+" split"
+			hasLabel := true
+			if !slices.Contains(dataset.SplitNames, data) {
+				ds, err = train.Encode([]string{data})
+				if err != nil {
+					return fmt.Errorf("predict: %w", err)
+				}
+				rows, what, hasLabel = ds.Test, data, ds.HasLabel
+			}
 			scores := make([]float32, len(rows))
 			pr.Predict(ds, rows, scores)
-			if err := writeScores(out, ds, rows, scores); err != nil {
+			if err := writeScores(out, ds, rows, scores, hasLabel); err != nil {
 				return err
 			}
-			labels := make([]float32, len(rows))
-			for i, r := range rows {
-				labels[i] = ds.Label[r]
+			msg := fmt.Sprintf("predict: trial %d (%s %s) scored %d rows of %s", tr.ID, tr.Model, tr.Key, len(rows), what)
+			if hasLabel {
+				labels := make([]float32, len(rows))
+				for i, r := range rows {
+					labels[i] = ds.Label[r]
+				}
+				msg += fmt.Sprintf(": auc %.4f logloss %.4f", model.AUC(scores, labels), model.LogLoss(scores, labels))
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "predict: trial %d (%s %s) scored %d %s rows: auc %.4f logloss %.4f → %s\n",
-				tr.ID, tr.Model, tr.Key, len(rows), split, model.AUC(scores, labels), model.LogLoss(scores, labels), out)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s → %s\n", msg, out)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&sweepName, "sweep", "", "the sweep's name")
 	cmd.Flags().StringVar(&trialArg, "trial", "", `trial id, trial key, or "best" (highest valid AUC among done trials)`)
-	cmd.Flags().StringVar(&data, "data", "", "a split file of the sweep, or a split name: train, valid, test")
+	cmd.Flags().StringVar(&data, "data", "", "Parquet file to score (the sweep's columns), or a split of the sweep: train, valid, test")
 	cmd.Flags().StringVar(&out, "out", "", "output Parquet file")
 	return cmd
 }
@@ -130,51 +139,18 @@ func pickTrial(trials []*store.Trial, arg string) (*store.Trial, error) {
 	return nil, fmt.Errorf("no trial %q (give a trial id, a key or best; see: sweep query \"SELECT trial, key, model, valid_auc FROM leaderboard\")", arg)
 }
 
-// splitOf maps --data to a split of the sweep: a split name, or the path of
-// one of the spec's split files.
-func splitOf(spec *search.Spec, data string) (string, error) {
-	for _, s := range dataset.SplitNames {
-		if data == s {
-			return s, nil
-		}
-	}
-	abs, err := filepath.Abs(data)
-	if err != nil {
-		return "", err
-	}
-	for _, s := range []struct {
-		name  string
-		files any
-	}{{"train", spec.Data.Train}, {"valid", spec.Data.Valid}, {"test", spec.Data.Test}} {
-		var paths []string
-		switch v := s.files.(type) {
-		case string:
-			paths = []string{v}
-		case []any:
-			for _, p := range v {
-				if ps, ok := p.(string); ok {
-					paths = append(paths, ps)
-				}
-			}
-		}
-		if len(paths) != 1 {
-			continue // a split of several files is not one input file
-		}
-		if p, err := filepath.Abs(paths[0]); err == nil && p == abs {
-			return s.name, nil
-		}
-	}
-	return "", fmt.Errorf("predict: %s is not a split file of sweep %s; scoring other files needs the training vocabularies, which pkg/dataset cannot yet apply to new files: pass a split file of the sweep or a split name (train, valid, test)", data, spec.Name)
-}
-
-// writeScores writes label (the dataset's label column name), the group id
-// (encoded, when the data has groups) and score per row, in order.
-func writeScores(path string, ds *dataset.Dataset, rows []int32, scores []float32) (err error) {
+// writeScores writes per row, in order: the label (under the data's label
+// column name, when hasLabel), the group id (encoded, when the data has
+// groups) and the score.
+func writeScores(path string, ds *dataset.Dataset, rows []int32, scores []float32, hasLabel bool) (err error) {
 	label := ds.Schema.Label
-	if label == "" {
+	if label == "" || label == "score" {
 		label = "label"
 	}
-	fields := parquet.Group{label: parquet.Leaf(parquet.FloatType), "score": parquet.Leaf(parquet.FloatType)}
+	fields := parquet.Group{"score": parquet.Leaf(parquet.FloatType)}
+	if hasLabel {
+		fields[label] = parquet.Leaf(parquet.FloatType)
+	}
 	group := ""
 	if ds.Group != nil && ds.Schema.Group != "" && ds.Schema.Group != label && ds.Schema.Group != "score" {
 		group = ds.Schema.Group
@@ -203,7 +179,9 @@ func writeScores(path string, ds *dataset.Dataset, rows []int32, scores []float3
 	}
 	for i, r := range rows {
 		row := make(parquet.Row, len(col))
-		row[col[label]] = parquet.ValueOf(ds.Label[r]).Level(0, 0, col[label])
+		if hasLabel {
+			row[col[label]] = parquet.ValueOf(ds.Label[r]).Level(0, 0, col[label])
+		}
 		row[col["score"]] = parquet.ValueOf(scores[i]).Level(0, 0, col["score"])
 		if group != "" {
 			row[col[group]] = parquet.ValueOf(ds.Group[r]).Level(0, 0, col[group])

@@ -2,15 +2,20 @@
 // read-only Dataset that every training worker shares.
 //
 // Flow: Parquet files ──(parquet-go)──► Arrow arrays ──(encode)──► Dataset.
-// Each column is read page by page (values, definition and repetition
-// levels) into one Arrow array over all files (parquet.go), given a role
-// (roles.go) and encoded (encode.go); Generate writes synthetic data
-// (synth.go) and Inspect describes files (inspect.go).
+// Each column is given a role (roles.go), read page by page (values,
+// definition and repetition levels) into Arrow arrays (parquet.go) and
+// encoded (encode.go, vocab.go). Load streams: a column arrives as Arrow
+// arrays of some 64k rows whose buffers are reused, so the Arrow data of a
+// whole file never sits in memory beside the encoded columns. Generate
+// writes synthetic data (synth.go) and Inspect describes files (inspect.go).
+//
 // Categorical values are mapped to dense ids with a vocabulary built on the
 // train split only (id 0 = unknown or padding), dense columns are
 // standardised with train statistics, and histories are truncated to the
 // most recent MaxLen items. Splits are index lists over the same columns:
-// nothing is copied per split, per batch or per worker.
+// nothing is copied per split, per batch or per worker. A Dataset keeps what
+// its encoding learned, so Dataset.Encode encodes new files (data to score)
+// exactly as the train rows were.
 package dataset
 
 // Field is one categorical column after encoding.
@@ -33,13 +38,22 @@ type Sequence struct {
 type Schema struct {
 	Label       string
 	Categorical []Field
-	Dense       []string
-	Sequences   []Sequence
-	Group       string // column used for gAUC; "" when there is none
-	PTrue       string // column with the true click probability (synthetic data); "" when absent
+	// Dense names the dense columns in Dataset.Dense order: the scalar and
+	// vector columns in role order (a vector "emb" of k values as "emb[0]"
+	// … "emb[k-1]"), then one missing-indicator column "<col>_missing" per
+	// dense column that had a null or NaN in the train split.
+	Dense     []string
+	Sequences []Sequence
+	// Pooled are multi-valued categorical columns (lists of ints or strings
+	// that are not a history of some target column, e.g. genres), each with
+	// its own vocabulary; see Dataset.Pooled.
+	Pooled []Field
+	Group  string // column used for gAUC; "" when there is none
+	PTrue  string // column with the true click probability (synthetic data); "" when absent
 }
 
-// SeqColumn holds one encoded history column for all rows, padded to MaxLen.
+// SeqColumn holds one encoded list column (a history or a pooled feature)
+// for all rows, padded to MaxLen.
 type SeqColumn struct {
 	MaxLen int
 	IDs    []int32 // [N*MaxLen]: row r's history is IDs[r*MaxLen : r*MaxLen+Len[r]], rest 0
@@ -56,15 +70,25 @@ type Dataset struct {
 	Cat   [][]int32   // [len(Schema.Categorical)][N]
 	Dense [][]float32 // [len(Schema.Dense)][N], standardised with train statistics
 	Seq   []SeqColumn // [len(Schema.Sequences)]
-	PTrue []float32   // [N] or nil
-	Group []int32     // [N] encoded group ids, or nil
+	// Pooled holds the pooled columns, one per Schema.Pooled: the first
+	// MaxLen present items of each row's list as ids of the column's own
+	// vocabulary (≥ 1; 0 is padding and unknown items).
+	Pooled []SeqColumn
+	PTrue  []float32 // [N] or nil
+	Group  []int32   // [N] encoded group ids, or nil
+
+	// HasLabel is false when Label holds no labels: Encode of files
+	// without the label column (data to score) sets Label to all 0.
+	HasLabel bool
 
 	// Row indices of each split (views over the columns above).
 	Train, Valid, Test []int32
 
 	// Ignored lists the columns of the files that have no role, each as
-	// "name (reason)", e.g. "feat3 (list<double> is a dense vector; ...)".
+	// "name (reason)", e.g. "clk (named like a label: ...)".
 	Ignored []string
+
+	enc *encoder // the roles, vocabularies and statistics, for Encode
 }
 
 // Split returns the rows of the named split ("train", "valid" or "test").
@@ -94,7 +118,7 @@ func (d *Dataset) Bytes() int64 {
 	for _, c := range d.Dense {
 		n += 4 * int64(len(c))
 	}
-	for _, s := range d.Seq {
+	for _, s := range append(d.Seq[:len(d.Seq):len(d.Seq)], d.Pooled...) {
 		n += 4 * int64(len(s.IDs)+len(s.Len))
 	}
 	return n

@@ -1,14 +1,18 @@
 package dataset
 
-// Encoding: Arrow columns → Dataset slices.
+// Encoding: Arrow pieces → Dataset slices.
 //
-// Categorical values get ids from a vocabulary built on the train rows only:
-// id 0 is unknown (a value never seen in train) and padding, a null seen in
-// train gets id 1, and the values seen in train get the next ids in
-// ascending order of value. A history column shares the vocabulary of its
-// target, and the items of the train histories (the kept MaxLen of each)
-// are part of that vocabulary. Dense columns are standardised with the
-// train mean and standard deviation.
+// Every column is read in pieces of pieceRows rows (colReader) and encoded
+// piece by piece into slices allocated once for all rows; one task per
+// categorical field (with the histories that share its vocabulary), pooled
+// column, dense column, label, p_true and group, run side by side.
+//
+// Fitting (Load) learns from the train rows while it encodes: vocabularies
+// (vocab.go: provisional indexes, then final ids and a remap of the
+// columns), the longest pooled list, and the dense statistics (a first pass
+// over the column for the train mean and standard deviation, a second to
+// write). The encoder keeps what it learned; Dataset.Encode runs it again
+// on other files without fitting.
 
 import (
 	"fmt"
@@ -17,46 +21,104 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
-	"github.com/apache/arrow/go/v17/arrow/memory"
 )
 
-// encode fills d from the columns of t following p. d.N and the splits are
-// set already.
-func encode(t *table, p *plan, d *Dataset) error {
+// pieceRows is how many rows of a column are read into Arrow at a time
+// (a variable so that tests can make pieces small).
+var pieceRows = 1 << 16
+
+// colType is how a column was stored in the first file Load read.
+type colType struct {
+	kind valueKind
+	list bool
+}
+
+// encoder encodes a table's columns following a plan. Load fits it; after
+// that it is only read, so any number of Encode calls may share it.
+type encoder struct {
+	plan      *plan
+	types     map[string]colType // every column the plan reads
+	cats      []*vocab           // [len(plan.cat)], shared with the field's histories
+	pooled    []*vocab           // [len(plan.pooled)]
+	pooledLen []int              // [len(plan.pooled)] MaxLen of each pooled column
+	dense     []*denseEnc        // [len(plan.dense)]
+	schema    Schema             // the encoded schema, once fitted
+}
+
+func newEncoder(p *plan, f *pqFile) *encoder {
+	e := &encoder{plan: p, types: map[string]colType{}}
+	for _, name := range append(p.columns(), p.label, p.ptrue, p.group) {
+		if c := f.column(name); c != nil {
+			e.types[name] = colType{c.Kind, c.List}
+		}
+	}
+	for _, name := range p.cat {
+		e.cats = append(e.cats, newVocab(f.column(name).Kind == kindString))
+	}
+	for _, name := range p.pooled {
+		e.pooled = append(e.pooled, newVocab(f.column(name).Kind == kindString))
+		e.pooledLen = append(e.pooledLen, p.pooledLen)
+	}
+	for _, name := range p.dense {
+		e.dense = append(e.dense, &denseEnc{name: name, list: f.column(name).List})
+	}
+	return e
+}
+
+// run encodes every column of t into d. With fit, e learns from the rows
+// marked in train first; without, e is used as it is. The label, p_true
+// and group columns are read when the first file has them (the caller has
+// checked that the others have them too).
+func (e *encoder) run(t *table, d *Dataset, train []bool, fit bool) error {
+	p := e.plan
 	n := t.n
+	d.N = n
 	d.Label = make([]float32, n)
 	d.Cat = make([][]int32, len(p.cat))
-	d.Dense = make([][]float32, len(p.dense))
 	d.Seq = make([]SeqColumn, len(p.seqs))
-	vocab := make([]int, len(p.cat))
+	d.Pooled = make([]SeqColumn, len(p.pooled))
+	dense := make([][][]float32, len(p.dense)) // the columns of each dense column or vector
+	missing := make([][]float32, len(p.dense)) // its missing indicator, or nil
+	has := func(name string) bool { return name != "" && t.files[0].column(name) != nil }
 
-	// One task per label, categorical field (with its histories), dense
-	// column, p_true and group; tasks write disjoint parts of d.
 	var tasks []func() error
-	tasks = append(tasks, func() error { return encodeLabel(t, p.label, d.Label) })
-	for i, name := range p.cat {
+	d.HasLabel = has(p.label)
+	if d.HasLabel {
+		tasks = append(tasks, func() error { return encodeLabel(t, p.label, d.Label) })
+	}
+	// The fields with histories first: they take longest.
+	fields := make([]int, len(p.cat))
+	for i := range fields {
+		fields[i] = i
+	}
+	hists := make([]int, len(p.cat))
+	for _, s := range p.seqs {
+		hists[s.Field]++
+	}
+	slices.SortStableFunc(fields, func(a, b int) int { return hists[b] - hists[a] })
+	for _, i := range fields {
+		tasks = append(tasks, func() error { return e.categorical(t, d, i, train, fit) })
+	}
+	for j := range p.pooled {
+		tasks = append(tasks, func() error { return e.pooledColumn(t, d, j, train, fit) })
+	}
+	for k, de := range e.dense {
 		tasks = append(tasks, func() error {
-			var seqs []int
-			for j, s := range p.seqs {
-				if s.Field == i {
-					seqs = append(seqs, j)
+			if fit {
+				if err := de.fit(t, train); err != nil {
+					return err
 				}
 			}
-			size, err := encodeCategorical(t, i, name, p.seqs, seqs, d)
-			vocab[i] = size
+			var err error
+			dense[k], missing[k], err = de.apply(t, p.strict)
 			return err
 		})
-		d.Cat[i] = make([]int32, n)
 	}
-	for i, name := range p.dense {
-		d.Dense[i] = make([]float32, n)
-		tasks = append(tasks, func() error { return encodeDense(t, name, d.Train, d.Dense[i]) })
-	}
-	if p.ptrue != "" {
+	if has(p.ptrue) {
 		d.PTrue = make([]float32, n)
 		tasks = append(tasks, func() error { return encodePTrue(t, p.ptrue, d.PTrue) })
 	}
-	if p.group != "" {
+	if has(p.group) {
 		d.Group = make([]int32, n)
 		tasks = append(tasks, func() error { return encodeGroup(t, p.group, d.Group) })
 	}
@@ -67,517 +129,476 @@ func encode(t *table, p *plan, d *Dataset) error {
 			return err
 		}
 	}
-	d.Schema = p.schema(vocab)
+
+	d.Dense = nil
+	for _, cols := range dense {
+		d.Dense = append(d.Dense, cols...)
+	}
+	for _, ind := range missing {
+		if ind != nil {
+			d.Dense = append(d.Dense, ind)
+		}
+	}
+	if fit {
+		s, err := e.makeSchema()
+		if err != nil {
+			return err
+		}
+		e.schema = s
+	}
+	d.Schema = e.schema.clone()
+	d.enc = e
 	return nil
+}
+
+// makeSchema describes the fitted encoding.
+func (e *encoder) makeSchema() (Schema, error) {
+	p := e.plan
+	s := Schema{Label: p.label, Group: p.group, PTrue: p.ptrue, Sequences: slices.Clone(p.seqs)}
+	for i, name := range p.cat {
+		s.Categorical = append(s.Categorical, Field{Name: name, Vocab: e.cats[i].size})
+	}
+	for j, name := range p.pooled {
+		s.Pooled = append(s.Pooled, Field{Name: name, Vocab: e.pooled[j].size})
+	}
+	for _, de := range e.dense {
+		if !de.list {
+			s.Dense = append(s.Dense, de.name)
+			continue
+		}
+		for c := range de.k {
+			s.Dense = append(s.Dense, fmt.Sprintf("%s[%d]", de.name, c))
+		}
+	}
+	for _, de := range e.dense {
+		if !de.missing {
+			continue
+		}
+		name := de.name + "_missing"
+		if slices.Contains(s.Dense, name) {
+			return s, colErr(p.file, de.name, "has nulls or NaN in train, and the name of its missing indicator %q is taken; rename that column or set columns.strict", name)
+		}
+		s.Dense = append(s.Dense, name)
+	}
+	return s, nil
+}
+
+func (s Schema) clone() Schema {
+	s.Categorical = slices.Clone(s.Categorical)
+	s.Dense = slices.Clone(s.Dense)
+	s.Sequences = slices.Clone(s.Sequences)
+	s.Pooled = slices.Clone(s.Pooled)
+	return s
+}
+
+// rowsOf returns train[start:start+n], or nil when train is nil.
+func rowsOf(train []bool, start, n int) []bool {
+	if train == nil {
+		return nil
+	}
+	return train[start : start+n]
+}
+
+// categorical encodes field i and the histories that share its vocabulary.
+func (e *encoder) categorical(t *table, d *Dataset, i int, train []bool, fit bool) error {
+	p := e.plan
+	v := e.cats[i]
+	out := make([]int32, t.n)
+	err := t.reader(p.cat[i], pieceRows).each(func(a arrow.Array, start int) error {
+		part := out[start : start+a.Len()]
+		v.scalar(a, part, fit)
+		if fit {
+			v.countRows(part, rowsOf(train, start, len(part)))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var seqs []int
+	for j, s := range p.seqs {
+		if s.Field == i {
+			seqs = append(seqs, j)
+			if d.Seq[j], err = encodeList(t, v, s.Name, s.MaxLen, train, fit); err != nil {
+				return err
+			}
+		}
+	}
+	if fit {
+		v.finish(p.minCount)
+		v.remap(out)
+		for _, j := range seqs {
+			v.remap(d.Seq[j].IDs)
+		}
+	}
+	d.Cat[i] = out
+	return nil
+}
+
+// pooledColumn encodes pooled column j. Fitting, its MaxLen is the longest
+// train list (present items), at least 1 and at most MaxPooledLen, unless
+// Columns.PooledMaxLen gives it.
+func (e *encoder) pooledColumn(t *table, d *Dataset, j int, train []bool, fit bool) error {
+	p := e.plan
+	name, v := p.pooled[j], e.pooled[j]
+	if fit && e.pooledLen[j] == 0 {
+		longest := 0
+		err := t.reader(name, pieceRows).each(func(a arrow.Array, start int) error {
+			l := a.(*array.List)
+			items, offs := l.ListValues(), l.Offsets()
+			nulls := items.NullN() > 0
+			for r := range l.Len() {
+				if !train[start+r] {
+					continue
+				}
+				n := int(offs[r+1] - offs[r])
+				if nulls {
+					for k := offs[r]; k < offs[r+1]; k++ {
+						if items.IsNull(int(k)) {
+							n--
+						}
+					}
+				}
+				longest = max(longest, n)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		e.pooledLen[j] = min(max(longest, 1), MaxPooledLen)
+	}
+	col, err := encodeList(t, v, name, e.pooledLen[j], train, fit)
+	if err != nil {
+		return err
+	}
+	if fit {
+		v.finish(p.minCount)
+		v.remap(col.IDs)
+	}
+	d.Pooled[j] = col
+	return nil
+}
+
+// encodeList encodes a list column with vocabulary v, keeping the first L
+// present items of each row.
+func encodeList(t *table, v *vocab, name string, L int, train []bool, fit bool) (SeqColumn, error) {
+	s := SeqColumn{MaxLen: L, IDs: make([]int32, t.n*L), Len: make([]int32, t.n)}
+	err := t.reader(name, pieceRows).each(func(a arrow.Array, start int) error {
+		l := a.(*array.List)
+		n := l.Len()
+		ids, lens := s.IDs[start*L:(start+n)*L], s.Len[start:start+n]
+		v.list(l, ids, lens, L, fit, rowsOf(train, start, n))
+		return nil
+	})
+	return s, err
 }
 
 // encodeLabel checks that every label is 0 or 1.
 func encodeLabel(t *table, name string, out []float32) error {
-	a := t.cols[name]
-	bad := func(i int, v string) error {
-		return t.rowErr(name, i, "value %s, want 0 or 1", v)
-	}
-	if a.NullN() > 0 {
-		for i := range out {
-			if a.IsNull(i) {
-				return t.rowErr(name, i, "null, want 0 or 1")
+	return t.reader(name, pieceRows).each(func(a arrow.Array, start int) error {
+		bad := func(i int, v string) error {
+			return t.rowErr(name, start+i, "value %s, want 0 or 1", v)
+		}
+		if a.NullN() > 0 {
+			for i := range a.Len() {
+				if a.IsNull(i) {
+					return t.rowErr(name, start+i, "null, want 0 or 1")
+				}
 			}
 		}
-	}
-	switch a := a.(type) {
-	case *array.Int64:
-		for i, v := range a.Int64Values() {
-			if v != 0 && v != 1 {
-				return bad(i, fmt.Sprint(v))
+		o := out[start : start+a.Len()]
+		switch a := a.(type) {
+		case *array.Int64:
+			for i, v := range a.Int64Values() {
+				if v != 0 && v != 1 {
+					return bad(i, fmt.Sprint(v))
+				}
+				o[i] = float32(v)
 			}
-			out[i] = float32(v)
-		}
-	case *array.Float64:
-		for i, v := range a.Float64Values() {
-			if v != 0 && v != 1 {
-				return bad(i, fmt.Sprint(v))
+		case *array.Float64:
+			for i, v := range a.Float64Values() {
+				if v != 0 && v != 1 {
+					return bad(i, fmt.Sprint(v))
+				}
+				o[i] = float32(v)
 			}
-			out[i] = float32(v)
-		}
-	case *array.Boolean:
-		for i := range out {
-			if a.Value(i) {
-				out[i] = 1
+		case *array.Boolean:
+			for i := range o {
+				o[i] = 0
+				if a.Value(i) {
+					o[i] = 1
+				}
 			}
+		default:
+			return colErr(t.files[0].path, name, "a label must be int, float or bool, got %s", a.DataType())
 		}
-	default:
-		return colErr(t.files[0].path, name, "a label must be int, float or bool, got %s", a.DataType())
-	}
-	return nil
-}
-
-// encodeDense standardises a column with its train mean and standard
-// deviation; nulls and NaN become the mean (0), ±Inf is an error.
-func encodeDense(t *table, name string, train []int32, out []float32) error {
-	a := t.cols[name]
-	var x []float64
-	switch a := a.(type) {
-	case *array.Float64:
-		x = a.Float64Values()
-	case *array.Int64:
-		x = make([]float64, a.Len())
-		for i, v := range a.Int64Values() {
-			x[i] = float64(v)
-		}
-	case *array.Boolean:
-		x = make([]float64, a.Len())
-		for i := range x {
-			if a.Value(i) {
-				x[i] = 1
-			}
-		}
-	default:
-		return colErr(t.files[0].path, name, "a dense column must be float, int or bool, got %s", a.DataType())
-	}
-	nulls := a.NullN() > 0
-	present := func(i int) bool { return !(nulls && a.IsNull(i)) && !math.IsNaN(x[i]) }
-	for i, v := range x {
-		if math.IsInf(v, 0) && present(i) {
-			return t.rowErr(name, i, "value %v; dense values must be finite (nulls and NaN are allowed)", v)
-		}
-	}
-	// Train mean and standard deviation, in two passes for accuracy.
-	var sum float64
-	var cnt int
-	for _, r := range train {
-		if present(int(r)) {
-			sum += x[r]
-			cnt++
-		}
-	}
-	mean, std := 0.0, 1.0
-	if cnt > 0 {
-		mean = sum / float64(cnt)
-		var ss float64
-		for _, r := range train {
-			if present(int(r)) {
-				dv := x[r] - mean
-				ss += dv * dv
-			}
-		}
-		if s := math.Sqrt(ss / float64(cnt)); s > 0 {
-			std = s
-		}
-	}
-	for i, v := range x {
-		if present(i) {
-			out[i] = float32((v - mean) / std)
-		} else {
-			out[i] = 0
-		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func encodePTrue(t *table, name string, out []float32) error {
-	a, ok := t.cols[name].(*array.Float64)
-	if !ok {
-		return colErr(t.files[0].path, name, "want float, got %s", t.cols[name].DataType())
-	}
-	for i, v := range a.Float64Values() {
-		if a.IsNull(i) {
-			v = math.NaN()
+	return t.reader(name, pieceRows).each(func(a arrow.Array, start int) error {
+		f, ok := a.(*array.Float64)
+		if !ok {
+			return colErr(t.files[0].path, name, "want float, got %s", a.DataType())
 		}
-		out[i] = float32(v)
-	}
-	return nil
+		for i, v := range f.Float64Values() {
+			if f.IsNull(i) {
+				v = math.NaN()
+			}
+			out[start+i] = float32(v)
+		}
+		return nil
+	})
 }
 
 // encodeGroup numbers the group values of all rows (not only train: a test
 // user unseen in train is still a group of its own): from 1 in ascending
 // order of value, null (if any) first.
 func encodeGroup(t *table, name string, out []int32) error {
-	switch a := asInts(t.cols[name]).(type) {
+	v := newVocab(t.files[0].column(name).Kind == kindString)
+	err := t.reader(name, pieceRows).each(func(a arrow.Array, start int) error {
+		v.scalar(a, out[start:start+a.Len()], true)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	v.countRows(out, nil)
+	v.finish(1)
+	v.remap(out)
+	return nil
+}
+
+// denseEnc standardises one dense column, or one vector column (a list of
+// k numbers per row, encoded as k dense columns), with train statistics.
+// A null or NaN value (for a vector: a null list, or a null or NaN
+// element) is missing: it becomes the train mean (0 after standardising),
+// and when train had a missing value an indicator column (1 where a value
+// of the row is missing) follows the dense columns; with Columns.Strict a
+// missing value is an error instead. ±Inf is always an error.
+type denseEnc struct {
+	name      string
+	list      bool
+	k         int       // values per row: 1 for a scalar column, else the vector length
+	mean, std []float64 // [k]
+	missing   bool      // train had a missing value: an indicator column follows
+}
+
+// floats returns the values of a as float64 (converted into *buf unless a
+// holds float64 already).
+func floats(a arrow.Array, buf *[]float64) []float64 {
+	switch a := a.(type) {
+	case *array.Float64:
+		return a.Float64Values()
 	case *array.Int64:
-		v := newIntVocab(a, nil, nil)
-		v.encode(a, out)
-	case *array.String:
-		v := newStrVocab(a, nil, nil)
-		v.encode(a, out)
+		xs := (*buf)[:0]
+		for _, v := range a.Int64Values() {
+			xs = append(xs, float64(v))
+		}
+		*buf = xs
+		return xs
+	case *array.Boolean:
+		xs := (*buf)[:0]
+		for i := range a.Len() {
+			x := 0.0
+			if a.Value(i) {
+				x = 1
+			}
+			xs = append(xs, x)
+		}
+		*buf = xs
+		return xs
 	}
 	return nil
 }
 
-// encodeCategorical builds the vocabulary of field idx (column name) on the train rows
-// (with the histories seqs that share it) and encodes the field and those
-// histories for all rows. It returns the vocabulary size.
-func encodeCategorical(t *table, idx int, name string, specs []Sequence, seqs []int, d *Dataset) (int, error) {
-	col := asInts(t.cols[name])
-	var lists []*array.List
-	for _, j := range seqs {
-		l, ok := t.cols[specs[j].Name].(*array.List)
-		if !ok {
-			return 0, colErr(t.files[0].path, specs[j].Name, "want a list, got %s", t.cols[specs[j].Name].DataType())
-		}
-		lists = append(lists, l)
+// fit reads the column once for the train mean and standard deviation of
+// each of its k values (sums of differences from the first train value, so
+// that a large offset costs no precision), whether train has missing
+// values, and for a vector its length: that of the first non-null list.
+func (de *denseEnc) fit(t *table, train []bool) error {
+	k, kRow := 1, -1
+	if de.list {
+		k = -1
 	}
-	switch c := col.(type) {
-	case *array.Int64:
-		hs := make([]intHist, len(seqs))
-		for k, j := range seqs {
-			items, ok := lists[k].ListValues().(*array.Int64)
-			if !ok {
-				return 0, colErr(t.files[0].path, specs[j].Name, "items %s cannot share ids with %s", lists[k].ListValues().DataType(), name)
+	var shift, s1, s2 []float64
+	var cnt []int64
+	grow := func(k int) {
+		shift, s1, s2, cnt = make([]float64, k), make([]float64, k), make([]float64, k), make([]int64, k)
+	}
+	if !de.list {
+		grow(1)
+	}
+	add := func(c int, x float64) {
+		if cnt[c] == 0 {
+			shift[c] = x
+		}
+		dx := x - shift[c]
+		s1[c] += dx
+		s2[c] += dx * dx
+		cnt[c]++
+	}
+	var buf []float64
+	err := t.reader(de.name, pieceRows).each(func(a arrow.Array, start int) error {
+		if !de.list {
+			xs := floats(a, &buf)
+			nulls := a.NullN() > 0
+			for i, x := range xs {
+				switch {
+				case !train[start+i] || math.IsInf(x, 0):
+				case (nulls && a.IsNull(i)) || math.IsNaN(x):
+					de.missing = true
+				default:
+					add(0, x)
+				}
 			}
-			hs[k] = intHist{offs: lists[k].Offsets(), items: items.Int64Values(), maxLen: specs[j].MaxLen}
-			if items.NullN() > 0 {
-				hs[k].nulls = items
+			return nil
+		}
+		l := a.(*array.List)
+		items := l.ListValues()
+		xs, offs := floats(items, &buf), l.Offsets()
+		nulls := items.NullN() > 0
+		for r := range l.Len() {
+			row := start + r
+			if l.IsNull(r) {
+				de.missing = de.missing || train[row]
+				continue
+			}
+			n := int(offs[r+1] - offs[r])
+			if k < 0 {
+				k, kRow = n, row
+				grow(k)
+			}
+			if n != k {
+				file, at := t.where(kRow)
+				return t.rowErr(de.name, row, "list of %d values, want %d like the first list (row %d of %s): a dense vector has one length (a missing vector is a null list)", n, k, at, file)
+			}
+			if !train[row] {
+				continue
+			}
+			for c, x := range xs[offs[r]:offs[r+1]] {
+				switch {
+				case math.IsInf(x, 0):
+				case (nulls && items.IsNull(int(offs[r])+c)) || math.IsNaN(x):
+					de.missing = true
+				default:
+					add(c, x)
+				}
 			}
 		}
-		v := newIntVocab(c, hs, d.Train)
-		v.encode(c, d.Cat[idx])
-		for k, j := range seqs {
-			d.Seq[j] = v.encodeHist(hs[k], t.n)
-		}
-		return v.size, nil
-	case *array.String:
-		hs := make([]strHist, len(seqs))
-		for k, j := range seqs {
-			items, ok := lists[k].ListValues().(*array.String)
-			if !ok {
-				return 0, colErr(t.files[0].path, specs[j].Name, "items %s cannot share ids with %s", lists[k].ListValues().DataType(), name)
-			}
-			hs[k] = strHist{offs: lists[k].Offsets(), items: items, maxLen: specs[j].MaxLen}
-		}
-		v := newStrVocab(c, hs, d.Train)
-		v.encode(c, d.Cat[idx])
-		for k, j := range seqs {
-			d.Seq[j] = v.encodeHist(hs[k], t.n)
-		}
-		return v.size, nil
-	}
-	return 0, colErr(t.files[0].path, name, "a categorical column must be int, string or bool, got %s", col.DataType())
-}
-
-// asInts returns a bool array as an int64 array of 0 and 1, and any other
-// array as it is.
-func asInts(a arrow.Array) arrow.Array {
-	b, ok := a.(*array.Boolean)
-	if !ok {
-		return a
-	}
-	ib := array.NewInt64Builder(memory.DefaultAllocator)
-	defer ib.Release()
-	ib.Reserve(b.Len())
-	for i := 0; i < b.Len(); i++ {
-		switch {
-		case b.IsNull(i):
-			ib.AppendNull()
-		case b.Value(i):
-			ib.Append(1)
-		default:
-			ib.Append(0)
-		}
-	}
-	return ib.NewInt64Array()
-}
-
-// strHist is a history column of strings whose items share a vocabulary.
-type strHist struct {
-	offs   []int32 // row r's items are items[offs[r]:offs[r+1]]
-	items  *array.String
-	maxLen int
-}
-
-// each calls fn with row r's kept items: its first maxLen present ones.
-func (h *strHist) each(r int, fn func(k int, x string)) {
-	nulls := h.items.NullN() > 0
-	k := 0
-	for j := int(h.offs[r]); j < int(h.offs[r+1]) && k < h.maxLen; j++ {
-		if nulls && h.items.IsNull(j) {
-			continue
-		}
-		fn(k, h.items.Value(j))
-		k++
-	}
-}
-
-// strTrain calls fn with every value a string vocabulary must know: the
-// present values of col on rows (all rows when rows is nil), then the kept
-// items of each history on those rows. It reports whether col has a null
-// there.
-func strTrain(col *array.String, hists []strHist, rows []int32, fn func(x string)) (sawNull bool) {
-	n := col.Len()
-	if rows != nil {
-		n = len(rows)
-	}
-	row := func(k int) int {
-		if rows == nil {
-			return k
-		}
-		return int(rows[k])
-	}
-	for k := range n {
-		if r := row(k); col.IsNull(r) {
-			sawNull = true
-		} else {
-			fn(col.Value(r))
-		}
-	}
-	for i := range hists {
-		for k := range n {
-			hists[i].each(row(k), func(_ int, x string) { fn(x) })
-		}
-	}
-	return sawNull
-}
-
-// intVocab maps int64 values to ids: through a table when the values span
-// a small range, else through a map.
-type intVocab struct {
-	lo    int64
-	table []int32 // id of lo+i; 0 when unseen
-	ids   map[int64]int32
-	null  int32 // id of null; 0 when null was not seen
-	size  int   // ids including 0
-}
-
-// intHist is a history column of ints whose items share a vocabulary.
-type intHist struct {
-	offs   []int32 // row r's items are items[offs[r]:offs[r+1]]
-	items  []int64
-	nulls  *array.Int64 // the items, when some are null; else nil
-	maxLen int
-}
-
-// kept returns row r's kept items: its first maxLen present ones. buf is
-// scratch space for rows with null items.
-func (h *intHist) kept(r int, buf []int64) []int64 {
-	lo, hi := int(h.offs[r]), int(h.offs[r+1])
-	if h.nulls == nil {
-		return h.items[lo:min(hi, lo+h.maxLen)]
-	}
-	buf = buf[:0]
-	for j := lo; j < hi && len(buf) < h.maxLen; j++ {
-		if !h.nulls.IsNull(j) {
-			buf = append(buf, h.items[j])
-		}
-	}
-	return buf
-}
-
-// intTrain calls fn with every value an int vocabulary must know, a slice
-// at a time: the present values of col on rows (all rows when rows is nil),
-// then the kept items of each history on those rows. It reports whether col
-// has a null there.
-func intTrain(col *array.Int64, hists []intHist, rows []int32, fn func(xs []int64)) (sawNull bool) {
-	vals := col.Int64Values()
-	nulls := col.NullN() > 0
-	n := len(vals)
-	if rows != nil {
-		n = len(rows)
-	}
-	row := func(k int) int {
-		if rows == nil {
-			return k
-		}
-		return int(rows[k])
-	}
-	var buf [1024]int64
-	m := 0
-	for k := range n {
-		r := row(k)
-		if nulls && col.IsNull(r) {
-			sawNull = true
-			continue
-		}
-		buf[m] = vals[r]
-		if m++; m == len(buf) {
-			fn(buf[:])
-			m = 0
-		}
-	}
-	fn(buf[:m])
-	scratch := make([]int64, 0, 64)
-	for i := range hists {
-		h := &hists[i]
-		for k := range n {
-			fn(h.kept(row(k), scratch))
-		}
-	}
-	return sawNull
-}
-
-// newIntVocab builds a vocabulary over rows (the train rows; all rows when
-// nil).
-func newIntVocab(col *array.Int64, hists []intHist, rows []int32) *intVocab {
-	lo, hi, cnt := int64(math.MaxInt64), int64(math.MinInt64), 0
-	sawNull := intTrain(col, hists, rows, func(xs []int64) {
-		for _, x := range xs {
-			lo, hi = min(lo, x), max(hi, x)
-		}
-		cnt += len(xs)
+		return nil
 	})
-	v := &intVocab{}
-	next := int32(1)
-	if sawNull {
-		v.null, next = 1, 2
+	if err != nil {
+		return err
 	}
-	if cnt > 0 {
-		span := uint64(hi) - uint64(lo) + 1 // wraps to 0 only for the full int64 range
-		if limit := uint64(min(max(1<<16, cnt), 1<<22)); span != 0 && span <= limit {
-			table := make([]int32, span)
-			intTrain(col, hists, rows, func(xs []int64) {
-				for _, x := range xs {
-					table[x-lo] = 1
+	switch {
+	case k < 0:
+		return colErr(t.files[0].path, de.name, "every list is null: a dense vector needs values")
+	case k == 0:
+		return colErr(t.files[0].path, de.name, "every list is empty: a dense vector needs values")
+	}
+	de.k = k
+	de.mean, de.std = make([]float64, k), make([]float64, k)
+	for c := range k {
+		de.mean[c], de.std[c] = 0, 1
+		if n := float64(cnt[c]); n > 0 {
+			m := s1[c] / n
+			de.mean[c] = shift[c] + m
+			if v := s2[c]/n - m*m; v > 0 {
+				de.std[c] = math.Sqrt(v)
+			}
+		}
+	}
+	return nil
+}
+
+// apply writes the standardised columns (k of them) and, when train had
+// missing values, the indicator.
+func (de *denseEnc) apply(t *table, strict bool) ([][]float32, []float32, error) {
+	cols := make([][]float32, de.k)
+	for c := range cols {
+		cols[c] = make([]float32, t.n)
+	}
+	var ind []float32
+	if de.missing {
+		ind = make([]float32, t.n)
+	}
+	finite := "dense values must be finite (nulls and NaN are allowed)"
+	if strict {
+		finite = "dense values must be finite"
+	}
+	const strictly = "columns.strict: dense values must not be null or NaN"
+	var buf []float64
+	err := t.reader(de.name, pieceRows).each(func(a arrow.Array, start int) error {
+		if !de.list {
+			xs := floats(a, &buf)
+			nulls := a.NullN() > 0
+			out := cols[0][start : start+len(xs)]
+			mean, std := de.mean[0], de.std[0]
+			for i, x := range xs {
+				switch {
+				case nulls && a.IsNull(i):
+					if strict {
+						return t.rowErr(de.name, start+i, "null; %s", strictly)
+					}
+				case math.IsNaN(x):
+					if strict {
+						return t.rowErr(de.name, start+i, "NaN; %s", strictly)
+					}
+				case math.IsInf(x, 0):
+					return t.rowErr(de.name, start+i, "value %v; %s", x, finite)
+				default:
+					out[i] = float32((x - mean) / std)
+					continue
 				}
-			})
-			for i, seen := range table {
-				if seen != 0 {
-					table[i] = next
-					next++
+				if ind != nil {
+					ind[start+i] = 1
 				}
 			}
-			v.lo, v.table = lo, table
-		} else {
-			seen := map[int64]int32{}
-			intTrain(col, hists, rows, func(xs []int64) {
-				for _, x := range xs {
-					seen[x] = 0
+			return nil
+		}
+		l := a.(*array.List)
+		items := l.ListValues()
+		xs, offs := floats(items, &buf), l.Offsets()
+		nulls := items.NullN() > 0
+		for r := range l.Len() {
+			row := start + r
+			if l.IsNull(r) {
+				if strict {
+					return t.rowErr(de.name, row, "null list; %s", strictly)
 				}
-			})
-			keys := make([]int64, 0, len(seen))
-			for k := range seen {
-				keys = append(keys, k)
+				if ind != nil {
+					ind[row] = 1
+				}
+				continue
 			}
-			slices.Sort(keys)
-			for _, k := range keys {
-				seen[k] = next
-				next++
+			if n := int(offs[r+1] - offs[r]); n != de.k {
+				return t.rowErr(de.name, row, "list of %d values, want %d: a dense vector has one length, that of the train data (a missing vector is a null list)", n, de.k)
 			}
-			v.ids = seen
-		}
-	}
-	v.size = int(next)
-	return v
-}
-
-// encodeHist encodes a history column for all n rows: the kept items of
-// each row (most recent first), padded with 0. Null items are skipped; a
-// null list is empty.
-func (v *intVocab) encodeHist(h intHist, n int) SeqColumn {
-	L := h.maxLen
-	s := SeqColumn{MaxLen: L, IDs: make([]int32, n*L), Len: make([]int32, n)}
-	scratch := make([]int64, 0, L)
-	for r := range n {
-		items := h.kept(r, scratch)
-		out := s.IDs[r*L : r*L+len(items)]
-		if v.table != nil {
-			for k, x := range items {
-				if j := uint64(x) - uint64(v.lo); j < uint64(len(v.table)) {
-					out[k] = v.table[j]
+			for c, x := range xs[offs[r]:offs[r+1]] {
+				switch {
+				case nulls && items.IsNull(int(offs[r])+c):
+					if strict {
+						return t.rowErr(de.name, row, "value %d is null; %s", c, strictly)
+					}
+				case math.IsNaN(x):
+					if strict {
+						return t.rowErr(de.name, row, "value %d is NaN; %s", c, strictly)
+					}
+				case math.IsInf(x, 0):
+					return t.rowErr(de.name, row, "value %d is %v; %s", c, x, finite)
+				default:
+					cols[c][row] = float32((x - de.mean[c]) / de.std[c])
+					continue
+				}
+				if ind != nil {
+					ind[row] = 1
 				}
 			}
-		} else {
-			for k, x := range items {
-				out[k] = v.ids[x]
-			}
 		}
-		s.Len[r] = int32(len(items))
-	}
-	return s
-}
-
-func (v *intVocab) id(x int64) int32 {
-	if v.table != nil {
-		if i := uint64(x) - uint64(v.lo); i < uint64(len(v.table)) {
-			return v.table[i]
-		}
-		return 0
-	}
-	return v.ids[x]
-}
-
-func (v *intVocab) encode(col *array.Int64, out []int32) {
-	vals := col.Int64Values()
-	nulls := col.NullN() > 0
-	if v.table != nil {
-		lo, table := v.lo, v.table
-		for i, x := range vals {
-			if j := uint64(x) - uint64(lo); j < uint64(len(table)) {
-				out[i] = table[j]
-			} else {
-				out[i] = 0
-			}
-		}
-	} else {
-		for i, x := range vals {
-			out[i] = v.ids[x]
-		}
-	}
-	if nulls {
-		for i := range out {
-			if col.IsNull(i) {
-				out[i] = v.null
-			}
-		}
-	}
-}
-
-// strVocab maps strings to ids.
-type strVocab struct {
-	ids  map[string]int32
-	null int32
-	size int
-}
-
-// newStrVocab builds a vocabulary over rows (the train rows; all rows when
-// nil).
-func newStrVocab(col *array.String, hists []strHist, rows []int32) *strVocab {
-	seen := map[string]int32{}
-	sawNull := strTrain(col, hists, rows, func(x string) {
-		if _, ok := seen[x]; !ok {
-			seen[x] = 0
-		}
+		return nil
 	})
-	v := &strVocab{}
-	next := int32(1)
-	if sawNull {
-		v.null, next = 1, 2
-	}
-	keys := make([]string, 0, len(seen))
-	for k := range seen {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	v.ids = make(map[string]int32, len(keys))
-	for _, k := range keys {
-		// The key is copied: the Arrow buffer it points into is released
-		// after Load.
-		v.ids[string([]byte(k))] = next
-		next++
-	}
-	v.size = int(next)
-	return v
-}
-
-// encodeHist encodes a history column for all n rows, as intVocab's does.
-func (v *strVocab) encodeHist(h strHist, n int) SeqColumn {
-	L := h.maxLen
-	s := SeqColumn{MaxLen: L, IDs: make([]int32, n*L), Len: make([]int32, n)}
-	for r := range n {
-		row := s.IDs[r*L : r*L+L]
-		k := 0
-		h.each(r, func(j int, x string) {
-			row[j] = v.ids[x]
-			k = j + 1
-		})
-		s.Len[r] = int32(k)
-	}
-	return s
-}
-
-func (v *strVocab) encode(col *array.String, out []int32) {
-	for i := range out {
-		if col.IsNull(i) {
-			out[i] = v.null
-		} else {
-			out[i] = v.ids[col.Value(i)]
-		}
-	}
+	return cols, ind, err
 }

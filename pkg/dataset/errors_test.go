@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -73,6 +74,15 @@ func TestLoad_Errors(t *testing.T) {
 	}
 	mismatch := writeRows(t, "mismatch.parquet", []strRow{{0, "a", []int64{1}, []float64{0.5}}})
 
+	empty := filepath.Join(dir, "empty.parquet")
+	os.WriteFile(empty, nil, 0o644)
+	noRows := writeRows(t, "norows.parquet", []labelRow{})
+	type boolRow struct {
+		Label int64 `parquet:"label"`
+		Flag  bool  `parquet:"flag"`
+	}
+	boolCol := writeRows(t, "bool.parquet", []boolRow{{0, true}, {1, false}})
+
 	for _, tc := range []struct {
 		name string
 		src  Source
@@ -102,16 +112,35 @@ func TestLoad_Errors(t *testing.T) {
 			"dataset: " + posInf + `: column "price": row 5: value +Inf; dense values must be finite (nulls and NaN are allowed)`},
 		{"-Inf", Source{Train: []string{good}, Test: []string{negInf}}, Columns{},
 			"dataset: " + negInf + `: column "price": row 9: value -Inf; dense values must be finite (nulls and NaN are allowed)`},
-		{"no target", Source{Train: []string{noTarget}}, Columns{},
-			"dataset: " + noTarget + `: column "hist_thing": cannot tell which categorical column this history's items are (tried thing, thing_id); set target in columns.sequences`},
+		{"no target", Source{Train: []string{noTarget}}, Columns{Sequences: []SeqSpec{{Column: "hist_thing"}}},
+			"dataset: " + noTarget + `: column "hist_thing": cannot tell which categorical column this history's items are: no target column (tried thing, thing_id); set target in columns.sequences (or list the column in columns.pooled)`},
 		{"target not found", Source{Train: []string{noTarget}}, Columns{Sequences: []SeqSpec{{Column: "hist_thing", Target: "thing"}}},
-			"dataset: " + noTarget + `: column "thing": not found (columns: label, item_id, hist_thing)`},
+			"dataset: " + noTarget + `: column "hist_thing": target "thing" not found (columns: label, item_id, hist_thing)`},
 		{"two roles", Source{Train: []string{mismatch}}, Columns{Dense: []string{"label"}},
 			"dataset: " + mismatch + `: column "label": given two roles: label and dense`},
-		{"items vs target", Source{Train: []string{mismatch}}, Columns{},
+		{"items vs target", Source{Train: []string{mismatch}}, Columns{Sequences: []SeqSpec{{Column: "hist_item", Target: "item_id"}}},
 			"dataset: " + mismatch + `: column "hist_item": list<int64> items cannot share ids with target "item_id" of type string`},
-		{"vector as dense", Source{Train: []string{mismatch}}, Columns{Dense: []string{"vec"}},
-			"dataset: " + mismatch + `: column "vec": list<double> cannot be dense: vector features are not supported yet (leave the column out)`},
+		{"items vs target by name", Source{Train: []string{mismatch}}, Columns{Sequences: []SeqSpec{{Column: "hist_item"}}},
+			"dataset: " + mismatch + `: column "hist_item": cannot tell which categorical column this history's items are: no usable target (item_id is string, the items int64); set target in columns.sequences (or list the column in columns.pooled)`},
+		{"strings as dense", Source{Train: []string{mismatch}}, Columns{Dense: []string{"item_id"}},
+			"dataset: " + mismatch + `: column "item_id": string cannot be dense (want float, int or bool, or a list of numbers as a vector)`},
+		{"list as categorical", Source{Train: []string{mismatch}}, Columns{Categorical: []string{"hist_item"}},
+			"dataset: " + mismatch + `: column "hist_item": list<int64> cannot be categorical (want int, string or bool); a list is a history (columns.sequences) or a pooled feature (columns.pooled)`},
+		{"floats as pooled", Source{Train: []string{mismatch}}, Columns{Pooled: []string{"vec"}},
+			"dataset: " + mismatch + `: column "vec": list<double> cannot be pooled (want a list of ints or strings)`},
+		{"empty file", Source{Train: []string{empty}}, Columns{}, "dataset: " + empty + ": empty file (0 bytes), want a Parquet file"},
+		{"no rows", Source{Train: []string{noRows}}, Columns{}, "dataset: " + noRows + ": no rows, so the train split would be empty"},
+		{"no valid rows", Source{Train: []string{good}, Valid: []string{noRows}}, Columns{}, "dataset: " + noRows + ": no rows, so the valid split would be empty"},
+		{"no rows in paths", Source{Paths: []string{noRows, noRows}}, Columns{}, "dataset: " + noRows + ": no rows"},
+		{"min count", Source{Train: []string{good}}, Columns{MinCount: -2}, "dataset: columns.min_count = -2, want ≥ 1 (0 means 1)"},
+		{"split.by missing", Source{Paths: []string{good}, SplitBy: "ts"}, Columns{},
+			"dataset: " + good + `: column "ts": split.by column not found (columns: label, item_id, price)`},
+		{"split_by list", Source{Paths: []string{mismatch}, SplitBy: "hist_item"}, Columns{},
+			"dataset: " + mismatch + `: column "hist_item": list<int64> cannot order the rows: split.by wants a number or a string column (a timestamp)`},
+		{"split_by bool", Source{Paths: []string{boolCol}, SplitBy: "flag"}, Columns{},
+			"dataset: " + boolCol + `: column "flag": boolean cannot order the rows: split.by wants a number or a string column (a timestamp)`},
+		{"split_by with split files", Source{Train: []string{good}, SplitBy: "price"}, Columns{},
+			`dataset: split.by "price" orders the rows of paths before cutting them by fractions; it does not apply to split files (train, valid, test)`},
 		{"float categorical", Source{Train: []string{good}}, Columns{Categorical: []string{"price"}},
 			"dataset: " + good + `: column "price": double cannot be categorical (want int, string or bool)`},
 		{"type differs between files", Source{Train: []string{good}, Valid: []string{mismatch}}, Columns{},
@@ -146,8 +175,19 @@ func TestLoad_ErrorFields(t *testing.T) {
 	}
 }
 
-// Damaged page data is an error naming the file, never a panic.
+// Damaged page data is an error naming the file, never a panic, whether a
+// column is read in one piece or in several (another goroutine reads ahead).
 func TestLoad_CorruptPages(t *testing.T) {
+	for _, n := range []int{pieceRows, 150} {
+		t.Run(fmt.Sprintf("pieces of %d rows", n), func(t *testing.T) {
+			defer func(n int) { pieceRows = n }(pieceRows)
+			pieceRows = n
+			testCorruptPages(t)
+		})
+	}
+}
+
+func testCorruptPages(t *testing.T) {
 	path := synthFile(t, 2000, 1, 10)
 	whole, err := os.ReadFile(path)
 	if err != nil {

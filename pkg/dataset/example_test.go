@@ -68,3 +68,32 @@ func ExampleInspect() {
 	// hist_item list<int64> sequence
 	// p_true    double      p_true
 }
+
+func ExampleDataset_Encode() {
+	dir, err := os.MkdirTemp("", "dataset-example")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	train, fresh := filepath.Join(dir, "train.parquet"), filepath.Join(dir, "new.parquet")
+	if err := dataset.Generate(dataset.SynthConfig{Rows: 1000, Seed: 1, History: 10}, train); err != nil {
+		panic(err)
+	}
+	if err := dataset.Generate(dataset.SynthConfig{Rows: 5, Seed: 2, History: 10}, fresh); err != nil {
+		panic(err)
+	}
+	d, err := dataset.Load(dataset.Source{Paths: []string{train}, Seed: 1}, dataset.Columns{})
+	if err != nil {
+		panic(err)
+	}
+	// New rows, encoded with the vocabularies and statistics of d's train split.
+	s, err := d.Encode([]string{fresh})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("rows:", s.N, "test:", len(s.Test), "train:", len(s.Train), "labelled:", s.HasLabel)
+	fmt.Println("vocabulary of item_id:", s.Schema.Categorical[1].Vocab == d.Schema.Categorical[1].Vocab)
+	// Output:
+	// rows: 5 test: 5 train: 0 labelled: true
+	// vocabulary of item_id: true
+}

@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -64,9 +65,8 @@ func TestFixture_FuxiCTRTinyParquet(t *testing.T) {
 }
 
 // fuxictr_tiny_emb: written by Arrow2 (Rust), zstd; feat1 and feat2 float,
-// feat3 list<double> (a pretrained embedding vector), label double.
-// Vector features are not supported yet: inference leaves feat3 out (and
-// says so in Ignored); naming it as dense is an error.
+// feat3 list<double> (a pretrained embedding vector of 96 values), label
+// double. feat3 is a dense vector: 96 standardised dense columns.
 func TestFixture_FuxiCTRTinyEmb(t *testing.T) {
 	dir := sharedData(t, "fixtures/fuxictr_tiny_emb")
 	d, err := Load(splitFiles(dir), Columns{})
@@ -74,18 +74,48 @@ func TestFixture_FuxiCTRTinyEmb(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := d.Schema
-	if d.N != 300 || s.Label != "label" || !slices.Equal(s.Dense, []string{"feat1", "feat2"}) || len(s.Categorical) != 0 {
+	if d.N != 300 || s.Label != "label" || len(s.Dense) != 2+96 || len(s.Categorical) != 0 || len(d.Dense) != len(s.Dense) {
 		t.Fatalf("N %d, schema %+v", d.N, s)
 	}
-	if len(d.Ignored) != 1 || !strings.HasPrefix(d.Ignored[0], "feat3 (list<double> is a dense vector") {
-		t.Errorf("ignored %q", d.Ignored)
+	if s.Dense[0] != "feat1" || s.Dense[1] != "feat2" || s.Dense[2] != "feat3[0]" || s.Dense[97] != "feat3[95]" || len(d.Ignored) != 0 {
+		t.Errorf("dense %q, ignored %q", s.Dense, d.Ignored)
 	}
-	if m := mean32(d.Dense[0], d.Train); m > 1e-5 || m < -1e-5 {
-		t.Errorf("train mean of feat1 %v, want 0", m)
+	type embRow struct {
+		Feat1 float32   `parquet:"feat1"`
+		Feat2 float32   `parquet:"feat2"`
+		Feat3 []float64 `parquet:"feat3,list"`
+		Label float64   `parquet:"label"`
 	}
-	_, err = Load(splitFiles(dir), Columns{Dense: []string{"feat1", "feat2", "feat3"}})
-	if err == nil || !strings.Contains(err.Error(), `column "feat3": list<double> cannot be dense: vector features are not supported yet`) {
-		t.Errorf("feat3 as dense: error %v", err)
+	train := readRows[embRow](t, filepath.Join(dir, "train.parquet"))
+	test := readRows[embRow](t, filepath.Join(dir, "test.parquet"))
+	for _, c := range []int{0, 17, 95} {
+		var sum, ss float64
+		for _, r := range train {
+			sum += r.Feat3[c]
+		}
+		mean := sum / float64(len(train))
+		for _, r := range train {
+			ss += (r.Feat3[c] - mean) * (r.Feat3[c] - mean)
+		}
+		std := math.Sqrt(ss / float64(len(train)))
+		col := d.Dense[2+c]
+		for i, r := range test { // test rows use the train statistics
+			want := (r.Feat3[c] - mean) / std
+			if got := float64(col[d.Test[i]]); math.Abs(got-want) > 1e-5*max(1, math.Abs(want)) {
+				t.Fatalf("feat3[%d] test row %d: %v, want %v", c, i, got, want)
+			}
+		}
+		if m := mean32(col, d.Train); math.Abs(m) > 1e-5 {
+			t.Errorf("train mean of feat3[%d] %v, want 0", c, m)
+		}
+	}
+	// Named as dense, it encodes alike.
+	d2, err := Load(splitFiles(dir), Columns{Dense: []string{"feat3"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d2.Dense) != 96 || !slices.Equal(d2.Dense[5], d.Dense[7]) || !slices.Equal(d2.Ignored, []string{"feat1 (not in columns.dense)", "feat2 (not in columns.dense)"}) {
+		t.Errorf("feat3 as dense: %d columns, ignored %q", len(d2.Dense), d2.Ignored)
 	}
 }
 

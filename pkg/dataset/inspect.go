@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -31,7 +32,7 @@ type ColumnReport struct {
 	Type     string // short type: "int64", "string", "double", "list<int64>", ...
 	Physical string // Parquet physical type of the values: "INT64", "BYTE_ARRAY", ...
 	Logical  string // Parquet logical type: "INT(64,true)", "STRING", "LIST", or ""
-	Role     string // "label", "categorical", "dense", "sequence", "p_true", "group", "ignored"
+	Role     string // "label", "categorical", "dense", "sequence", "pooled", "p_true", "group", "ignored"
 	Why      string // how the role was chosen
 
 	Rows     int
@@ -58,7 +59,7 @@ func Inspect(paths []string, cols Columns) (*InspectReport, error) {
 	first := pfs[0]
 	rep := &InspectReport{Files: paths, LabelRate: math.NaN()}
 
-	p, perr := makePlan(first, cols)
+	p, perr := makePlan(first, cols, "")
 	if perr != nil {
 		rep.Problem = perr.Error()
 	}
@@ -139,6 +140,9 @@ func (p *plan) role(name string) (string, string) {
 		if c == name {
 			return "dense", why
 		}
+	}
+	if slices.Contains(p.pooled, name) {
+		return "pooled", why
 	}
 	if name == p.group {
 		return "group", "columns.group"

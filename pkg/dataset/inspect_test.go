@@ -85,7 +85,7 @@ func TestInspect_Fixtures(t *testing.T) {
 			feat3 = c
 		}
 	}
-	if feat3.Role != "ignored" || feat3.Type != "list<double>" || feat3.MaxLen <= 0 {
+	if feat3.Role != "dense" || feat3.Type != "list<double>" || feat3.MaxLen != 96 || !strings.Contains(feat3.Why, "dense vector") {
 		t.Errorf("feat3 %+v", feat3)
 	}
 	t.Logf("\n%s", rep)

@@ -305,7 +305,7 @@ func TestLoad_InferRoles(t *testing.T) {
 		Hist  []int32   `parquet:"history_item,list"`
 		Score float32   `parquet:"score"`
 		PTrue float64   `parquet:"p_true"`
-		Emb   []float64 `parquet:"emb,list"`
+		Emb   []float64 `parquet:"emb,list,optional"`
 	}
 	rows := []row{
 		{true, 1, "u1", 7, []int32{7, 8}, 0.5, 0.9, []float64{1, 2}},
@@ -320,7 +320,7 @@ func TestLoad_InferRoles(t *testing.T) {
 	want := Schema{
 		Label:       "click",
 		Categorical: []Field{{"user", 3}, {"item_id", 3}},
-		Dense:       []string{"score"},
+		Dense:       []string{"score", "emb[0]", "emb[1]", "emb_missing"},
 		Sequences:   []Sequence{{Name: "history_item", Target: "item_id", Field: 1, MaxLen: DefaultMaxLen}},
 		PTrue:       "p_true",
 	}
@@ -328,15 +328,17 @@ func TestLoad_InferRoles(t *testing.T) {
 		!slices.Equal(s.Sequences, want.Sequences) || s.PTrue != want.PTrue || s.Group != "" {
 		t.Errorf("schema\n%+v\nwant\n%+v", s, want)
 	}
-	wantIgnored := []string{
-		"clk (named like a label: a feature only when listed in columns)",
-		"emb (list<double> is a dense vector; vector features are not supported yet)",
-	}
+	wantIgnored := []string{"clk (named like a label: a feature only when listed in columns)"}
 	if !slices.Equal(d.Ignored, wantIgnored) {
 		t.Errorf("ignored %q, want %q", d.Ignored, wantIgnored)
 	}
 	if !slices.Equal(d.Label, []float32{1, 0}) || !slices.Equal(d.PTrue, []float32{0.9, 0.1}) || d.Dense[0][0] != -1 || d.Dense[0][1] != 1 {
 		t.Errorf("label %v, p_true %v, score %v", d.Label, d.PTrue, d.Dense[0])
+	}
+	// emb: one present vector (its own mean: 0 after standardising) and a
+	// null list (the mean, and the indicator).
+	if !slices.Equal(d.Dense[1], []float32{0, 0}) || !slices.Equal(d.Dense[2], []float32{0, 0}) || !slices.Equal(d.Dense[3], []float32{0, 1}) {
+		t.Errorf("emb columns %v", d.Dense[1:])
 	}
 	// Listed explicitly, clk is a feature like any other.
 	d, err = Load(Source{Train: []string{path}}, Columns{Categorical: []string{"clk", "item_id"}})

@@ -6,9 +6,11 @@ package dataset
 // A column is then read row group by row group and page by page: each page
 // gives its values (plain, or dictionary indexes looked up in the chunk's
 // dictionary) and its definition and repetition levels, and the levels say
-// where the nulls are and where each list starts. The values go into one
-// Arrow builder per column, over all files, so that each column ends as one
-// Arrow array (colBuilder).
+// where the nulls are and where each list starts. The values go into an
+// Arrow builder (colBuilder) that a colReader fills with the next piece of
+// the column, over all files in order: the whole column as one Arrow array
+// (Inspect), or pieces of some rows whose buffers the next piece reuses
+// (Load, Encode).
 //
 // Types are widened on the way: INT32 and INT64 → int64, FLOAT and DOUBLE →
 // float64, BYTE_ARRAY → string, BOOLEAN → bool; lists hold one of the first
@@ -142,6 +144,9 @@ func openParquet(path string) (pf *pqFile, err error) {
 	}
 	if st.IsDir() {
 		return nil, fileErr(path, "is a directory, want a Parquet file")
+	}
+	if st.Size() == 0 {
+		return nil, fileErr(path, "empty file (0 bytes), want a Parquet file")
 	}
 	if st.Size() < 12 {
 		return nil, fileErr(path, "not a Parquet file (%d bytes)", st.Size())
@@ -340,6 +345,21 @@ func (cb *colBuilder) numRows() int {
 	return cb.numValues()
 }
 
+// numCap is how many values the builder has room for.
+func (cb *colBuilder) numCap() int {
+	switch cb.kind {
+	case kindInt:
+		return cap(cb.ints.vals)
+	case kindFloat:
+		return cap(cb.floats.vals)
+	case kindBool:
+		return cap(cb.bools.vals)
+	case kindString:
+		return cap(cb.strs.offs)
+	}
+	return 0
+}
+
 func (cb *colBuilder) numValues() int {
 	switch cb.kind {
 	case kindInt:
@@ -413,36 +433,20 @@ func validityBitmap(valid []bool) (*memory.Buffer, int) {
 	return memory.NewBufferBytes(bits), nulls
 }
 
-// readFile appends column c of f. A panic of the Parquet reader on a corrupt
-// file becomes an error naming the file and the column.
-func (cb *colBuilder) readFile(f *pqFile, c *pqColumn) (err error) {
-	if c.Unsupported != "" {
-		return colErr(f.path, c.Name, "%s is %s, which this package does not read", c.TypeName(), c.Unsupported)
+// reset empties the builder for the next piece of its column, keeping the
+// buffers: the Arrow array of the previous piece must not be used after.
+func (cb *colBuilder) reset() {
+	switch cb.kind {
+	case kindInt:
+		cb.ints.vals, cb.ints.valid = cb.ints.vals[:0], nil
+	case kindFloat:
+		cb.floats.vals, cb.floats.valid = cb.floats.vals[:0], nil
+	case kindBool:
+		cb.bools.vals, cb.bools.valid = cb.bools.vals[:0], nil
+	case kindString:
+		cb.strs.data, cb.strs.offs, cb.strs.valid = cb.strs.data[:0], cb.strs.offs[:1], nil
 	}
-	if c.Kind != cb.kind || c.List != cb.list {
-		return colErr(f.path, c.Name, "type %s does not match the %s read from the first file", c.TypeName(), kindName(cb.kind, cb.list))
-	}
-	rg := -1
-	defer func() {
-		if r := recover(); r != nil {
-			err = colErr(f.path, c.Name, "row group %d: corrupt data: %v", rg, r)
-		}
-	}()
-	start := cb.numRows()
-	for i, g := range f.file.RowGroups() {
-		rg = i
-		chunks := g.ColumnChunks()
-		if c.Leaf >= len(chunks) {
-			return colErr(f.path, c.Name, "row group %d: no chunk for leaf column %d", i, c.Leaf)
-		}
-		if err := cb.readChunk(chunks[c.Leaf], c); err != nil {
-			return colErr(f.path, c.Name, "row group %d: %v", i, err)
-		}
-	}
-	if got := int64(cb.numRows() - start); got != f.rows {
-		return colErr(f.path, c.Name, "read %d rows, the footer says %d", got, f.rows)
-	}
-	return nil
+	cb.rows.offs, cb.rows.valid = cb.rows.offs[:0], nil
 }
 
 func kindName(k valueKind, list bool) string {
@@ -452,24 +456,238 @@ func kindName(k valueKind, list bool) string {
 	return k.String()
 }
 
-func (cb *colBuilder) readChunk(chunk parquet.ColumnChunk, c *pqColumn) error {
-	pages := chunk.Pages()
-	defer pages.Close()
-	cb.dict, cb.dstrs, cb.rows.inRow = nil, cb.dstrs[:0], false
-	for {
-		p, err := pages.ReadPage()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		err = cb.addPage(p, c)
-		parquet.Release(p)
-		if err != nil {
-			return err
-		}
+// colReader reads one column of a table's files, in row order, as a
+// sequence of Arrow arrays ("pieces") of at least want rows each (the last
+// may be shorter): whole pages, a piece ending before a page that starts a
+// row or at the end of a row group. The builder's buffers are reused from
+// piece to piece, so a piece is valid only until the next call to next:
+// reading a column this way holds one piece in memory, not the column.
+type colReader struct {
+	t     *table
+	name  string
+	want  int
+	cb    *colBuilder
+	fi    int           // the file being read
+	rg    int           // the row group being read in it; -1 before its first
+	pages parquet.Pages // pages of the current column chunk; nil between chunks
+	ahead parquet.Page  // a page read ahead: it starts the next piece
+	frows int64         // rows of the current file read so far
+	row   int           // table row of the next piece
+	err   error
+}
+
+// reader returns a reader of column name in pieces of want rows (all rows
+// in one piece when want ≥ t.n). The column must be in every file
+// (t.check).
+func (t *table) reader(name string, want int) *colReader {
+	c0 := t.files[0].column(name)
+	r := &colReader{t: t, name: name, want: max(want, 1), cb: newColBuilder(name, c0.Kind, c0.List), rg: -1}
+	var vals int64
+	for _, f := range t.files {
+		vals += f.numValues(f.column(name))
 	}
+	rows := min(t.n, r.want)
+	if t.n > 0 {
+		vals = vals * int64(rows) / int64(t.n)
+	}
+	// Reserve from the footer's counts, within reason: they are only hints,
+	// and a damaged footer must not make us allocate gigabytes.
+	const most = 1 << 24
+	r.cb.reserve(min(rows, most), int(min(vals, most)))
+	return r
+}
+
+// next returns the next piece and the table row it starts at, or a nil
+// array after the last. A panic of the Parquet reader on a corrupt file
+// becomes an error naming the file, the column and the row group.
+func (r *colReader) next() (a arrow.Array, start int, err error) {
+	if r.err != nil {
+		return nil, 0, r.err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = colErr(r.file().path, r.name, "row group %d: corrupt data: %v", r.rg, p)
+		}
+		if err != nil {
+			r.close()
+			r.err, a = err, nil
+		}
+	}()
+	cb := r.cb
+	cb.reset()
+	for {
+		if r.ahead == nil {
+			if r.pages == nil {
+				if cb.numRows() >= r.want {
+					break
+				}
+				ok, err := r.openChunk()
+				if err != nil {
+					return nil, 0, err
+				}
+				if !ok {
+					break
+				}
+			}
+			p, err := r.pages.ReadPage()
+			if err == io.EOF {
+				r.pages.Close()
+				r.pages = nil
+				continue
+			}
+			if err != nil {
+				return nil, 0, colErr(r.file().path, r.name, "row group %d: %v", r.rg, err)
+			}
+			if cb.numRows() >= r.want && startsRow(p, r.file().column(r.name)) {
+				r.ahead = p
+				break
+			}
+			r.ahead = p
+		}
+		before := cb.numRows()
+		err := cb.addPage(r.ahead, r.file().column(r.name))
+		parquet.Release(r.ahead)
+		r.ahead = nil
+		if err != nil {
+			return nil, 0, colErr(r.file().path, r.name, "row group %d: %v", r.rg, err)
+		}
+		r.frows += int64(cb.numRows() - before)
+	}
+	n := cb.numRows()
+	if n == 0 {
+		return nil, 0, nil
+	}
+	start = r.row
+	r.row += n
+	return cb.finish(), start, nil
+}
+
+func (r *colReader) file() *pqFile { return r.t.files[min(r.fi, len(r.t.files)-1)] }
+
+// openChunk opens the column chunk of the next row group (of the next file
+// at the end of one) and reports false after the last file.
+func (r *colReader) openChunk() (bool, error) {
+	for r.fi < len(r.t.files) {
+		f := r.t.files[r.fi]
+		c := f.column(r.name)
+		if r.rg == -1 {
+			if c.Unsupported != "" {
+				return false, colErr(f.path, c.Name, "%s is %s, which this package does not read", c.TypeName(), c.Unsupported)
+			}
+			if c.Kind != r.cb.kind || c.List != r.cb.list {
+				return false, colErr(f.path, c.Name, "type %s does not match the %s read from the first file", c.TypeName(), kindName(r.cb.kind, r.cb.list))
+			}
+		}
+		r.rg++
+		groups := f.file.RowGroups()
+		if r.rg >= len(groups) {
+			if r.frows != f.rows {
+				return false, colErr(f.path, c.Name, "read %d rows, the footer says %d", r.frows, f.rows)
+			}
+			r.fi, r.rg, r.frows = r.fi+1, -1, 0
+			continue
+		}
+		chunks := groups[r.rg].ColumnChunks()
+		if c.Leaf >= len(chunks) {
+			return false, colErr(f.path, c.Name, "row group %d: no chunk for leaf column %d", r.rg, c.Leaf)
+		}
+		r.pages = chunks[c.Leaf].Pages()
+		r.cb.dict, r.cb.dstrs, r.cb.rows.inRow = nil, r.cb.dstrs[:0], false
+		return true, nil
+	}
+	return false, nil
+}
+
+func (r *colReader) close() {
+	if r.ahead != nil {
+		parquet.Release(r.ahead)
+		r.ahead = nil
+	}
+	if r.pages != nil {
+		r.pages.Close()
+		r.pages = nil
+	}
+}
+
+// each calls fn with every piece of the column in order, and stops at the
+// first error. When the column has more than one piece, the next piece is
+// read on another goroutine while fn handles the current one (two builders
+// take turns), so decoding and encoding a column overlap.
+func (r *colReader) each(fn func(a arrow.Array, start int) error) error {
+	defer r.close()
+	if r.t.n <= r.want {
+		a, start, err := r.next()
+		if err != nil || a == nil {
+			return err
+		}
+		defer a.Release()
+		return fn(a, start)
+	}
+	type piece struct {
+		a     arrow.Array
+		start int
+		cb    *colBuilder
+		err   error
+	}
+	pieces := make(chan piece)
+	free := make(chan *colBuilder, 2)
+	done := make(chan struct{})
+	spare := newColBuilder(r.name, r.cb.kind, r.cb.list)
+	spare.reserve(cap(r.cb.rows.offs), r.cb.numCap())
+	free <- r.cb
+	free <- spare
+	go func() {
+		defer close(pieces)
+		for {
+			var cb *colBuilder
+			select {
+			case cb = <-free:
+			case <-done:
+				return
+			}
+			cb.dict, cb.dstrs = nil, cb.dstrs[:0] // the dictionary cache belongs to the other builder
+			r.cb = cb
+			a, start, err := r.next()
+			if a == nil && err == nil {
+				return
+			}
+			select {
+			case pieces <- piece{a, start, cb, err}:
+			case <-done:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	defer func() { // stop the reader, and wait for it before r.close
+		close(done)
+		for range pieces {
+		}
+	}()
+	for p := range pieces {
+		if p.err != nil {
+			return p.err
+		}
+		err := fn(p.a, p.start)
+		p.a.Release()
+		if err != nil {
+			return err
+		}
+		free <- p.cb
+	}
+	return nil
+}
+
+// startsRow reports whether page p begins a new row of column c (a list
+// page may continue the last row of the page before it).
+func startsRow(p parquet.Page, c *pqColumn) bool {
+	if !c.List {
+		return true
+	}
+	reps := p.RepetitionLevels()
+	return len(reps) > 0 && reps[0] == 0
 }
 
 // addPage appends the rows (or the list elements) of one page.

@@ -3,6 +3,7 @@ package dataset
 import (
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -85,6 +86,24 @@ func TestLoad_ParquetVariants(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkMixed(t, d, rows)
+
+			// In pieces of a few rows (page and row group boundaries fall
+			// inside and between pieces), the same Dataset.
+			defer func(n int) { pieceRows = n }(pieceRows)
+			for _, n := range []int{1, 7, 333} {
+				pieceRows = n
+				d2, err := Load(Source{Train: []string{path}, Valid: []string{path}}, Columns{
+					Sequences: []SeqSpec{{Column: "hist_item", MaxLen: 3}, {Column: "tags", Target: "shop"}, {Column: "opt_hist", Target: "item_id", MaxLen: 4}},
+					Dense:     []string{"score"},
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				d2.enc, d.enc = nil, nil
+				if !reflect.DeepEqual(d, d2) {
+					t.Errorf("pieces of %d rows: a different Dataset", n)
+				}
+			}
 		})
 	}
 }
@@ -105,11 +124,13 @@ func checkMixed(t *testing.T, d *Dataset, rows []mixedRow) {
 	if want := []string{"shop:5", "item_id:10", "tag:5"}; !slices.Equal(names, want) {
 		t.Errorf("categorical %v, want %v", names, want)
 	}
-	if s.Label != "click" || !slices.Equal(s.Dense, []string{"score"}) || len(s.Sequences) != 3 {
+	// score has nulls in train: a missing indicator follows. legacy (no
+	// target by name) is pooled.
+	if s.Label != "click" || !slices.Equal(s.Dense, []string{"score", "score_missing"}) || len(s.Sequences) != 3 {
 		t.Errorf("schema %+v", s)
 	}
-	if !slices.Equal(d.Ignored, []string{"legacy (not in columns.sequences)"}) {
-		t.Errorf("ignored %q", d.Ignored)
+	if len(d.Ignored) != 0 || !slices.Equal(s.Pooled, []Field{{"legacy", 2}}) || d.Pooled[0].MaxLen != 1 {
+		t.Errorf("ignored %q, pooled %+v, MaxLen %d", d.Ignored, s.Pooled, d.Pooled[0].MaxLen)
 	}
 	shop, item, tag := d.Cat[0], d.Cat[1], d.Cat[2]
 	hist, tags, opt := d.Seq[0], d.Seq[1], d.Seq[2]
@@ -144,6 +165,12 @@ func checkMixed(t *testing.T, d *Dataset, rows []mixedRow) {
 				t.Fatalf("row %d: null score → %v, want 0", row, x)
 			case r.Score != nil && (float64(*r.Score) > scoreMean) != (x > 0):
 				t.Fatalf("row %d: score %v → %v", row, *r.Score, x)
+			}
+			if ind := d.Dense[1][row]; ind != float32(b2i(r.Score == nil)) {
+				t.Fatalf("row %d: score %v, missing indicator %v", row, r.Score, ind)
+			}
+			if p := d.Pooled[0]; p.Len[row] != int32(len(r.Legacy)) || (len(r.Legacy) == 1 && p.IDs[row] != 1) {
+				t.Fatalf("row %d: legacy %v pooled as %v", row, r.Legacy, p.IDs[row])
 			}
 			L := hist.MaxLen
 			k := min(len(r.Hist), L)
@@ -359,7 +386,7 @@ func TestLoad_UnsupportedColumns(t *testing.T) {
 		Item  int64            `parquet:"item"`
 		Meta  meta             `parquet:"meta"`
 		Attrs map[string]int64 `parquet:"attrs"`
-		Vec   []float32        `parquet:"vec,list"`
+		Vec   []float32        `parquet:"vec,list,optional"`
 	}
 	path := writeRows(t, "x.parquet", []row{{0, 1, meta{1}, map[string]int64{"x": 1}, []float32{1, 2}}, {1, 2, meta{2}, nil, nil}})
 	d, err := Load(Source{Train: []string{path}}, Columns{})
@@ -369,9 +396,8 @@ func TestLoad_UnsupportedColumns(t *testing.T) {
 	want := []string{
 		"meta (group is a nested group (struct or map), not read)",
 		"attrs (group is a map, not read)",
-		"vec (list<float> is a dense vector; vector features are not supported yet)",
 	}
-	if !slices.Equal(d.Ignored, want) || len(d.Schema.Categorical) != 1 {
+	if !slices.Equal(d.Ignored, want) || len(d.Schema.Categorical) != 1 || !slices.Equal(d.Schema.Dense, []string{"vec[0]", "vec[1]", "vec_missing"}) {
 		t.Errorf("ignored %q, schema %+v", d.Ignored, d.Schema)
 	}
 	_, err = Load(Source{Train: []string{path}}, Columns{Categorical: []string{"item", "meta"}})

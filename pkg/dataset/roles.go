@@ -20,20 +20,29 @@ const PTrueName = "p_true"
 // DefaultMaxLen is the history length kept when SeqSpec.MaxLen is 0.
 const DefaultMaxLen = 20
 
+// MaxPooledLen caps the items kept per row of a pooled column when
+// Columns.PooledMaxLen is 0.
+const MaxPooledLen = 50
+
 // plan is the role of every column that Load reads.
 type plan struct {
-	file    string // the file the roles were inferred from
-	label   string
-	ptrue   string
-	group   string
-	cat     []string
-	dense   []string
-	seqs    []Sequence
-	ignored []string          // "name (reason)", columns with no role, in file order
-	why     map[string]string // column → how it got its role
+	file      string // the file the roles were inferred from
+	label     string
+	ptrue     string
+	group     string
+	cat       []string
+	dense     []string // scalar columns and vectors (lists of numbers)
+	seqs      []Sequence
+	pooled    []string
+	pooledLen int // Columns.PooledMaxLen
+	minCount  int
+	strict    bool
+	ignored   []string          // "name (reason)", columns with no role, in file order
+	why       map[string]string // column → how it got its role
 }
 
-// columns lists the columns to read, each once, in role order.
+// columns lists the feature columns (those every file must have), each
+// once, in role order.
 func (p *plan) columns() []string {
 	var out []string
 	add := func(s string) {
@@ -41,7 +50,6 @@ func (p *plan) columns() []string {
 			out = append(out, s)
 		}
 	}
-	add(p.label)
 	for _, c := range p.cat {
 		add(c)
 	}
@@ -51,38 +59,26 @@ func (p *plan) columns() []string {
 	for _, s := range p.seqs {
 		add(s.Name)
 	}
-	add(p.ptrue)
-	add(p.group)
+	for _, c := range p.pooled {
+		add(c)
+	}
 	return out
 }
 
-func (p *plan) schema(vocab []int) Schema {
-	s := Schema{Label: p.label, Group: p.group, PTrue: p.ptrue}
-	for i, c := range p.cat {
-		v := 0
-		if vocab != nil {
-			v = vocab[i]
-		}
-		s.Categorical = append(s.Categorical, Field{Name: c, Vocab: v})
+// makePlan gives every column of f a role (or none) following cols; the
+// column splitBy orders the rows and is not inferred a feature. See Columns
+// for the rules.
+func makePlan(f *pqFile, cols Columns, splitBy string) (*plan, error) {
+	p := &plan{file: f.path, why: map[string]string{}, pooledLen: cols.PooledMaxLen, minCount: cols.MinCount, strict: cols.Strict}
+	switch {
+	case cols.MinCount < 0:
+		return nil, fmt.Errorf("dataset: columns.min_count = %d, want ≥ 1 (0 means 1)", cols.MinCount)
+	case cols.MinCount == 0:
+		p.minCount = 1
 	}
-	s.Dense = slices.Clone(p.dense)
-	s.Sequences = slices.Clone(p.seqs)
-	return s
-}
-
-// makePlan gives every column of f a role (or none) following cols.
-//
-// Label: cols.Label, else the first of LabelNames present. A float column
-// named p_true is PTrue. Group: cols.Group only. Features: each of
-// cols.Categorical, cols.Dense and cols.Sequences that is empty is inferred
-// from the columns that have no role yet, in file order: int, string and
-// bool columns are categorical, float columns dense, and lists of ints or
-// strings sequences. A sequence's target is SeqSpec.Target, else the
-// categorical column named like the list without a leading "hist_" or
-// "history_" (or a trailing "_hist" or "_history"), or that name plus "_id".
-// A target not among the categorical columns is added to them.
-func makePlan(f *pqFile, cols Columns) (*plan, error) {
-	p := &plan{file: f.path, why: map[string]string{}}
+	if cols.PooledMaxLen < 0 {
+		return nil, fmt.Errorf("dataset: columns.pooled_max_len = %d, want ≥ 1 (0: the longest train list, at most %d)", cols.PooledMaxLen, MaxPooledLen)
+	}
 	role := map[string]string{} // column → role, to catch columns given two roles
 	claim := func(name, r, why string) error {
 		if prev, ok := role[name]; ok {
@@ -158,7 +154,10 @@ func makePlan(f *pqFile, cols Columns) (*plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		if c.List || c.Kind == kindFloat {
+		if c.List {
+			return nil, colErr(f.path, name, "%s cannot be categorical (want int, string or bool); a list is a history (columns.sequences) or a pooled feature (columns.pooled)", c.TypeName())
+		}
+		if c.Kind == kindFloat {
 			return nil, colErr(f.path, name, "%s cannot be categorical (want int, string or bool)", c.TypeName())
 		}
 		if err := claim(name, "categorical", "columns.categorical"); err != nil {
@@ -171,18 +170,36 @@ func makePlan(f *pqFile, cols Columns) (*plan, error) {
 		if err != nil {
 			return nil, err
 		}
+		if c.Kind == kindString || (c.List && c.Kind == kindBool) {
+			return nil, colErr(f.path, name, "%s cannot be dense (want float, int or bool, or a list of numbers as a vector)", c.TypeName())
+		}
+		why := "columns.dense"
 		if c.List {
-			return nil, colErr(f.path, name, "%s cannot be dense: vector features are not supported yet (leave the column out)", c.TypeName())
+			why += ": a vector, one dense column per element"
 		}
-		if c.Kind == kindString {
-			return nil, colErr(f.path, name, "%s cannot be dense (want float, int or bool)", c.TypeName())
-		}
-		if err := claim(name, "dense", "columns.dense"); err != nil {
+		if err := claim(name, "dense", why); err != nil {
 			return nil, err
 		}
 		p.dense = append(p.dense, name)
 	}
-	var specs []SeqSpec
+	for _, name := range cols.Pooled {
+		c, err := lookup(name)
+		if err != nil {
+			return nil, err
+		}
+		if !c.List || (c.Kind != kindInt && c.Kind != kindString) {
+			return nil, colErr(f.path, name, "%s cannot be pooled (want a list of ints or strings)", c.TypeName())
+		}
+		if err := claim(name, "pooled", "columns.pooled"); err != nil {
+			return nil, err
+		}
+		p.pooled = append(p.pooled, name)
+	}
+	type seqSpec struct {
+		SeqSpec
+		why string
+	}
+	var specs []seqSpec
 	for _, s := range cols.Sequences {
 		if s.Column == "" {
 			return nil, fileErr(f.path, "a sequence in columns.sequences has no column")
@@ -193,7 +210,7 @@ func makePlan(f *pqFile, cols Columns) (*plan, error) {
 		if err := claim(s.Column, "sequence", "columns.sequences"); err != nil {
 			return nil, err
 		}
-		specs = append(specs, s)
+		specs = append(specs, seqSpec{s, "columns.sequences"})
 	}
 
 	// Inferred features.
@@ -203,45 +220,60 @@ func makePlan(f *pqFile, cols Columns) (*plan, error) {
 		if _, ok := role[c.Name]; ok {
 			continue
 		}
-		var r, skip string
+		var r, skip, why string
 		switch {
 		case c.Unsupported != "":
 			skip = c.TypeName() + " is " + c.Unsupported + ", not read"
 		case slices.Contains(LabelNames, c.Name) || c.Name == PTrueName:
 			skip = "named like a label: a feature only when listed in columns"
+		case c.Name == splitBy:
+			skip = "split.by: it orders the rows; a feature only when listed in columns"
 		case c.List && (c.Kind == kindInt || c.Kind == kindString):
-			r = "sequence"
-			if len(cols.Sequences) > 0 {
-				skip = "not in columns.sequences"
+			target, reason := inferTarget(f, c, role)
+			if target != "" {
+				r, why = "sequence", "inferred: "+c.TypeName()+" is a history (target "+target+" by name)"
+				specs = append(specs, seqSpec{SeqSpec{Column: c.Name, Target: target}, why})
+				if len(cols.Sequences) > 0 {
+					skip = "not in columns.sequences"
+				}
+			} else {
+				r, why = "pooled", "inferred: "+c.TypeName()+" is a pooled feature: "+reason
+				if len(cols.Pooled) > 0 {
+					skip = "not in columns.pooled"
+				}
 			}
-		case c.List:
-			skip = c.TypeName() + " is a dense vector; vector features are not supported yet"
+		case c.List && c.Kind == kindFloat:
+			r, why = "dense", "inferred: "+c.TypeName()+" is a dense vector, one dense column per element"
+			if len(cols.Dense) > 0 {
+				skip = "not in columns.dense"
+			}
 		case c.Kind == kindFloat:
-			r = "dense"
+			r, why = "dense", "inferred: "+c.TypeName()+" is dense"
 			if len(cols.Dense) > 0 {
 				skip = "not in columns.dense"
 			}
 		default:
-			r = "categorical"
+			r, why = "categorical", "inferred: "+c.TypeName()+" is categorical"
 			if len(cols.Categorical) > 0 {
 				skip = "not in columns.categorical"
 			}
 		}
 		if skip != "" {
+			if r == "sequence" {
+				specs = specs[:len(specs)-1]
+			}
 			skipped = append(skipped, [2]string{c.Name, skip})
 			continue
 		}
 		role[c.Name] = r
+		p.why[c.Name] = why
 		switch r {
-		case "sequence":
-			specs = append(specs, SeqSpec{Column: c.Name})
-			p.why[c.Name] = "inferred: " + c.TypeName() + " is a history"
 		case "dense":
 			p.dense = append(p.dense, c.Name)
-			p.why[c.Name] = "inferred: " + c.TypeName() + " is dense"
-		default:
+		case "pooled":
+			p.pooled = append(p.pooled, c.Name)
+		case "categorical":
 			p.cat = append(p.cat, c.Name)
-			p.why[c.Name] = "inferred: " + c.TypeName() + " is categorical"
 		}
 	}
 
@@ -260,23 +292,20 @@ func makePlan(f *pqFile, cols Columns) (*plan, error) {
 		}
 		target := s.Target
 		if target == "" {
-			cands := targetCandidates(s.Column)
-			for _, name := range cands {
-				if t := f.column(name); t != nil && !t.List && t.Kind != kindFloat && t.Unsupported == "" && role[name] != "label" {
-					target = name
-					break
-				}
-			}
+			var reason string
+			target, reason = inferTarget(f, c, role)
 			if target == "" {
-				return nil, colErr(f.path, s.Column, "cannot tell which categorical column this history's items are (tried %s); set target in columns.sequences",
-					strings.Join(cands, ", "))
+				return nil, colErr(f.path, s.Column, "cannot tell which categorical column this history's items are: %s; set target in columns.sequences (or list the column in columns.pooled)", reason)
 			}
+			s.why += " (target " + target + " by name)"
+		} else if s.why == "columns.sequences" {
+			s.why += " (target " + target + ")"
 		}
-		t, err := lookup(target)
-		if err != nil {
-			return nil, err
+		t := f.column(target)
+		if t == nil {
+			return nil, colErr(f.path, s.Column, "target %q not found (columns: %s)", target, f.names())
 		}
-		if t.List || t.Kind == kindFloat || t.Kind == kindBool {
+		if t.Unsupported != "" || t.List || t.Kind == kindFloat || t.Kind == kindBool {
 			return nil, colErr(f.path, s.Column, "target %q is %s, want an int or string column", target, t.TypeName())
 		}
 		if t.Kind != c.Kind {
@@ -296,11 +325,7 @@ func makePlan(f *pqFile, cols Columns) (*plan, error) {
 			return nil, colErr(f.path, s.Column, "listed twice in columns.sequences")
 		}
 		p.seqs = append(p.seqs, Sequence{Name: s.Column, Target: target, Field: field, MaxLen: maxLen})
-		if s.Target != "" {
-			p.why[s.Column] += " (target " + target + ")"
-		} else {
-			p.why[s.Column] += " (target " + target + " by name)"
-		}
+		p.why[s.Column] = s.why
 	}
 
 	// Columns with no role (a skipped column may have become a target, and
@@ -312,6 +337,32 @@ func makePlan(f *pqFile, cols Columns) (*plan, error) {
 		}
 	}
 	return p, nil
+}
+
+// inferTarget finds the target of list column c by name (targetCandidates):
+// a scalar column of the items' kind that is not the label, p_true or a
+// dense column. It returns "" and the reason when there is none.
+func inferTarget(f *pqFile, c *pqColumn, role map[string]string) (string, string) {
+	cands := targetCandidates(c.Name)
+	var why []string
+	for _, name := range cands {
+		t := f.column(name)
+		switch {
+		case t == nil:
+		case t.Unsupported != "" || t.List || t.Kind == kindFloat || t.Kind == kindBool:
+			why = append(why, name+" is "+t.TypeName())
+		case t.Kind != c.Kind:
+			why = append(why, fmt.Sprintf("%s is %s, the items %s", name, t.TypeName(), strings.TrimSuffix(strings.TrimPrefix(c.TypeName(), "list<"), ">")))
+		case role[name] != "" && role[name] != "categorical":
+			why = append(why, name+" is the "+role[name])
+		default:
+			return name, ""
+		}
+	}
+	if len(why) == 0 {
+		return "", "no target column (tried " + strings.Join(cands, ", ") + ")"
+	}
+	return "", "no usable target (" + strings.Join(why, "; ") + ")"
 }
 
 // targetCandidates lists the names a history column's target may have:

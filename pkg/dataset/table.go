@@ -8,19 +8,18 @@ import (
 	"github.com/apache/arrow/go/v17/arrow"
 )
 
-// table is the rows of every file as Arrow arrays: one array per column,
-// the files concatenated in order.
+// table is the rows of every file, the files concatenated in order. Its
+// columns are read on demand: whole (readTable, column) or in pieces
+// (reader).
 type table struct {
 	files  []*pqFile
 	starts []int64 // first row of each file
 	n      int
-	cols   map[string]arrow.Array
+	cols   map[string]arrow.Array // the columns read whole
 }
 
-// readTable reads the named columns of every file. Columns are read side by
-// side (one goroutine per column at a time, up to GOMAXPROCS); each column
-// reads the files in order.
-func readTable(files []*pqFile, names []string) (*table, error) {
+// newTable describes files as one table.
+func newTable(files []*pqFile) (*table, error) {
 	t := &table{files: files, cols: map[string]arrow.Array{}}
 	var n int64
 	for _, f := range files {
@@ -31,45 +30,79 @@ func readTable(files []*pqFile, names []string) (*table, error) {
 		return nil, fileErr(files[0].path, "%d rows in all, more than this package's limit of 2^31-1", n)
 	}
 	t.n = int(n)
+	return t, nil
+}
 
-	// Every file must have every column, of the same kind as in the first.
-	first := files[0]
+// check makes sure every file has every named column, of the same kind as
+// in the first file.
+func (t *table) check(names []string) error {
+	first := t.files[0]
 	for _, name := range names {
 		c0 := first.column(name)
 		if c0 == nil {
-			return nil, first.notFound(name)
+			return first.notFound(name)
 		}
-		for _, f := range files[1:] {
+		for _, f := range t.files[1:] {
 			c := f.column(name)
 			if c == nil {
-				return nil, f.notFound(name)
+				return f.notFound(name)
 			}
 			if c.Kind != c0.Kind || c.List != c0.List {
-				return nil, colErr(f.path, name, "type %s, but %s in %s", c.TypeName(), c0.TypeName(), first.path)
+				return colErr(f.path, name, "type %s, but %s in %s", c.TypeName(), c0.TypeName(), first.path)
 			}
 		}
 	}
+	return nil
+}
 
+// has reports whether every file has column name.
+func (t *table) has(name string) bool {
+	for _, f := range t.files {
+		if f.column(name) == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// column reads column name whole into one Arrow array (kept in t.cols).
+func (t *table) column(name string) (arrow.Array, error) {
+	if a := t.cols[name]; a != nil {
+		return a, nil
+	}
+	if err := t.check([]string{name}); err != nil {
+		return nil, err
+	}
+	r := t.reader(name, t.n)
+	defer r.close()
+	a, _, err := r.next()
+	if err != nil {
+		return nil, err
+	}
+	if a == nil { // no rows
+		r.cb.reset()
+		a = r.cb.finish()
+	}
+	t.cols[name] = a
+	return a, nil
+}
+
+// readTable reads the named columns of every file whole. Columns are read
+// side by side (one goroutine per column at a time, up to GOMAXPROCS); each
+// column reads the files in order.
+func readTable(files []*pqFile, names []string) (*table, error) {
+	t, err := newTable(files)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.check(names); err != nil {
+		return nil, err
+	}
 	arrays := make([]arrow.Array, len(names))
 	errs := make([]error, len(names))
 	parallel(len(names), func(i int) {
-		c0 := first.column(names[i])
-		cb := newColBuilder(names[i], c0.Kind, c0.List)
-		var vals int64
-		for _, f := range files {
-			vals += f.numValues(f.column(names[i]))
-		}
-		// Reserve from the footer's counts, within reason: they are only
-		// hints, and a damaged footer must not make us allocate gigabytes.
-		const most = 1 << 24
-		cb.reserve(min(t.n, most), int(min(vals, most)))
-		for _, f := range files {
-			if err := cb.readFile(f, f.column(names[i])); err != nil {
-				errs[i] = err
-				return
-			}
-		}
-		arrays[i] = cb.finish()
+		sub := &table{files: t.files, starts: t.starts, n: t.n, cols: map[string]arrow.Array{}}
+		arrays[i], errs[i] = sub.column(names[i])
 	})
 	for _, err := range errs {
 		if err != nil {
@@ -91,6 +124,7 @@ func (t *table) release() {
 	for _, a := range t.cols {
 		a.Release()
 	}
+	clear(t.cols)
 }
 
 // where returns the file holding a row and the row's index in it.

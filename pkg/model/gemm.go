@@ -34,7 +34,8 @@ var gemmUseKernel = gemmHaveKernel && os.Getenv("ATTNSWEEP_GEMM") != "portable"
 // Determinism: each element of C is accumulated over k in a fixed order that
 // depends only on k (never on m, n or the position of the row), so a row's
 // result does not depend on the batch it is computed in. Which kernel runs
-// depends on the build, the CPU and whether op(B) is finite, never on m or A.
+// depends on the build, the CPU, ATTNSWEEP_GEMM and whether op(B) is finite,
+// never on m or A.
 //
 // Gemm panics with a "model: gemm:" message when a dimension is negative, a
 // stride is smaller than a row or a slice is too short.

@@ -31,8 +31,9 @@ import "sync"
 // are added to C in block order as fma(alpha, sum, C). The blocks depend on k
 // only, and edge tiles run the same kernel on zero-padded A and B, so a row's
 // result does not depend on m, on transA or on where the row sits (Gemm's
-// determinism promise). Measured on the DNN's shapes (BenchmarkGemm), kc and
-// gemmMC move the speed by a few percent at most.
+// determinism promise). The block sizes below were picked by timing the
+// DNN's shapes (BenchmarkGemm) over k-blocks of 128 to 512 and row blocks of
+// 48 to 408 on an AMD EPYC (Zen 3: 32 KiB L1d, 512 KiB L2 per core).
 
 const (
 	gemmMR      = 6   // rows of a micro-tile

@@ -52,7 +52,8 @@ type selfAttention struct {
 	dropO      *dropout
 	dropped    bool      // the last forward dropped (training with a rate)
 	keys       []int     // [T] scratch: valid key indices of a row
-	sc, dsc    []float32 // [T] scratch
+	sc         []float32 // [T] scratch
+	s          []float32 // [T, T] scratch: scores, or dP and dS
 }
 
 // declareSelfAttention declares Wq, Wk, Wv (and Wres) under prefix. scaled
@@ -91,7 +92,7 @@ func declareSelfAttention(s *slab, prefix string, t, in, a, heads int, residual,
 			sa.dropO = newDropout(drop, m)
 		}
 		sa.keys = make([]int, t)
-		sa.sc, sa.dsc = make([]float32, t), make([]float32, t)
+		sa.sc, sa.s = make([]float32, t), make([]float32, t*t)
 		return sa
 	}
 }
@@ -136,15 +137,18 @@ func (sa *selfAttention) forward(out, x []float32, lens []int32, n int, rng *ran
 	sa.wq.forward(sa.q, x, sa.I, rows)
 	sa.wk.forward(sa.k, x, sa.I, rows)
 	sa.wv.forward(sa.v, x, sa.I, rows)
-	// P, row by row.
+	// P, per row and head: S = scale·Q_h·K_hᵀ [T, T] through Gemm, then a
+	// softmax over each query's valid keys.
 	for i := 0; i < n; i++ {
 		keys := sa.validKeys(i)
 		for h := 0; h < sa.H; h++ {
+			off := i*t*a + h*dh
+			Gemm(false, true, t, t, dh, sa.scale, sa.q[off:], a, sa.k[off:], a, 0, sa.s, t)
 			for q := 0; q < t; q++ {
-				qv := sa.q[(i*t+q)*a+h*dh : (i*t+q)*a+h*dh+dh]
+				sr := sa.s[q*t : q*t+t]
 				sc := sa.sc[:len(keys)]
 				for kk, j := range keys {
-					sc[kk] = sa.scale * dot(qv, sa.k[(i*t+j)*a+h*dh:(i*t+j)*a+h*dh+dh])
+					sc[kk] = sr[j]
 				}
 				softmaxForward(sc, sc)
 				pr := sa.weights(i, h, q)
@@ -160,19 +164,12 @@ func (sa *selfAttention) forward(out, x []float32, lens []int32, n int, rng *ran
 		sa.dropP.forward(sa.pd[:n*sa.H*t*t], sa.p[:n*sa.H*t*t], rng)
 		pw = sa.pd
 	}
-	// O = P·V per head.
+	// O_h = P_h·V_h per row and head (each block written once: beta 0).
 	o := sa.o[:rows*a]
-	clear(o)
 	for i := 0; i < n; i++ {
-		keys := sa.validKeys(i)
 		for h := 0; h < sa.H; h++ {
-			for q := 0; q < t; q++ {
-				pr := pw[((i*sa.H+h)*t+q)*t : ((i*sa.H+h)*t+q)*t+t]
-				or := o[(i*t+q)*a+h*dh : (i*t+q)*a+h*dh+dh]
-				for _, j := range keys {
-					axpy(or, pr[j], sa.v[(i*t+j)*a+h*dh:(i*t+j)*a+h*dh+dh])
-				}
-			}
+			off := i*t*a + h*dh
+			Gemm(false, false, t, dh, t, 1, pw[(i*sa.H+h)*t*t:], t, sa.v[off:], a, 0, o[off:], a)
 		}
 	}
 	if sa.dropped {
@@ -201,9 +198,6 @@ func (sa *selfAttention) backward(dx, dout []float32) {
 		panic(fmt.Sprintf("model: self-attention: dx len %d, dout len %d, want %d and %d", len(dx), len(dout), rows*sa.I, rows*a))
 	}
 	dq, dk, dv := sa.dq[:rows*a], sa.dk[:rows*a], sa.dv[:rows*a]
-	clear(dq)
-	clear(dk)
-	clear(dv)
 	dO, pw := dout[:rows*a], sa.p
 	if sa.dropped {
 		dO = sa.do[:rows*a]
@@ -211,39 +205,33 @@ func (sa *selfAttention) backward(dx, dout []float32) {
 		sa.dropO.backward(dO, dout)
 		pw = sa.pd
 	}
+	// Per row and head; every block of dQ, dK, dV is written by its own
+	// (row, head) only, so the Gemms overwrite (beta 0) and nothing is cleared.
 	for i := 0; i < n; i++ {
 		keys := sa.validKeys(i)
 		for h := 0; h < sa.H; h++ {
-			for q := 0; q < t; q++ {
-				off := (i*t+q)*a + h*dh
-				do := dO[off : off+dh]
-				base := ((i*sa.H+h)*t + q) * t
-				pr, pwr := sa.p[base:base+t], pw[base:base+t]
-				w, dw, ds := sa.sc[:len(keys)], sa.dsc[:len(keys)], sa.dsc[:len(keys)]
-				for kk, j := range keys {
-					jo := (i*t+j)*a + h*dh
-					w[kk] = pr[j]
-					dw[kk] = dot(do, sa.v[jo:jo+dh])
-					if sa.dropped {
-						dw[kk] *= sa.dropP.mask[base+j]
-					}
-					axpy(dv[jo:jo+dh], pwr[j], do)
-				}
-				// ds = softmax backward of dw, in place: ds_k = w_k·(dw_k − Σ w·dw).
-				var s float32
-				for kk, wk := range w {
-					s += wk * dw[kk]
-				}
-				for kk, wk := range w {
-					ds[kk] = wk * (dw[kk] - s) * sa.scale
-				}
-				qv, dqv := sa.q[off:off+dh], dq[off:off+dh]
-				for kk, j := range keys {
-					jo := (i*t+j)*a + h*dh
-					axpy(dqv, ds[kk], sa.k[jo:jo+dh])
-					axpy(dk[jo:jo+dh], ds[kk], qv)
+			off := i*t*a + h*dh
+			base := (i*sa.H + h) * t * t
+			ds := sa.s // dP, then dS in place
+			Gemm(false, true, t, t, dh, 1, dO[off:], a, sa.v[off:], a, 0, ds, t)
+			if sa.dropped {
+				for j, m := range sa.dropP.mask[base : base+t*t] {
+					ds[j] *= m
 				}
 			}
+			Gemm(true, false, t, dh, t, 1, pw[base:], t, dO[off:], a, 0, dv[off:], a)
+			for q := 0; q < t; q++ {
+				pr, dr := sa.p[base+q*t:base+q*t+t], ds[q*t:q*t+t]
+				var s float32
+				for _, j := range keys {
+					s += pr[j] * dr[j]
+				}
+				for j := range dr {
+					dr[j] = pr[j] * (dr[j] - s) * sa.scale // 0 on masked keys (P = 0 there)
+				}
+			}
+			Gemm(false, false, t, dh, t, 1, ds, t, sa.k[off:], a, 0, dq[off:], a)
+			Gemm(true, false, t, dh, t, 1, ds, t, sa.q[off:], a, 0, dk[off:], a)
 		}
 	}
 	sa.wq.backward(dx, dq, sa.x, sa.I, rows)

@@ -48,7 +48,7 @@ func (s *Spec) source(dataDir string) (dataset.Source, dataset.Columns, error) {
 	}
 	c := s.Columns
 	cols := dataset.Columns{Label: c.Label, Categorical: c.Categorical, Dense: c.Dense, Group: c.Group,
-		MinCount: c.MinCount, Strict: c.Strict}
+		MinCount: c.MinCount, Strict: c.Strict, Pooled: c.Pooled, PooledMaxLen: c.PooledMaxLen}
 	for _, sq := range c.Sequences {
 		cols.Sequences = append(cols.Sequences, dataset.SeqSpec{Column: sq.Column, Target: sq.Target, MaxLen: sq.MaxLen})
 	}

@@ -69,13 +69,15 @@ type SyntheticSpec struct {
 
 // ColumnsSpec gives column roles; absent ones are inferred by pkg/dataset.
 type ColumnsSpec struct {
-	Label       string        `yaml:"label"`
-	Categorical []string      `yaml:"categorical"`
-	Dense       []string      `yaml:"dense"`
-	Sequences   []SequenceCol `yaml:"sequences"`
-	Group       string        `yaml:"group"`
-	MinCount    int           `yaml:"min_count"` // rarer categorical values share the unknown id (default 1)
-	Strict      bool          `yaml:"strict"`    // nulls/NaN in dense columns are errors, not imputed
+	Label        string        `yaml:"label"`
+	Categorical  []string      `yaml:"categorical"`
+	Dense        []string      `yaml:"dense"`
+	Sequences    []SequenceCol `yaml:"sequences"`
+	Group        string        `yaml:"group"`
+	Pooled       []string      `yaml:"pooled"`         // multi-valued categorical lists (e.g. genres), mean-pooled
+	PooledMaxLen int           `yaml:"pooled_max_len"` // items kept per pooled list (default: the longest in train, at most 50)
+	MinCount     int           `yaml:"min_count"`      // rarer categorical values share the unknown id (default 1)
+	Strict       bool          `yaml:"strict"`         // nulls/NaN in dense columns are errors, not imputed
 }
 
 // SequenceCol names a history column and its target (candidate item) column.
