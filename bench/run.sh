@@ -7,6 +7,7 @@
 #   bench/run.sh                 # every model below that pkg/model has
 #   bench/run.sh dnn din         # only these
 #   EPOCHS=5 bench/run.sh logreg # more epochs (default: the table's)
+#   REPEAT=2 bench/run.sh dnn    # run each side twice, alternating; the table keeps the faster
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -73,10 +74,12 @@ for line in "${MODELS[@]}"; do
   epochs=${EPOCHS:-$epochs}
   prepare "$data"
   common=(--model "$name" --batch "$batch" --emb "$emb" --epochs "$epochs")
-  # shellcheck disable=SC2086 # $extra is a list of flags
-  "$WORK/ctrbench" train "${DATA_FLAGS[@]}" "${common[@]}" $extra >>"$RESULTS"
-  # shellcheck disable=SC2086
-  "$PY" bench/torch_ctr.py --data "$WORK/$data" "${common[@]}" $extra >>"$RESULTS"
+  for _ in $(seq "${REPEAT:-1}"); do
+    # shellcheck disable=SC2086 # $extra is a list of flags
+    "$WORK/ctrbench" train "${DATA_FLAGS[@]}" "${common[@]}" $extra >>"$RESULTS"
+    # shellcheck disable=SC2086
+    "$PY" bench/torch_ctr.py --data "$WORK/$data" "${common[@]}" $extra >>"$RESULTS"
+  done
 done
 
 "$WORK/ctrbench" table "$RESULTS"

@@ -24,7 +24,10 @@
 //	metrics.go               AUC, GAUC, LogLoss, Threshold, Calibration, Compute
 //	checkpoint.go            the checkpoint encoding, Load, Predictor
 //
-// Models (Params fields that are zero take the defaults named here):
+// Models (Params fields that are zero take the defaults named here). The
+// fields f are the categorical columns and the pooled columns
+// (Schema.Pooled): a pooled field's vector is the mean of its list items'
+// embeddings (0 for an empty list), in logreg the mean of their weights.
 //
 //	logreg    Σ_f w_f[id] + c·dense + b
 //	fm        logreg + ½Σ((Σ_f v_f)² − Σ_f v_f²) over the fields (and the mean-pooled history)

@@ -46,10 +46,14 @@ type ckptTensor struct {
 
 // schemaPrint is the part of a dataset.Schema a trained model depends on.
 // History MaxLen is left out: a model can score histories of another length.
+// Pooled holds the pooled columns with their vocabularies (MaxLen left out
+// too); it is omitted when empty, so checkpoints without pooled columns
+// encode as before.
 type schemaPrint struct {
 	Categorical []dataset.Field
 	Dense       []string
 	Sequences   []seqPrint
+	Pooled      []dataset.Field `json:",omitempty"`
 }
 
 type seqPrint struct {
@@ -58,7 +62,7 @@ type seqPrint struct {
 }
 
 func printSchema(sc dataset.Schema) schemaPrint {
-	sp := schemaPrint{Categorical: slices.Clone(sc.Categorical), Dense: slices.Clone(sc.Dense)}
+	sp := schemaPrint{Categorical: slices.Clone(sc.Categorical), Dense: slices.Clone(sc.Dense), Pooled: slices.Clone(sc.Pooled)}
 	for _, s := range sc.Sequences {
 		sp.Sequences = append(sp.Sequences, seqPrint{Name: s.Name, Target: s.Target, Field: s.Field})
 	}
@@ -85,6 +89,14 @@ func (sp schemaPrint) diff(sc dataset.Schema) string {
 	for k, s := range sc.Sequences {
 		if got, want := (seqPrint{s.Name, s.Target, s.Field}), sp.Sequences[k]; got != want {
 			return fmt.Sprintf("sequence %d is %q → %q (field %d), the model has %q → %q (field %d)", k, got.Name, got.Target, got.Field, want.Name, want.Target, want.Field)
+		}
+	}
+	if len(sc.Pooled) != len(sp.Pooled) {
+		return fmt.Sprintf("%d pooled columns %v, the model has %d %v", len(sc.Pooled), sc.Pooled, len(sp.Pooled), sp.Pooled)
+	}
+	for k, fd := range sc.Pooled {
+		if want := sp.Pooled[k]; fd != want {
+			return fmt.Sprintf("pooled column %d is %q with vocabulary %d, the model has %q with %d", k, fd.Name, fd.Vocab, want.Name, want.Vocab)
 		}
 	}
 	return ""
@@ -151,15 +163,16 @@ func decodeCheckpoint(ckpt []byte) (ckptHeader, []float32, error) {
 type Predictor struct {
 	params Params
 	schema schemaPrint
-	maxLen int // history MaxLen the buffers were built for (dot), or -1
+	maxLen int   // history MaxLen the buffers were built for (dot), or -1
+	plen   []int // pooled columns' MaxLen the buffers were built for
 	net    net
 	z      []float32 // [capacity] logit scratch
 }
 
 // Load restores the model in ckpt (a Result.Checkpoint) for data shaped like
-// ds: the categorical columns and their vocabularies, the dense columns and
-// the sequence columns must be those the model was trained on (history
-// MaxLen may differ). ds is validated like Train validates it.
+// ds: the categorical columns and their vocabularies, the dense columns, the
+// sequence columns and the pooled columns with their vocabularies must be
+// those the model was trained on (history and pooled MaxLen may differ). ds is validated like Train validates it.
 func Load(ckpt []byte, ds *dataset.Dataset) (*Predictor, error) {
 	h, w, err := decodeCheckpoint(ckpt)
 	if err != nil {
@@ -194,6 +207,9 @@ func Load(ckpt []byte, ds *dataset.Dataset) (*Predictor, error) {
 	if len(ds.Seq) > 0 {
 		pr.maxLen = ds.Seq[0].MaxLen
 	}
+	for _, c := range ds.Pooled {
+		pr.plen = append(pr.plen, c.MaxLen)
+	}
 	return pr, nil
 }
 
@@ -211,6 +227,11 @@ func (pr *Predictor) check(ds *dataset.Dataset) {
 	}
 	if pr.maxLen >= 0 && (len(ds.Seq) == 0 || ds.Seq[0].MaxLen != pr.maxLen) {
 		panic(fmt.Sprintf("model: Predict: history MaxLen differs from the data given to Load (%d)", pr.maxLen))
+	}
+	for k, c := range ds.Pooled {
+		if c.MaxLen != pr.plen[k] {
+			panic(fmt.Sprintf("model: Predict: pooled column %q: MaxLen %d differs from the data given to Load (%d)", ds.Schema.Pooled[k].Name, c.MaxLen, pr.plen[k]))
+		}
 	}
 }
 

@@ -28,7 +28,7 @@ type deepNet struct {
 	wide  *wide
 	fm    *fmInteraction
 	mlp   *mlp
-	F     int // vectors in the FM: M, plus 1 with a history
+	F     int // vectors in the FM: M (pooled fields included), plus 1 with a history
 	din   int
 	x, dx []float32 // [cap, Din]
 	zm    []float32 // [cap] the MLP's logits
@@ -41,7 +41,7 @@ func newDeep(ds *dataset.Dataset, p Params, capacity int) (*deepNet, error) {
 	if err != nil {
 		return nil, err
 	}
-	m.F = len(ds.Schema.Categorical)
+	m.F = in.M // categorical and pooled fields
 	if in.seq {
 		m.F++
 	}

@@ -8,11 +8,11 @@
 // Registers of gemmKernel6x16:
 //
 //	Y0..Y11   the 6×16 accumulator tile: row r is Y(2r) (columns 0..7) and Y(2r+1) (8..15)
-//	Y12, Y13  one row of the packed B panel (16 floats)
+//	Y12, Y13  one row of the B panel (16 floats)
 //	Y14, Y15  a broadcast element of A
 //	SI        A at row 0 of the tile, column l;  R11 = SI + 3·rs (row 3)
 //	R8        rs, A's row step in bytes;  R9  ls, A's step per l in bytes
-//	DX        the packed B panel at row l (16 floats per row)
+//	DX        the B panel at row l (16 floats);  BX  B's row step in bytes, R13 = 2·BX
 //	CX        l's left to do
 
 // Lanes j < cols of a 16-float row are read at gemmColMask<> + 4·(16−cols).
@@ -34,8 +34,8 @@ DATA gemmColMask<>+112(SB)/8, $0
 DATA gemmColMask<>+120(SB)/8, $0
 GLOBL gemmColMask<>(SB), RODATA|NOPTR, $128
 
-// func gemmKernel6x16(kc int, a *float32, rs, ls int, b *float32, c *float32, ldc int, alpha float32, rows, cols int)
-TEXT ·gemmKernel6x16(SB), NOSPLIT, $0-80
+// func gemmKernel6x16(kc int, a *float32, rs, ls int, b *float32, bs int, c *float32, ldc int, alpha float32, rows, cols int)
+TEXT ·gemmKernel6x16(SB), NOSPLIT, $0-88
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), R8
@@ -43,8 +43,11 @@ TEXT ·gemmKernel6x16(SB), NOSPLIT, $0-80
 	MOVQ ls+24(FP), R9
 	SHLQ $2, R9
 	MOVQ b+32(FP), DX
-	MOVQ c+40(FP), DI
-	MOVQ ldc+48(FP), R10
+	MOVQ bs+40(FP), BX
+	SHLQ $2, BX
+	LEAQ (BX)(BX*1), R13
+	MOVQ c+48(FP), DI
+	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	LEAQ (SI)(R8*2), R11
 	ADDQ R8, R11
@@ -115,8 +118,8 @@ loop2:
 	ADDQ         R9, SI
 	ADDQ         R9, R11
 
-	VMOVUPS      64(DX), Y12
-	VMOVUPS      96(DX), Y13
+	VMOVUPS      (DX)(BX*1), Y12
+	VMOVUPS      32(DX)(BX*1), Y13
 	VBROADCASTSS (SI), Y14
 	VBROADCASTSS (SI)(R8*1), Y15
 	VFMADD231PS  Y12, Y14, Y0
@@ -138,7 +141,7 @@ loop2:
 	ADDQ         R9, SI
 	ADDQ         R9, R11
 
-	ADDQ $128, DX
+	ADDQ R13, DX
 	SUBQ $2, CX
 	CMPQ CX, $2
 	JGE  loop2
@@ -168,16 +171,16 @@ tail:
 	VFMADD231PS  Y13, Y15, Y11
 	ADDQ         R9, SI
 	ADDQ         R9, R11
-	ADDQ         $64, DX
+	ADDQ         BX, DX
 	DECQ         CX
 	JNZ          tail
 
 store:
 	// C[r, :] = fma(alpha, acc[r, :], C[r, :]) for r = 0..5; an edge tile
 	// (rows < 6 or cols < 16) goes to the masked store below.
-	VBROADCASTSS alpha+56(FP), Y14
-	MOVQ         rows+64(FP), AX
-	MOVQ         cols+72(FP), BX
+	VBROADCASTSS alpha+64(FP), Y14
+	MOVQ         rows+72(FP), AX
+	MOVQ         cols+80(FP), BX
 	CMPQ         AX, $6
 	JNE          masked
 	CMPQ         BX, $16
@@ -350,60 +353,6 @@ peakdone:
 DATA gemmExpMask<>+0(SB)/4, $0x7f800000 // float32 exponent bits
 GLOBL gemmExpMask<>(SB), RODATA|NOPTR, $4
 
-// func gemmPackB16(dst *float32, src *float32, ldb, kc, panels int) (bad bool)
-//
-// Copies kc rows of panels·16 floats (row l at src + l·ldb floats) into
-// panels packed panels: row l of panel p lands at dst + (p·kc + l)·16
-// floats. bad is true when one of the copied values is Inf or NaN (its
-// exponent bits are all ones).
-TEXT ·gemmPackB16(SB), NOSPLIT, $0-41
-	MOVQ dst+0(FP), DI
-	MOVQ src+8(FP), SI
-	MOVQ ldb+16(FP), R8
-	SHLQ $2, R8            // src row step in bytes
-	MOVQ kc+24(FP), CX
-	MOVQ panels+32(FP), R9
-	MOVQ CX, R10
-	SHLQ $6, R10           // panel step in dst: kc·64 bytes
-	VPBROADCASTD gemmExpMask<>(SB), Y15
-	VPXOR Y14, Y14, Y14    // OR of the "all ones exponent" lanes
-	TESTQ CX, CX
-	JEQ   packdone
-	TESTQ R9, R9
-	JEQ   packdone
-
-packrow:
-	MOVQ SI, R11           // src at panel 0 of row l
-	MOVQ DI, R12           // dst at panel 0 of row l
-	MOVQ R9, DX
-
-packpanel:
-	VMOVUPS   (R11), Y0
-	VMOVUPS   32(R11), Y1
-	VMOVUPS   Y0, (R12)
-	VMOVUPS   Y1, 32(R12)
-	VPAND     Y15, Y0, Y2
-	VPAND     Y15, Y1, Y3
-	VPCMPEQD  Y15, Y2, Y2
-	VPCMPEQD  Y15, Y3, Y3
-	VPOR      Y2, Y14, Y14
-	VPOR      Y3, Y14, Y14
-	ADDQ      $64, R11
-	ADDQ      R10, R12
-	DECQ      DX
-	JNZ       packpanel
-
-	ADDQ R8, SI
-	ADDQ $64, DI
-	DECQ CX
-	JNZ  packrow
-
-packdone:
-	VPTEST  Y14, Y14
-	SETNE   bad+40(FP)
-	VZEROUPPER
-	RET
-
 // func gemmPackAT6(dst *float32, src *float32, lda, kc, tiles int)
 //
 // Packs kc rows of tiles·6 floats of Aᵀ (row l at src + l·lda floats) into
@@ -442,4 +391,37 @@ attile:
 	JNZ  atrow
 
 atdone:
+	RET
+
+// func gemmCheckB16(src *float32, ldb, kc int) (bad bool)
+//
+// Reports whether one of kc rows of 16 floats (row l at src + l·ldb floats)
+// is Inf or NaN. Reading them also brings them into L1 for the kernel.
+TEXT ·gemmCheckB16(SB), NOSPLIT, $0-25
+	MOVQ         src+0(FP), SI
+	MOVQ         ldb+8(FP), R8
+	SHLQ         $2, R8
+	MOVQ         kc+16(FP), CX
+	VPBROADCASTD gemmExpMask<>(SB), Y15
+	VPXOR        Y14, Y14, Y14
+	TESTQ        CX, CX
+	JEQ          chkdone
+
+chkrow:
+	VMOVUPS  (SI), Y0
+	VMOVUPS  32(SI), Y1
+	VPAND    Y15, Y0, Y0
+	VPAND    Y15, Y1, Y1
+	VPCMPEQD Y15, Y0, Y0
+	VPCMPEQD Y15, Y1, Y1
+	VPOR     Y0, Y14, Y14
+	VPOR     Y1, Y14, Y14
+	ADDQ     R8, SI
+	DECQ     CX
+	JNZ      chkrow
+
+chkdone:
+	VPTEST  Y14, Y14
+	SETNE   bad+24(FP)
+	VZEROUPPER
 	RET

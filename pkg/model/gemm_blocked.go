@@ -4,19 +4,20 @@ import "sync"
 
 // The blocked GEMM around the 6×16 micro-kernel (gemmKernel6x16):
 //
-//	pack op(B) into 16-column panels (checking it is finite)
+//	pack Bᵀ into 16-column panels, checking it is finite (B is read in place)
 //	for each block of gemmMC rows of C:
 //	  for each k-block [l0, l1) (cut from k alone, see gemmKBlocks):
 //	    pack the block's A if A is transposed
 //	    for each 16-column panel of op(B):
 //	      for each 6-row tile:  C_tile = fma(alpha, A_tile·B_panel, C_tile)
 //
-// B is packed once per call into 16-wide panels, zero-padded on the right,
-// k-block by k-block: panel p of the block starting at l0 holds rows
-// l0..l1−1 of op(B) columns 16p..16p+15, row after row (at most 32 KiB). The
-// panel stays in L1 while the row tiles go by; the row block of A stays in
-// L2 while the panels go by; the row block of C (gemmMC×n) stays in L2 while
-// the k-blocks go by, so C is read and written from memory once per call.
+// A panel is kc rows of 16 columns of op(B) (at most 32 KiB): it stays in L1
+// while the row tiles go by, and the row block of A stays in L2 while the
+// panels go by. op(B) = B is read where it lies, with row step ldb (16
+// consecutive floats per row; only a short last panel is copied and padded
+// with zeros). Bᵀ is packed once per call into 16-wide panels, zero-padded on
+// the right, k-block by k-block: panel p of the block starting at l0 holds
+// rows l0..l1−1 of op(B) columns 16p..16p+15, row after row.
 //
 // A (element (i, l) at a[i*rs + l*ls]: rs = lda, ls = 1 for op(A) = A) is
 // read where it lies, six rows side by side. Aᵀ (rs = 1, ls = lda) would be
@@ -29,9 +30,9 @@ import "sync"
 // Order of the sums: in every cell, each k-block's Σ_l A[i,l]·B[l,j] starts at
 // 0 and runs over l in increasing order with one FMA per term; the block sums
 // are added to C in block order as fma(alpha, sum, C). The blocks depend on k
-// only, and edge tiles run the same kernel on zero-padded A and B, so a row's
-// result does not depend on m, on transA or on where the row sits (Gemm's
-// determinism promise). The block sizes below were picked by timing the
+// only, and edge tiles run the same kernel on zero-padded A and B (packed or
+// in place, B's values are the same), so a row's result does not depend on
+// m, on transA or on where the row sits (Gemm's determinism promise). The block sizes below were picked by timing the
 // DNN's shapes (BenchmarkGemm) over k-blocks of 128 to 512 and row blocks of
 // 48 to 408 on an AMD EPYC (Zen 3: 32 KiB L1d, 512 KiB L2 per core).
 
@@ -41,7 +42,7 @@ const (
 	gemmKCMax   = 512 // k up to this is one k-block (a packed panel of 32 KiB)
 	gemmKCSplit = 256 // larger k is cut into blocks of at most this
 	gemmMC      = 96  // rows of C per block (A read in place)
-	gemmMCT     = 192 // rows of C per block when Aᵀ is packed
+	gemmMCT     = 408 // rows of C per block when Aᵀ is packed (a 400-wide layer's dW is one block)
 )
 
 // gemmKBlocks is the number of k-blocks for a given k; block b is
@@ -56,9 +57,12 @@ func gemmKBlocks(k int) int {
 // gemmBuf is the per-call scratch of gemmBlocked, kept in gemmBufs between
 // calls so that steady-state calls allocate nothing.
 type gemmBuf struct {
-	b  []float32                   // packed op(B): ceil(n/16)·16·k floats
+	b  []float32                   // packed Bᵀ: ceil(n/16)·16·k floats
 	at []float32                   // a packed row block of Aᵀ (transA)
+	c  []float32                   // C's first row block, saved while B is read in place
 	a  [gemmMR * gemmKCMax]float32 // the last, short row tile of A, zero-padded
+	// The last panel of B when n is not a multiple of 16 and B is read in place.
+	bedge [gemmNR * gemmKCMax]float32
 }
 
 var gemmBufs = sync.Pool{New: func() any { return new(gemmBuf) }}
@@ -73,37 +77,49 @@ func gemmBlocked(transA, transB bool, m, n, k int, alpha float32, a []float32, l
 	buf := gemmBufs.Get().(*gemmBuf)
 	defer gemmBufs.Put(buf)
 
-	panels := (n + gemmNR - 1) / gemmNR
-	size := panels * gemmNR * k
-	if cap(buf.b) < size {
-		buf.b = make([]float32, size)
-	}
-	pb := buf.b[:size]
-	nblocks := gemmKBlocks(k)
-	for bi := 0; bi < nblocks; bi++ {
-		l0, l1 := bi*k/nblocks, (bi+1)*k/nblocks
-		var ok bool
-		if transB {
-			ok = gemmPackBT(pb[l0*panels*gemmNR:l1*panels*gemmNR], b, ldb, l0, l1, n)
-		} else {
-			ok = gemmPackB(pb[l0*panels*gemmNR:l1*panels*gemmNR], b, ldb, l0, l1, n)
-		}
-		if !ok {
-			return false
-		}
-	}
-
 	rs, ls, mc := lda, 1, gemmMC
 	if transA {
 		rs, ls, mc = 1, lda, gemmMCT
 	}
+	panels := (n + gemmNR - 1) / gemmNR
+	nblocks := gemmKBlocks(k)
+
+	// op(B) = B is read where it lies (row step ldb): its panels are checked
+	// as the first row block reaches them (which also brings them into L1),
+	// and the first row block of C, the only rows written before every
+	// panel has been checked, is saved so that a bad value found late still
+	// leaves C as it came. Bᵀ is packed, and checked, before anything is
+	// written.
+	direct := !transB
+	saved := min(mc, m) // rows of C saved
+	var pb []float32
+	if direct {
+		if cap(buf.c) < saved*n {
+			buf.c = make([]float32, saved*n)
+		}
+		for i := 0; i < saved; i++ {
+			copy(buf.c[i*n:(i+1)*n], c[i*ldc:i*ldc+n])
+		}
+	} else {
+		size := panels * gemmNR * k
+		if cap(buf.b) < size {
+			buf.b = make([]float32, size)
+		}
+		pb = buf.b[:size]
+		for bi := 0; bi < nblocks; bi++ {
+			l0, l1 := bi*k/nblocks, (bi+1)*k/nblocks
+			if !gemmPackBT(pb[l0*panels*gemmNR:l1*panels*gemmNR], b, ldb, l0, l1, n) {
+				return false
+			}
+		}
+	}
+
 	for i0 := 0; i0 < m; i0 += mc {
 		i1 := min(i0+mc, m)
 		iFull := i0 + (i1-i0)/gemmMR*gemmMR // rows [iFull, i1) make the short tile
 		for bi := 0; bi < nblocks; bi++ {
 			l0, l1 := bi*k/nblocks, (bi+1)*k/nblocks
 			kc := l1 - l0
-			blk := pb[l0*panels*gemmNR : l1*panels*gemmNR]
 			if iFull < i1 {
 				gemmPackAEdge(buf.a[:gemmMR*kc], a, rs, ls, iFull, i1, l0, l1)
 			}
@@ -124,19 +140,44 @@ func gemmBlocked(transA, transB bool, m, n, k int, alpha float32, a []float32, l
 				ap = a[i0*rs+l0*ls:]
 			}
 			for p := 0; p < panels; p++ {
-				bp := &blk[p*kc*gemmNR]
 				j0 := p * gemmNR
 				cols := min(gemmNR, n-j0)
+				// The panel: kc rows of 16 floats, row step bs.
+				var bp *float32
+				bs := gemmNR
+				switch {
+				case !direct:
+					bp = &pb[l0*panels*gemmNR+p*kc*gemmNR]
+				case cols == gemmNR:
+					if i0 == 0 && gemmCheckB16(&b[l0*ldb+j0], ldb, kc) {
+						gemmRestoreC(buf.c, c, saved, n, ldc)
+						return false
+					}
+					bp, bs = &b[l0*ldb+j0], ldb
+				default: // the short last panel, copied and padded with zeros
+					if !gemmPackBPanel(buf.bedge[:kc*gemmNR], b, ldb, l0, l1, j0, n) {
+						gemmRestoreC(buf.c, c, saved, n, ldc)
+						return false
+					}
+					bp = &buf.bedge[0]
+				}
 				for i, t := i0, 0; i < iFull; i, t = i+gemmMR, t+1 {
-					gemmKernel6x16(kc, &ap[t*ta], trs, tls, bp, &c[i*ldc+j0], ldc, alpha, gemmMR, cols)
+					gemmKernel6x16(kc, &ap[t*ta], trs, tls, bp, bs, &c[i*ldc+j0], ldc, alpha, gemmMR, cols)
 				}
 				if iFull < i1 {
-					gemmKernel6x16(kc, &buf.a[0], 1, gemmMR, bp, &c[iFull*ldc+j0], ldc, alpha, i1-iFull, cols)
+					gemmKernel6x16(kc, &buf.a[0], 1, gemmMR, bp, bs, &c[iFull*ldc+j0], ldc, alpha, i1-iFull, cols)
 				}
 			}
 		}
 	}
 	return true
+}
+
+// gemmRestoreC copies the saved m×n cells back into C.
+func gemmRestoreC(saved, c []float32, m, n, ldc int) {
+	for i := 0; i < m; i++ {
+		copy(c[i*ldc:i*ldc+n], saved[i*n:(i+1)*n])
+	}
 }
 
 // gemmPackAT packs rows [i0, i1) (a multiple of 6) and columns [l0, l1) of
@@ -167,30 +208,15 @@ func gemmPackAEdge(dst []float32, a []float32, rs, ls, i0, i1, l0, l1 int) {
 	}
 }
 
-// gemmPackB packs rows [l0, l1) of B (k×n, row stride ldb) into dst as
-// ceil(n/16) panels of (l1−l0) rows of 16 floats, zero-padded past column n.
-// It returns false when one of the values is Inf or NaN.
-func gemmPackB(dst []float32, b []float32, ldb, l0, l1, n int) bool {
-	kc := l1 - l0
-	full := n / gemmNR
-	if full > 0 {
-		// Bounds for the assembly: rows l0..l1−1, columns < 16·full of B;
-		// the first full·kc·16 floats of dst.
-		_ = b[(l1-1)*ldb+full*gemmNR-1]
-		_ = dst[full*kc*gemmNR-1]
-		if gemmPackB16(&dst[0], &b[l0*ldb], ldb, kc, full) {
-			return false
-		}
-	}
-	w := n - full*gemmNR
-	if w == 0 {
-		return true
-	}
+// gemmPackBPanel packs rows [l0, l1) of B's columns [j0, n) (fewer than 16)
+// into dst as (l1−l0) rows of 16 floats, zero-padded past column n. It
+// returns false when one of the values is Inf or NaN.
+func gemmPackBPanel(dst []float32, b []float32, ldb, l0, l1, j0, n int) bool {
+	w := n - j0
 	var bad uint32
-	panel := dst[full*kc*gemmNR : (full+1)*kc*gemmNR]
-	for l := 0; l < kc; l++ {
-		src := b[(l0+l)*ldb+full*gemmNR : (l0+l)*ldb+n]
-		d := panel[l*gemmNR : l*gemmNR+gemmNR]
+	for l := 0; l < l1-l0; l++ {
+		src := b[(l0+l)*ldb+j0 : (l0+l)*ldb+n]
+		d := dst[l*gemmNR : l*gemmNR+gemmNR]
 		for j, v := range src {
 			bad |= gemmFiniteBits(v)
 			d[j] = v

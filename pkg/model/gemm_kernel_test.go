@@ -220,3 +220,56 @@ func TestGemm_KernelDoesNotAllocate(t *testing.T) {
 		t.Errorf("Gemm allocates %v times per call pair, want 0", allocs)
 	}
 }
+
+// TestGemm_LateInfOfB: an Inf of op(B) in the last k-block and in a late
+// panel, where op(A) is 0, found after the kernel has already updated C
+// with the earlier panels and blocks (B read in place), with C in one row
+// block or several: C must come out as if the zeros of A had been skipped,
+// beta included.
+func TestGemm_LateInfOfB(t *testing.T) {
+	gemmPaths(t, func(t testing.TB, path string) {
+		rng := rand.New(rand.NewPCG(13, 14))
+		for _, m := range []int{20, 500} { // one row block of C, several
+			n, k := 40, 600
+			for _, tA := range []bool{false, true} {
+				for _, tB := range []bool{false, true} {
+					for _, col := range []int{20, 39} { // a whole panel, the short last panel
+						a, b, c0 := randSlice(rng, m*k), randSlice(rng, k*n), randSlice(rng, m*n)
+						lda, ldb := k, n
+						if tA {
+							lda = m
+						}
+						if tB {
+							ldb = k
+						}
+						const l = 550
+						for i := 0; i < m; i++ {
+							if tA {
+								a[l*lda+i] = 0
+							} else {
+								a[i*lda+l] = 0
+							}
+						}
+						var bAt *float32
+						if tB {
+							bAt = &b[col*ldb+l]
+						} else {
+							bAt = &b[l*ldb+col]
+						}
+						*bAt = float32(math.Inf(1))
+						c := append([]float32(nil), c0...)
+						Gemm(tA, tB, m, n, k, 1.5, a, lda, b, ldb, 0.5, c, n)
+						*bAt = 0
+						want := append([]float32(nil), c0...)
+						gemmRef(tA, tB, m, n, k, 1.5, a, lda, b, ldb, 0.5, want, n)
+						for i := range c {
+							if math.IsNaN(float64(c[i])) || math.Abs(float64(c[i]-want[i])) > 1e-3 {
+								t.Fatalf("%s m=%d tA=%v tB=%v col %d: C[%d] = %v, want %v", path, m, tA, tB, col, i, c[i], want[i])
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}

@@ -6,7 +6,7 @@ package model
 // or the purego build tag): Gemm then always runs the portable kernels.
 var gemmHaveKernel = false
 
-func gemmKernel6x16(kc int, a *float32, rs, ls int, b *float32, c *float32, ldc int, alpha float32, rows, cols int) {
+func gemmKernel6x16(kc int, a *float32, rs, ls int, b *float32, bs int, c *float32, ldc int, alpha float32, rows, cols int) {
 	panic("model: gemm: no assembly kernel in this build")
 }
 
@@ -14,10 +14,10 @@ func gemmFMAPeak(n int, x, y float32) float32 {
 	panic("model: gemm: no assembly kernel in this build")
 }
 
-func gemmPackB16(dst *float32, src *float32, ldb, kc, panels int) (bad bool) {
+func gemmPackAT6(dst *float32, src *float32, lda, kc, tiles int) {
 	panic("model: gemm: no assembly kernel in this build")
 }
 
-func gemmPackAT6(dst *float32, src *float32, lda, kc, tiles int) {
+func gemmCheckB16(src *float32, ldb, kc int) (bad bool) {
 	panic("model: gemm: no assembly kernel in this build")
 }

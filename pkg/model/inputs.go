@@ -9,7 +9,11 @@ import (
 // inputs is the front end the embedding models share: it copies one batch's
 // inputs out of the dataset (never writing it) and looks up embeddings.
 //
-//	f_1..f_M   categorical field embeddings, tables emb_<field> [V_f, D]
+//	f_1..f_C   categorical field embeddings, tables emb_<field> [V_f, D]
+//	f_C+1..f_M pooled fields: f = (1/len)·Σ_{j<len} P[id_j], the mean of the
+//	           embeddings of a row's list items (0 for an empty list), one
+//	           table pool_<name> [V, D] per pooled column; ids past Len are
+//	           padding, an id 0 within Len is the unknown item
 //	dense      the K dense values of each row (standardised by the loader)
 //	history    the first sequence column: ids of the L most recent items
 //	           (L = min(Params.MaxLen, the data's MaxLen); MaxLen 0 = all),
@@ -17,9 +21,11 @@ import (
 //
 // Buffers, for up to cap rows:
 //
-//	ids [M, cap]  dense [cap, K]  hist [cap, L]  lens [cap]  e, de [cap, L, D]
+//	ids [C, cap]  dense [cap, K]  hist [cap, L]  lens [cap]  e, de [cap, L, D]
+//	pids[k] [cap, PL_k]  plens[k] [cap]   (PL_k = pooled column k's MaxLen)
 type inputs struct {
-	M, K, D int
+	M, K, D int // M = C categorical + the pooled fields
+	C       int // categorical fields: f < C indexes ds.Cat, f ≥ C is pooled column f−C
 	cap, n  int
 	emb     []embedding
 	ids     []int32
@@ -33,6 +39,10 @@ type inputs struct {
 
 	vocab  []int // per field
 	tables []int // slab tensor of each field's table
+
+	pl    []int     // per pooled column: MaxLen
+	pids  [][]int32 // per pooled column: [cap, pl] item ids, 0 past the length
+	plens [][]int32 // per pooled column: [cap] list lengths
 }
 
 // seqUse says what a model does with the data's history.
@@ -53,7 +63,10 @@ func declareInputs(s *slab, ds *dataset.Dataset, p Params, d int, use seqUse) (*
 	if use == seqRequired && !hasSeq {
 		return nil, fmt.Errorf("model: %s needs a history column, and the data has no sequence (Schema.Sequences is empty)", p.Model)
 	}
-	in := &inputs{M: len(sc.Categorical), K: len(sc.Dense), D: d, seq: use != seqIgnore && hasSeq}
+	if len(ds.Pooled) != len(sc.Pooled) {
+		return nil, fmt.Errorf("model: %s: %d pooled columns, schema has %d", p.Model, len(ds.Pooled), len(sc.Pooled))
+	}
+	in := &inputs{M: len(sc.Categorical) + len(sc.Pooled), C: len(sc.Categorical), K: len(sc.Dense), D: d, seq: use != seqIgnore && hasSeq}
 	if in.seq {
 		sq := sc.Sequences[0]
 		if sq.Field < 0 || sq.Field >= len(sc.Categorical) {
@@ -71,6 +84,13 @@ func declareInputs(s *slab, ds *dataset.Dataset, p Params, d int, use seqUse) (*
 			in.tables = append(in.tables, s.addEmb("emb_"+fd.Name, f, fd.Vocab, d))
 		}
 	}
+	for k, fd := range sc.Pooled {
+		in.vocab = append(in.vocab, fd.Vocab)
+		in.pl = append(in.pl, ds.Pooled[k].MaxLen)
+		if d > 0 {
+			in.tables = append(in.tables, s.addEmb("pool_"+fd.Name, in.C+k, fd.Vocab, d))
+		}
+	}
 	return in, nil
 }
 
@@ -81,7 +101,11 @@ func (in *inputs) bind(s *slab, capacity int) {
 	for f, id := range in.tables {
 		in.emb = append(in.emb, embedding{V: in.vocab[f], D: in.D, E: s.w(id), dE: s.g(id)})
 	}
-	in.ids = make([]int32, in.M*capacity)
+	in.ids = make([]int32, in.C*capacity)
+	for _, pl := range in.pl {
+		in.pids = append(in.pids, make([]int32, capacity*pl))
+		in.plens = append(in.plens, make([]int32, capacity))
+	}
 	in.dense = make([]float32, capacity*in.K)
 	if in.seq {
 		in.hist = make([]int32, capacity*in.L)
@@ -91,14 +115,14 @@ func (in *inputs) bind(s *slab, capacity int) {
 	}
 }
 
-// load copies the ids, dense values and histories of rows.
+// load copies the ids, dense values, pooled lists and histories of rows.
 func (in *inputs) load(ds *dataset.Dataset, rows []int32) {
 	n := len(rows)
 	if n > in.cap {
 		panic(fmt.Sprintf("model: inputs: %d rows, capacity %d", n, in.cap))
 	}
 	in.n = n
-	for f := 0; f < in.M; f++ {
+	for f := 0; f < in.C; f++ {
 		ids, col := in.ids[f*in.cap:f*in.cap+n], ds.Cat[f]
 		for i, r := range rows {
 			ids[i] = col[r]
@@ -107,6 +131,16 @@ func (in *inputs) load(ds *dataset.Dataset, rows []int32) {
 	for k, col := range ds.Dense {
 		for i, r := range rows {
 			in.dense[i*in.K+k] = col[r]
+		}
+	}
+	for k, pl := range in.pl {
+		sq, ids, lens := &ds.Pooled[k], in.pids[k], in.plens[k]
+		for i, r := range rows {
+			ln := min(int(sq.Len[r]), pl, sq.MaxLen)
+			h := ids[i*pl : i*pl+pl]
+			copy(h[:ln], sq.IDs[int(r)*sq.MaxLen:int(r)*sq.MaxLen+ln])
+			clear(h[ln:])
+			lens[i] = int32(ln)
 		}
 	}
 	if !in.seq {
@@ -123,20 +157,74 @@ func (in *inputs) load(ds *dataset.Dataset, rows []int32) {
 	}
 }
 
-// fieldIDs returns field f's ids of the loaded rows.
+// fieldIDs returns categorical field f's ids (f < C) of the loaded rows.
 func (in *inputs) fieldIDs(f int) []int32 { return in.ids[f*in.cap : f*in.cap+in.n] }
 
-// fields writes f_1..f_M of row i at x[i*ldx + f*D].
+// fields writes f_1..f_M of row i at x[i*ldx + f*D] (the pooled means at
+// the slots C..M−1).
 func (in *inputs) fields(x []float32, ldx int) {
-	for f := range in.emb {
+	for f := 0; f < in.C; f++ {
 		in.emb[f].forward(x[f*in.D:], ldx, in.fieldIDs(f))
+	}
+	for k := range in.pl {
+		in.pooled(k, &in.emb[in.C+k], x[(in.C+k)*in.D:], ldx)
 	}
 }
 
 // fieldsBackward scatters dx's field slots into the tables' gradients.
 func (in *inputs) fieldsBackward(dx []float32, ldx int) {
-	for f := range in.emb {
+	for f := 0; f < in.C; f++ {
 		in.emb[f].backward(dx[f*in.D:], ldx, in.fieldIDs(f))
+	}
+	for k := range in.pl {
+		in.pooledBackward(k, &in.emb[in.C+k], dx[(in.C+k)*in.D:], ldx)
+	}
+}
+
+// pooled writes the mean of e's rows at pooled column k's loaded items,
+// (1/len)·Σ_{j<len} E[id_j], for row i at out[i*ldo : i*ldo+e.D] (0 for an
+// empty list). e is a table of that column's vocabulary, of any dimension.
+func (in *inputs) pooled(k int, e *embedding, out []float32, ldo int) {
+	pl, ids, lens, d := in.pl[k], in.pids[k], in.plens[k], e.D
+	for i := 0; i < in.n; i++ {
+		o := out[i*ldo : i*ldo+d]
+		clear(o)
+		ln := int(lens[i])
+		if ln == 0 {
+			continue
+		}
+		inv := 1 / float32(ln)
+		for _, id := range ids[i*pl : i*pl+ln] {
+			if uint32(id) >= uint32(e.V) {
+				panic(fmt.Sprintf("model: pooled: id %d out of range [0, %d)", id, e.V))
+			}
+			row := e.E[int(id)*d : int(id)*d+d]
+			for c := range o {
+				o[c] += inv * row[c]
+			}
+		}
+	}
+}
+
+// pooledBackward is pooled's backward: dE[id_j] += dout_i/len for every item.
+func (in *inputs) pooledBackward(k int, e *embedding, dout []float32, ldo int) {
+	pl, ids, lens, d := in.pl[k], in.pids[k], in.plens[k], e.D
+	for i := 0; i < in.n; i++ {
+		ln := int(lens[i])
+		if ln == 0 {
+			continue
+		}
+		inv := 1 / float32(ln)
+		g := dout[i*ldo : i*ldo+d]
+		for _, id := range ids[i*pl : i*pl+ln] {
+			if uint32(id) >= uint32(e.V) {
+				panic(fmt.Sprintf("model: pooled: id %d out of range [0, %d)", id, e.V))
+			}
+			row := e.dE[int(id)*d : int(id)*d+d]
+			for c := range row {
+				row[c] += inv * g[c]
+			}
+		}
 	}
 }
 

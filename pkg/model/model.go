@@ -63,7 +63,7 @@ func newNet(ds *dataset.Dataset, p Params, capacity int) (net, error) {
 }
 
 // validateData checks that ds is consistent with its schema: column lengths,
-// ids inside their vocabularies, history lengths, labels in [0, 1], finite
+// ids inside their vocabularies, history and pooled list lengths, labels in [0, 1], finite
 // dense values and split rows in range. Train and Load call it once, so the
 // kernels can trust the data.
 func validateData(ds *dataset.Dataset) error {
@@ -127,6 +127,25 @@ func validateData(ds *dataset.Dataset) error {
 		for j, id := range sq.IDs {
 			if id < 0 || int(id) >= vocab {
 				return fmt.Errorf("model: dataset: sequence %q: row %d: id %d outside vocabulary [0, %d)", sd.Name, j/max(sq.MaxLen, 1), id, vocab)
+			}
+		}
+	}
+	if len(ds.Pooled) != len(sc.Pooled) {
+		return fmt.Errorf("model: dataset: %d pooled columns, schema has %d", len(ds.Pooled), len(sc.Pooled))
+	}
+	for k, pc := range ds.Pooled {
+		fd := sc.Pooled[k]
+		if pc.MaxLen < 0 || len(pc.IDs) != n*pc.MaxLen || len(pc.Len) != n {
+			return fmt.Errorf("model: dataset: pooled column %q: %d ids and %d lengths, want %d×%d and %d", fd.Name, len(pc.IDs), len(pc.Len), n, pc.MaxLen, n)
+		}
+		for r, l := range pc.Len {
+			if l < 0 || int(l) > pc.MaxLen {
+				return fmt.Errorf("model: dataset: pooled column %q: row %d: length %d outside 0..%d", fd.Name, r, l, pc.MaxLen)
+			}
+		}
+		for j, id := range pc.IDs {
+			if id < 0 || int(id) >= fd.Vocab {
+				return fmt.Errorf("model: dataset: pooled column %q: row %d: id %d outside vocabulary [0, %d)", fd.Name, j/max(pc.MaxLen, 1), id, fd.Vocab)
 			}
 		}
 	}

@@ -111,6 +111,13 @@ func checkModelGradient(t *testing.T, ds *dataset.Dataset, p Params) {
 			d := tn.Shape[1]
 			used := map[int32]bool{}
 			for _, r := range rows {
+				if c := len(ds.Cat); f >= c { // a pooled column's table
+					pc := ds.Pooled[f-c]
+					for _, h := range pc.IDs[int(r)*pc.MaxLen : int(r)*pc.MaxLen+int(pc.Len[r])] {
+						used[h] = true
+					}
+					continue
+				}
 				used[ds.Cat[f][r]] = true
 				if len(ds.Seq) > 0 && f == ds.Schema.Sequences[0].Field {
 					sq := ds.Seq[0]

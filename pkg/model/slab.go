@@ -41,7 +41,7 @@ type tensor struct {
 	Shape    []int
 	Off      int
 	Len      int
-	Field    int  // embeddings: the categorical field whose ids index the rows, or −1
+	Field    int  // embeddings: the field whose ids index the rows (≥ #categorical: pooled column Field−#categorical), or −1
 	ZeroInit bool // start at 0 whatever the kind (see slab.zeroInit)
 	OneInit  bool // a bias or state tensor that starts at 1 (see slab.oneInit)
 }
