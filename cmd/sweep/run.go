@@ -8,10 +8,12 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
+	"github.com/attnsweep/attnsweep/pkg/model"
 	"github.com/attnsweep/attnsweep/pkg/report"
 	"github.com/attnsweep/attnsweep/pkg/search"
 	"github.com/attnsweep/attnsweep/pkg/store"
@@ -24,6 +26,13 @@ func newRunCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run SPEC.yaml",
 		Short: "Run a sweep: train every planned trial, record it, write the report",
+		Long: `Plans the spec's trials, loads the data once, trains every trial not finished
+yet on a pool of workers, records each in the database, prints the leaderboard
+and writes the report beside the database.
+
+Models: ` + strings.Join(model.Models(), ", ") + `
+Optimizers: ` + strings.Join(model.Optimizers(), ", ") + `
+Spec format: README.md ("The sweep spec").`,
 		Example: `  sweep run experiments/quickstart.yaml
   sweep run experiments/quickstart.yaml --workers 1
   sweep run experiments/quickstart.yaml --dry-run
