@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -27,6 +29,9 @@ same file.`,
 			}
 			if cfg.Rows <= 0 {
 				return fmt.Errorf("datagen: --rows must be positive, got %d", cfg.Rows)
+			}
+			if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+				return fmt.Errorf("datagen: %w", err)
 			}
 			if err := dataset.Generate(cfg, out); err != nil {
 				return err
