@@ -35,7 +35,7 @@ Mirrored from pkg/model (read its files for the details):
 
 Only the training loop of each epoch is timed (not the validation pass);
 samples/s is train rows / median epoch time over epochs 2..E, as on the Go
-side.
+side, in wall time and in the process's CPU time.
 """
 
 import os
@@ -267,11 +267,11 @@ def main():
     yv, yt = data.label[valid].numpy(), data.label[test].numpy()
     gen = torch.Generator().manual_seed(a.seed)
 
-    epoch_s, valid_auc = [], []
+    epoch_s, epoch_cpu, valid_auc = [], [], []
     best_auc, best_state, best_epoch, lr = -1.0, None, 0, a.lr
     for epoch in range(1, a.epochs + 1):
         perm = train[torch.randperm(len(train), generator=gen)]
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for i in range(0, len(perm), a.batch):
             b = data.batch(perm[i : i + a.batch])
             loss = F.binary_cross_entropy_with_logits(net(b), b["y"])
@@ -279,6 +279,7 @@ def main():
             loss.backward()
             opt.step()
         epoch_s.append(time.perf_counter() - t0)
+        epoch_cpu.append(time.process_time() - c0)
         auc = roc_auc_score(yv, predict(net, data, valid, a.batch))
         valid_auc.append(auc)
         print(f"torch {a.model}: epoch {epoch} valid AUC {auc:.4f} ({epoch_s[-1]:.1f}s training)", file=sys.stderr)
@@ -295,6 +296,8 @@ def main():
         "batch": a.batch, "emb": a.emb, "epochs": a.epochs, "train_rows": len(train),
         "epoch_seconds": epoch_s,
         "samples_per_s": len(train) / float(np.median(epoch_s[1:])),
+        "epoch_cpu_seconds": epoch_cpu,
+        "samples_per_cpu_s": len(train) / float(np.median(epoch_cpu[1:])),
         "valid_auc": valid_auc, "best_epoch": best_epoch,
         "test_auc": float(roc_auc_score(yt, pt)),
         "test_logloss": float(log_loss(yt, pt.astype(np.float64), labels=[0, 1])),
