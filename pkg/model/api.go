@@ -63,11 +63,11 @@ type Params struct {
 	Hidden      []int   // MLP hidden sizes
 
 	// Layers and models (zero: the model's default).
-	Dropout         float64 // MLP dropout rate (training only)
+	Dropout         float64 // MLP dropout rate (training only); autoint(+) also drops attention weights and outputs
 	BatchNorm       bool    // BatchNorm after each hidden linear layer
 	Activation      string  // "relu" or "dice"
 	AttentionHidden []int   // DIN's attention MLP hidden sizes
-	AttentionDim    int     // AutoInt/BST attention size
+	AttentionDim    int     // AutoInt/BST attention size (all heads together)
 	Heads           int     // attention heads
 	Layers          int     // attention layers (AutoInt) or Transformer blocks (BST)
 	DINSoftmax      bool    // DIN: softmax over attention scores
