@@ -83,6 +83,12 @@ type Params struct {
 	Epochs   int     // at most this many epochs
 	Patience int     // stop after this many evaluations without improvement
 	LRDecay  float64 // multiply LR by this on no improvement
+	// Monitor is the valid-split value that selects the best epoch, decays
+	// the learning rate and stops training: "auc" (default), "logloss", or
+	// "auc-logloss" (AUC minus logloss, maximised: FuxiCTR's monitor in the
+	// BARS runs, which stops a model whose AUC creeps up while its logloss
+	// worsens).
+	Monitor string
 
 	Seed uint64 // every random choice of the trial derives from it
 }

@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"math/rand/v2"
 	"sync"
 	"testing"
 
@@ -68,4 +69,26 @@ func BenchmarkPredict(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkSigmoid compares the float64 sigmoid with sigmoid32 over values
+// of random sign (Dice's gates).
+func BenchmarkSigmoid(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	z := randSlice(rng, 1<<14)
+	p := make([]float32, len(z))
+	b.Run("float64", func(b *testing.B) {
+		for b.Loop() {
+			for i, v := range z {
+				p[i] = sigmoid(v)
+			}
+		}
+	})
+	b.Run("float32", func(b *testing.B) {
+		for b.Loop() {
+			for i, v := range z {
+				p[i] = sigmoid32(v)
+			}
+		}
+	})
 }

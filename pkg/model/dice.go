@@ -44,7 +44,7 @@ func (dc *dice) forward(y, x []float32, n int, train bool) {
 	for i := 0; i < n; i++ {
 		pr, xr, yr := p[i*c:i*c+c], x[i*c:i*c+c], y[i*c:i*c+c]
 		for j, h := range pr {
-			g := sigmoid(h)
+			g := sigmoid32(h)
 			pr[j] = g
 			a := dc.alpha[j]
 			yr[j] = xr[j] * (a + g*(1-a))

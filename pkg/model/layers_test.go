@@ -181,6 +181,26 @@ func TestReLU_Backward(t *testing.T) {
 	gradCheck(t, "x", x, dx, allIdx(len(x)), 1e-2, obj)
 }
 
+// TestReLU_Edges: the branch-free loops agree with the definition at the
+// values where bit tricks go wrong (zeros of both signs, subnormals, ±Inf).
+func TestReLU_Edges(t *testing.T) {
+	negZero := float32(math.Copysign(0, -1))
+	inf := float32(math.Inf(1))
+	for _, v := range []float32{1, -1, 0, negZero, 1e-40, -1e-40, inf, -inf, math.MaxFloat32, -math.MaxFloat32} {
+		y := []float32{7}
+		reluForward(y, []float32{v})
+		dx := []float32{0.5}
+		reluBackward(dx, []float32{3}, []float32{v})
+		wantY, wantDx := float32(0), float32(0.5)
+		if v > 0 {
+			wantY, wantDx = v, 3.5
+		}
+		if y[0] != wantY || dx[0] != wantDx {
+			t.Errorf("relu(%v) = %v, dx %v; want %v, %v", v, y[0], dx[0], wantY, wantDx)
+		}
+	}
+}
+
 func TestMul_Backward(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 1))
 	n, d, ld := 4, 3, 7
@@ -313,5 +333,41 @@ func TestBCE_Backward(t *testing.T) {
 	}
 	if p := sigmoid(200); p != 1 {
 		t.Errorf("σ(200) = %v", p)
+	}
+}
+
+func TestExpNeg32(t *testing.T) {
+	worst := 0.0
+	for i := 0; i <= 870000; i++ {
+		x := -float32(i) * 1e-4
+		got, want := float64(expNeg32(x)), math.Exp(float64(x))
+		if rel := math.Abs(got-want) / want; rel > worst {
+			worst = rel
+		}
+	}
+	if worst > 3e-7 {
+		t.Errorf("expNeg32: worst relative error %.3g over [-87, 0], want < 3e-7", worst)
+	}
+	if got := expNeg32(-1000); !(got > 0 && got < 2e-38) {
+		t.Errorf("expNeg32(-1000) = %v, want a tiny positive number", got)
+	}
+	if got := expNeg32(float32(math.NaN())); !math.IsNaN(float64(got)) {
+		t.Errorf("expNeg32(NaN) = %v", got)
+	}
+}
+
+func TestSigmoid32(t *testing.T) {
+	for i := -400000; i <= 400000; i++ {
+		z := float32(i) * 1e-4
+		got, want := float64(sigmoid32(z)), 1/(1+math.Exp(-float64(z)))
+		if math.Abs(got-want) > 5e-7*want {
+			t.Fatalf("sigmoid32(%v) = %v, want %v", z, got, want)
+		}
+	}
+	negZero := float32(math.Copysign(0, -1))
+	for z, want := range map[float32]float32{0: 0.5, negZero: 0.5, float32(math.Inf(1)): 1, float32(math.Inf(-1)): 0, 200: 1} {
+		if got := sigmoid32(z); math.Abs(float64(got-want)) > 1e-30 {
+			t.Errorf("sigmoid32(%v) = %v, want %v", z, got, want)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 )
 
 // Defaults of zero Params fields: the BARS protocol of DESIGN.md.
@@ -63,6 +64,9 @@ func (p Params) WithDefaults() Params {
 	if p.LRDecay == 0 {
 		p.LRDecay = DefaultLRDecay
 	}
+	if p.Monitor == "" {
+		p.Monitor = "auc"
+	}
 	return p
 }
 
@@ -85,6 +89,8 @@ func (p Params) validate() error {
 		return bad("patience", p.Patience, "≥ 1")
 	case !finitePos(p.LRDecay):
 		return bad("lr decay", p.LRDecay, "> 0")
+	case !slices.Contains(Monitors(), p.Monitor):
+		return fmt.Errorf("model: unknown monitor %q (known: %s)", p.Monitor, strings.Join(Monitors(), ", "))
 	case !(p.L2Embedding >= 0) || math.IsInf(p.L2Embedding, 0):
 		return bad("l2 embedding", p.L2Embedding, "≥ 0")
 	case !(p.L2Dense >= 0) || math.IsInf(p.L2Dense, 0):
@@ -126,4 +132,19 @@ func (p Params) validate() error {
 		return bad("weight decay", p.WeightDecay, "≥ 0")
 	}
 	return nil
+}
+
+// Monitors lists the values Params.Monitor accepts.
+func Monitors() []string { return []string{"auc", "logloss", "auc-logloss"} }
+
+// MonitorValue is m's value under monitor, oriented so that larger is
+// better (logloss is negated). NaN stays NaN.
+func MonitorValue(monitor string, m Metrics) float64 {
+	switch monitor {
+	case "logloss":
+		return -m.LogLoss
+	case "auc-logloss":
+		return m.AUC - m.LogLoss
+	}
+	return m.AUC
 }

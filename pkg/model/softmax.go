@@ -1,7 +1,5 @@
 package model
 
-import "math"
-
 // Masked softmax over the real positions of a row: callers pass only the
 // first len scores (padding positions are never read or written here; the
 // caller keeps their weights at 0).
@@ -21,7 +19,7 @@ func softmaxForward(w, a []float32) {
 	}
 	var sum float32
 	for j, v := range a {
-		e := float32(math.Exp(float64(v - maxA)))
+		e := expNeg32(v - maxA)
 		w[j] = e
 		sum += e
 	}

@@ -32,8 +32,9 @@ const attentionRows = 8
 // shuffles the train rows with a PCG generator seeded from p.Seed, takes
 // mini-batches of p.BatchSize rows (the last one may be smaller), and
 // minimises the mean binary cross-entropy plus the L2 terms with p.Optimizer.
-// After each epoch the model is scored on the valid split; a higher valid AUC
-// than every earlier epoch keeps a copy of the weights, anything else
+// After each epoch the model is scored on the valid split; a better valid
+// p.Monitor value (AUC by default) than every earlier epoch keeps a copy of
+// the weights, anything else
 // multiplies the learning rate by p.LRDecay. Training stops after p.Patience
 // epochs without improvement, after p.Epochs epochs, or when cb (called
 // after every epoch; may be nil) returns false, which sets Result.Stopped.
@@ -86,7 +87,7 @@ func Train(ctx context.Context, ds *dataset.Dataset, p Params, cb Callback) (*Re
 	}
 
 	best := slices.Clone(s.W)
-	bestAUC := math.Inf(-1)
+	bestScore := math.Inf(-1)
 	perm := slices.Clone(ds.Train)
 	lr := p.LR
 	bad := 0
@@ -104,9 +105,9 @@ func Train(ctx context.Context, ds *dataset.Dataset, p Params, cb Callback) (*Re
 		res.Epochs = append(res.Epochs, ep)
 		// The first epoch always becomes the best, even with a NaN AUC (a
 		// valid split with one class); later ones must beat it.
-		if res.BestEpoch == 0 || valid.AUC > bestAUC {
+		if score := MonitorValue(p.Monitor, valid); res.BestEpoch == 0 || score > bestScore {
 			copy(best, s.W)
-			bestAUC = valid.AUC
+			bestScore = score
 			res.BestEpoch = epoch
 			bad = 0
 		} else {

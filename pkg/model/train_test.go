@@ -168,7 +168,16 @@ func TestTrain_ScoresAndAttention(t *testing.T) {
 // on a run long enough to stop by itself.
 func TestTrain_Protocol(t *testing.T) {
 	ds := synth(synthConfig{Rows: 3000, Seed: 4})
+	for _, mon := range Monitors() {
+		t.Run(mon, func(t *testing.T) { testProtocol(t, ds, mon) })
+	}
+}
+
+// testProtocol checks the epoch loop under one monitor: the best epoch, the
+// learning-rate decays and the stop all follow the monitored valid value.
+func testProtocol(t *testing.T, ds *dataset.Dataset, monitor string) {
 	p := smallParams("dot")
+	p.Monitor = monitor
 	p.LR = 2e-2 // overfits fast, so patience ends the run
 	p.Epochs = 30
 	var seen []Epoch
@@ -189,8 +198,8 @@ func TestTrain_Protocol(t *testing.T) {
 		if e.Epoch != i+1 || e.LR != lr || e.Valid.N != len(ds.Valid) {
 			t.Errorf("epoch %d: %+v (want LR %v)", i+1, e, lr)
 		}
-		if e.Valid.AUC > best {
-			best, bestEpoch, bad = e.Valid.AUC, e.Epoch, 0
+		if v := MonitorValue(monitor, e.Valid); v > best {
+			best, bestEpoch, bad = v, e.Epoch, 0
 		} else {
 			lr *= pd.LRDecay
 			bad++
@@ -202,8 +211,8 @@ func TestTrain_Protocol(t *testing.T) {
 	if res.BestEpoch != bestEpoch {
 		t.Errorf("BestEpoch %d, want %d", res.BestEpoch, bestEpoch)
 	}
-	if got := res.Final["valid"].AUC; got != best {
-		t.Errorf("final valid AUC %v, best epoch's %v: best weights not restored", got, best)
+	if got := MonitorValue(monitor, res.Final["valid"]); math.Abs(got-best) > 1e-12 {
+		t.Errorf("final valid %s %v, best epoch's %v: best weights not restored", monitor, got, best)
 	}
 	for _, s := range dataset.SplitNames {
 		if res.Before[s].N != len(ds.Split(s)) || res.Final[s].N != len(ds.Split(s)) {
@@ -215,6 +224,20 @@ func TestTrain_Protocol(t *testing.T) {
 	}
 	if res.Stopped {
 		t.Error("Stopped set without the callback stopping")
+	}
+}
+
+func TestMonitorValue(t *testing.T) {
+	m := Metrics{AUC: 0.75, LogLoss: 0.5}
+	for mon, want := range map[string]float64{"auc": 0.75, "logloss": -0.5, "auc-logloss": 0.25} {
+		if got := MonitorValue(mon, m); got != want {
+			t.Errorf("%s: %v, want %v", mon, got, want)
+		}
+	}
+	p := smallParams("dot")
+	p.Monitor = "gauc"
+	if _, err := Train(context.Background(), testData(), p, nil); err == nil || !strings.Contains(err.Error(), `unknown monitor "gauc"`) {
+		t.Errorf("unknown monitor: err %v", err)
 	}
 }
 

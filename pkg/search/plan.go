@@ -86,6 +86,11 @@ func (s *Spec) newTrial(pos int, m string, params []Param, repeat int) Trial {
 	}
 	// The protocol changes results, so it is part of the configuration.
 	fmt.Fprintf(&b, ";epochs=%d;patience=%d;lr_decay=%g", s.Train.Epochs, s.Train.Patience, s.Train.LRDecay)
+	// The objective selects each trial's best epoch too; AUC (the default)
+	// is left out so that keys from before the monitor existed still match.
+	if m := s.Objective.Metric; m != "" && m != "auc" {
+		fmt.Fprintf(&b, ";monitor=%s", m)
+	}
 	config := shortHash(b.String())
 	seedHash := sha256.Sum256([]byte(fmt.Sprintf("%d|%s|%d", s.Search.Seed, config, repeat)))
 	// 53 bits: exact in JSON, positive in SQLite's signed INTEGER.
@@ -139,6 +144,7 @@ func (s *Spec) ModelParams(t Trial) model.Params {
 		Epochs:   s.Train.Epochs,
 		Patience: s.Train.Patience,
 		LRDecay:  s.Train.LRDecay,
+		Monitor:  s.Objective.Metric,
 		Seed:     t.Seed,
 	}
 	for _, pr := range t.Params {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -256,15 +257,12 @@ func (r *Runner) newBoard(sweepID int64, trials, pending []Trial) (*board, error
 			return nil, err
 		}
 		best := math.NaN()
-		for _, pt := range curve {
-			if pt.Split != "valid" || pt.Metric != s.Objective.Metric {
-				continue
+		for _, e := range validByEpoch(curve) {
+			if v := s.Objective.value(e.m); better(v, best, s.Objective.maximize()) {
+				best = v
 			}
-			if better(pt.Value, best, s.Objective.maximize()) {
-				best = pt.Value
-			}
-			if b.isRung(pt.Epoch) {
-				b.record(t.Position, pt.Epoch, best)
+			if b.isRung(e.epoch) {
+				b.record(t.Position, e.epoch, best)
 			}
 		}
 		b.close(t.Position)
@@ -274,10 +272,44 @@ func (r *Runner) newBoard(sweepID int64, trials, pending []Trial) (*board, error
 
 // value is the objective's metric in m.
 func (o ObjectiveSpec) value(m model.Metrics) float64 {
-	if o.Metric == "logloss" {
+	switch o.Metric {
+	case "logloss":
 		return m.LogLoss
+	case "auc-logloss":
+		return m.AUC - m.LogLoss
 	}
 	return m.AUC
+}
+
+type epochMetrics struct {
+	epoch int
+	m     model.Metrics
+}
+
+// validByEpoch rebuilds each epoch's valid AUC and logloss from a stored
+// curve, in epoch order.
+func validByEpoch(curve []store.CurvePoint) []epochMetrics {
+	var out []epochMetrics
+	at := map[int]int{}
+	for _, pt := range curve {
+		if pt.Split != "valid" {
+			continue
+		}
+		i, ok := at[pt.Epoch]
+		if !ok {
+			i = len(out)
+			at[pt.Epoch] = i
+			out = append(out, epochMetrics{epoch: pt.Epoch, m: model.Metrics{AUC: math.NaN(), LogLoss: math.NaN()}})
+		}
+		switch pt.Metric {
+		case "auc":
+			out[i].m.AUC = pt.Value
+		case "logloss":
+			out[i].m.LogLoss = pt.Value
+		}
+	}
+	slices.SortFunc(out, func(a, b epochMetrics) int { return a.epoch - b.epoch })
+	return out
 }
 
 func (o ObjectiveSpec) maximize() bool { return o.Direction != "min" }

@@ -110,7 +110,7 @@ type TrainSpec struct {
 
 // ObjectiveSpec is what the sweep optimises.
 type ObjectiveSpec struct {
-	Metric    string `yaml:"metric"`    // auc (default) or logloss
+	Metric    string `yaml:"metric"`    // auc (default), logloss or auc-logloss (AUC minus logloss)
 	Split     string `yaml:"split"`     // valid (default)
 	Direction string `yaml:"direction"` // max or min (default from the metric)
 }
@@ -304,8 +304,15 @@ func (s *Spec) validateTrain() error {
 		if o.Direction == "" {
 			o.Direction = "min"
 		}
+	case "auc-logloss":
+		if o.Direction == "" {
+			o.Direction = "max"
+		}
+		if o.Direction == "min" {
+			return s.errorAt("$.objective.direction", "auc-logloss is maximised: direction min would prefer the worst model")
+		}
 	default:
-		return s.errorAt("$.objective.metric", "unknown objective metric %q (known: auc, logloss)", o.Metric)
+		return s.errorAt("$.objective.metric", "unknown objective metric %q (known: auc, logloss, auc-logloss)", o.Metric)
 	}
 	if o.Split != "valid" {
 		return s.errorAt("$.objective.split", "objective split %q: trials are selected on valid, never on train or test", o.Split)

@@ -85,6 +85,22 @@ func TestPlan_Deterministic(t *testing.T) {
 
 const goldenFirstKey = "e9aa6a033209e2a5"
 
+// TestPlan_MonitorInKeys: the objective selects each trial's best epoch, so
+// a different metric gives different trials (keys), and the model gets it.
+func TestPlan_MonitorInKeys(t *testing.T) {
+	s, err := ParseSpec("t.yaml", []byte(validSpec+"objective: {metric: auc-logloss}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := s.Plan()
+	if plan[0].Key == goldenFirstKey {
+		t.Error("the auc-logloss objective left the trial keys unchanged")
+	}
+	if p := s.ModelParams(plan[0]); p.Monitor != "auc-logloss" {
+		t.Errorf("model monitor %q, want auc-logloss", p.Monitor)
+	}
+}
+
 func slicesIndex(ps []Param, name string) int {
 	for i, p := range ps {
 		if p.Name == name {
@@ -112,6 +128,7 @@ func TestSpec_Mistakes(t *testing.T) {
 		{"no data", "name: x\nmodels: [logreg]\n", `data needs`},
 		{"no name", "data: {synthetic: {rows: 10}}\nmodels: [logreg]\n", `missing key "name"`},
 		{"test objective", "name: x\ndata: {synthetic: {rows: 10}}\nmodels: [logreg]\nobjective: {split: test}\n", `t.yaml:4: objective split "test"`},
+		{"auc-logloss minimised", "name: x\ndata: {synthetic: {rows: 10}}\nmodels: [logreg]\nobjective: {metric: auc-logloss, direction: min}\n", `t.yaml:4: auc-logloss is maximised`},
 		{"bad yaml", "name: x\n  data: [\n", `t.yaml:`},
 	}
 	for _, c := range cases {

@@ -37,7 +37,15 @@ type Trial struct {
 }
 
 // Metric returns a final metric ("valid", "auc") or NaN-free ok=false.
+//
+// "auc-logloss" (an objective, not a stored metric) is derived: AUC minus
+// logloss.
 func (t *Trial) Metric(split, metric string) (float64, bool) {
+	if metric == "auc-logloss" {
+		auc, ok1 := t.Best[split+"/auc"]
+		ll, ok2 := t.Best[split+"/logloss"]
+		return auc - ll, ok1 && ok2
+	}
 	v, ok := t.Best[split+"/"+metric]
 	return v, ok
 }
