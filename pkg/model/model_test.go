@@ -169,7 +169,7 @@ func TestAdam_FirstStep(t *testing.T) {
 	w := []float32{1, 1, 1, 1}
 	g := []float32{1e-3, -5, 200, 0}
 	o := newAdam(len(w))
-	o.step(w, g, 0.01)
+	stepAll(o, w, g, 0.01)
 	want := []float32{0.99, 1.01, 0.99, 1}
 	for i := range w {
 		if math.Abs(float64(w[i]-want[i])) > 1e-5 {
@@ -178,7 +178,7 @@ func TestAdam_FirstStep(t *testing.T) {
 	}
 	// SGD: w -= lr·g.
 	w = []float32{1, 2}
-	sgd{}.step(w, []float32{0.5, -1}, 0.1)
+	stepAll(&sgd{}, w, []float32{0.5, -1}, 0.1)
 	if w[0] != 0.95 || w[1] != 2.1 {
 		t.Errorf("sgd step gave %v, want [0.95 2.1]", w)
 	}

@@ -6,18 +6,25 @@ import (
 	"strings"
 )
 
-// optimizer updates a model's trainable parameters from their gradients in
-// one flat loop. lr is the current learning rate (Train decays it between
-// epochs). An optimizer keeps whatever state it needs, sized once at
-// construction; step must not allocate.
+// optimizer updates a model's trainable parameters from their gradients.
+// One training step is begin(lr) (lr is the current learning rate: Train
+// decays it between epochs), then update over each range of parameters the
+// step changes: the whole slab but the embedding rows the batch did not use
+// (see sparse.go). An optimizer keeps whatever per-parameter state it needs,
+// sized once at construction and indexed by slab offset (off is w[0]'s);
+// neither method allocates.
 //
-// Every optimizer updates every parameter every step (dense updates, as with
-// dense embedding gradients): the L2 terms make every gradient non-zero.
-//
-// To add one: write its type and step here, add a case to newOptimizer and a
-// name to optimizerNames, and test one hand-computed step.
+// To add one: write its type, begin and update here, add a case to
+// newOptimizer and a name to optimizerNames, and test one hand-computed step.
 type optimizer interface {
-	step(w, g []float32, lr float64)
+	begin(lr float64)
+	update(w, g []float32, off int)
+}
+
+// stepAll is one step over every parameter in w (dense).
+func stepAll(o optimizer, w, g []float32, lr float64) {
+	o.begin(lr)
+	o.update(w, g, 0)
 }
 
 // optimizerNames are the names newOptimizer knows, in documentation order.
@@ -48,7 +55,7 @@ func newOptimizer(p Params, n int) (optimizer, error) {
 	}
 	switch p.Optimizer {
 	case "sgd":
-		return sgd{}, nil
+		return &sgd{}, nil
 	case "momentum":
 		return &momentum{mu: or(p.Momentum, DefaultMomentum), buf: make([]float32, n)}, nil
 	case "adagrad":
@@ -67,11 +74,13 @@ func newOptimizer(p Params, n int) (optimizer, error) {
 }
 
 // sgd is plain gradient descent: w -= lr·g.
-type sgd struct{}
+type sgd struct{ a float32 }
 
-func (sgd) step(w, g []float32, lr float64) {
+func (o *sgd) begin(lr float64) { o.a = float32(lr) }
+
+func (o *sgd) update(w, g []float32, _ int) {
 	g = g[:len(w)]
-	a := float32(lr)
+	a := o.a
 	for i := range w {
 		w[i] -= a * g[i]
 	}
@@ -84,12 +93,15 @@ func (sgd) step(w, g []float32, lr float64) {
 type momentum struct {
 	mu  float64
 	buf []float32
+	a   float32
 }
 
-func (o *momentum) step(w, g []float32, lr float64) {
+func (o *momentum) begin(lr float64) { o.a = float32(lr) }
+
+func (o *momentum) update(w, g []float32, off int) {
 	n := len(w)
-	g, b := g[:n], o.buf[:n]
-	mu, a := float32(o.mu), float32(lr)
+	g, b := g[:n], o.buf[off:off+n]
+	mu, a := float32(o.mu), o.a
 	for i := range w {
 		bi := mu*b[i] + g[i]
 		b[i] = bi
@@ -104,12 +116,15 @@ func (o *momentum) step(w, g []float32, lr float64) {
 type adagrad struct {
 	eps float64
 	sum []float32
+	a   float32
 }
 
-func (o *adagrad) step(w, g []float32, lr float64) {
+func (o *adagrad) begin(lr float64) { o.a = float32(lr) }
+
+func (o *adagrad) update(w, g []float32, off int) {
 	n := len(w)
-	g, s := g[:n], o.sum[:n]
-	a, eps := float32(lr), float32(o.eps)
+	g, s := g[:n], o.sum[off:off+n]
+	a, eps := o.a, float32(o.eps)
 	for i := range w {
 		gi := g[i]
 		si := s[i] + gi*gi
@@ -127,12 +142,15 @@ func (o *adagrad) step(w, g []float32, lr float64) {
 type rmsprop struct {
 	rho, eps float64
 	sq       []float32
+	a        float32
 }
 
-func (o *rmsprop) step(w, g []float32, lr float64) {
+func (o *rmsprop) begin(lr float64) { o.a = float32(lr) }
+
+func (o *rmsprop) update(w, g []float32, off int) {
 	n := len(w)
-	g, s := g[:n], o.sq[:n]
-	rho, a, eps := float32(o.rho), float32(lr), float32(o.eps)
+	g, s := g[:n], o.sq[off:off+n]
+	rho, a, eps := float32(o.rho), o.a, float32(o.eps)
 	c := 1 - rho
 	for i := range w {
 		gi := g[i]
@@ -157,21 +175,27 @@ type adam struct {
 	m, v            []float32
 	t               int
 	b1, b2, eps, wd float64
+	// this step's constants (begin)
+	step, invBC2, decay float32
 }
 
 func newAdam(n int) *adam {
 	return &adam{m: make([]float32, n), v: make([]float32, n), b1: DefaultBeta1, b2: DefaultBeta2, eps: DefaultAdamEps}
 }
 
-func (o *adam) step(w, g []float32, lr float64) {
-	n := len(w)
-	g, m, v := g[:n], o.m[:n], o.v[:n]
+func (o *adam) begin(lr float64) {
 	o.t++
-	step := float32(lr / (1 - math.Pow(o.b1, float64(o.t))))
-	invBC2 := float32(1 / math.Sqrt(1-math.Pow(o.b2, float64(o.t))))
+	o.step = float32(lr / (1 - math.Pow(o.b1, float64(o.t))))
+	o.invBC2 = float32(1 / math.Sqrt(1-math.Pow(o.b2, float64(o.t))))
+	o.decay = 1 - float32(lr*o.wd)
+}
+
+func (o *adam) update(w, g []float32, off int) {
+	n := len(w)
+	g, m, v := g[:n], o.m[off:off+n], o.v[off:off+n]
+	step, invBC2, decay := o.step, o.invBC2, o.decay
 	b1, b2, eps := float32(o.b1), float32(o.b2), float32(o.eps)
 	c1, c2 := 1-b1, 1-b2
-	decay := 1 - float32(lr*o.wd)
 	for i := range w {
 		if o.wd != 0 {
 			w[i] *= decay

@@ -44,7 +44,7 @@ func TestOptimizers_HandStep(t *testing.T) {
 		}
 		w := []float32{tc.w}
 		for k, g := range tc.g {
-			o.step(w, []float32{g}, tc.lr)
+			stepAll(o, w, []float32{g}, tc.lr)
 			if math.Abs(float64(w[0]-tc.want[k])) > 1e-6 {
 				t.Errorf("%s: step %d: w = %.7f, want %.7f", tc.name, k+1, w[0], tc.want[k])
 			}

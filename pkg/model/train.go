@@ -170,6 +170,7 @@ type trainer struct {
 	ds     *dataset.Dataset
 	net    net
 	opt    optimizer
+	upd    *updatePlan // which parameters each step updates (sparse.go)
 	p      Params
 	rng    *rand.Rand // dropout masks
 	l2e    float32
@@ -183,8 +184,11 @@ type trainer struct {
 
 func newTrainer(ds *dataset.Dataset, nt net, opt optimizer, p Params, maxSplit int) *trainer {
 	c := nt.capacity()
+	s := nt.params()
+	clear(s.G) // the update plan keeps it zero from here on
 	return &trainer{
 		ds: ds, net: nt, opt: opt, p: p, rng: rand.New(rand.NewPCG(p.Seed, streamDropout)),
+		upd: newUpdatePlan(s, ds, c, p.L2Embedding == 0),
 		l2e: float32(p.L2Embedding), l2d: float32(p.L2Dense),
 		z: make([]float32, c), dz: make([]float32, c), y: make([]float32, c),
 		scores: make([]float32, maxSplit), labels: make([]float32, maxSplit),
@@ -221,13 +225,13 @@ func (t *trainer) step(rows []int32, lr float64, s *slab) float64 {
 	}
 	t.net.forward(t.ds, rows, z, t.rng)
 	loss := bceForward(z, y)
-	clear(s.G)
 	clear(dz)
 	bceBackward(dz, z, y, 1/float32(n))
-	t.net.backward(dz)
+	t.upd.collect(t.ds, rows)
+	t.net.backward(dz) // into a zero G: the previous step's apply cleared it
 	s.addL2(kindEmbedding, t.l2e)
 	s.addL2(kindWeight, t.l2d)
-	t.opt.step(s.W[:s.Trainable], s.G[:s.Trainable], lr)
+	t.upd.apply(t.opt, s, lr)
 	return loss
 }
 

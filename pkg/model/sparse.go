@@ -1,0 +1,149 @@
+package model
+
+import "github.com/attnsweep/attnsweep/pkg/dataset"
+
+// Sparse embedding updates. A batch reads a few rows of each embedding
+// table; the others get a zero gradient. Sweeping a whole table each step
+// (clearing its gradient, the optimizer's loop) costs O(vocabulary) per step
+// whatever the batch, so with a million-item vocabulary the tables, not the
+// network, would set the speed. A step therefore hands the optimizer:
+//
+//   - every tensor that is not a lookup table (weights, biases, AutoInt's
+//     dense-feature vectors, BST's position embeddings), whole;
+//   - of each lookup table (an embedding with a field), only the rows the
+//     batch's ids name: the categorical value, the history items of a
+//     sequence whose target is that field, the pooled list's items.
+//
+// With an embedding L2 (λ > 0) the gradient λ·E is non-zero on every row, and
+// DESIGN's protocol adds it over the whole table each batch: then the tables
+// are updated whole too, gradient clearing, L2 and the optimizer each one
+// pass. With λ = 0:
+//
+//   - sgd and adagrad give exactly the dense result (a zero gradient does not
+//     move a weight or the accumulator);
+//   - momentum, rmsprop, adam and adamw become their "lazy" variants (as
+//     TensorFlow's LazyAdam or PyTorch's SparseAdam): an unused row keeps its
+//     weights and state until it is used again, instead of drifting on its
+//     momentum or decaying its averages.
+//
+// The gradient slab stays all zero between steps: apply clears exactly the
+// ranges it updated, and backward writes only into those.
+type updatePlan struct {
+	dense  [][2]int // [lo, hi) offsets updated whole every step, merged where adjacent
+	tables []sparseTable
+	stamp  uint32 // this step's mark
+}
+
+// sparseTable is one lookup table updated row by row.
+type sparseTable struct {
+	off, d int
+	field  int      // the tensor's Field
+	mark   []uint32 // [vocab] the stamp of the last step that used the row
+	rows   []int32  // rows the current batch uses, each once
+}
+
+// newUpdatePlan lays out the updates of s's trainable tensors for ds and
+// batches of up to capacity rows. sparse false (or an embedding L2) makes
+// every update dense.
+func newUpdatePlan(s *slab, ds *dataset.Dataset, capacity int, sparse bool) *updatePlan {
+	u := &updatePlan{}
+	for _, t := range s.tensors {
+		if t.Kind == kindState || t.Len == 0 {
+			continue
+		}
+		if sparse && t.Kind == kindEmbedding && t.Field >= 0 {
+			vocab, d := t.Shape[0], t.Shape[1]
+			u.tables = append(u.tables, sparseTable{off: t.Off, d: d, field: t.Field,
+				mark: make([]uint32, vocab), rows: make([]int32, 0, min(vocab, capacity*idsPerRow(ds, t.Field)))})
+			continue
+		}
+		if n := len(u.dense); n > 0 && u.dense[n-1][1] == t.Off {
+			u.dense[n-1][1] = t.Off + t.Len
+		} else {
+			u.dense = append(u.dense, [2]int{t.Off, t.Off + t.Len})
+		}
+	}
+	return u
+}
+
+// idsPerRow is the most ids one row holds for table field f.
+func idsPerRow(ds *dataset.Dataset, f int) int {
+	c := len(ds.Cat)
+	if f >= c {
+		return ds.Pooled[f-c].MaxLen
+	}
+	n := 1
+	for k, sq := range ds.Schema.Sequences {
+		if sq.Field == f {
+			n += ds.Seq[k].MaxLen
+		}
+	}
+	return n
+}
+
+// collect records the rows of each table that the batch rows use.
+func (u *updatePlan) collect(ds *dataset.Dataset, rows []int32) {
+	if len(u.tables) == 0 {
+		return
+	}
+	u.stamp++
+	if u.stamp == 0 { // wrapped: forget every old mark
+		for i := range u.tables {
+			clear(u.tables[i].mark)
+		}
+		u.stamp = 1
+	}
+	c := len(ds.Cat)
+	for i := range u.tables {
+		t := &u.tables[i]
+		t.rows = t.rows[:0]
+		if t.field >= c {
+			t.addLists(&ds.Pooled[t.field-c], rows, u.stamp)
+			continue
+		}
+		for _, r := range rows {
+			t.add(ds.Cat[t.field][r], u.stamp)
+		}
+		for k, sq := range ds.Schema.Sequences {
+			if sq.Field == t.field {
+				t.addLists(&ds.Seq[k], rows, u.stamp)
+			}
+		}
+	}
+}
+
+func (t *sparseTable) add(id int32, stamp uint32) {
+	if t.mark[id] != stamp {
+		t.mark[id] = stamp
+		t.rows = append(t.rows, id)
+	}
+}
+
+func (t *sparseTable) addLists(col *dataset.SeqColumn, rows []int32, stamp uint32) {
+	for _, r := range rows {
+		start := int(r) * col.MaxLen
+		for _, id := range col.IDs[start : start+int(col.Len[r])] {
+			t.add(id, stamp)
+		}
+	}
+}
+
+// apply runs one optimizer step over the planned ranges and clears their
+// gradients.
+func (u *updatePlan) apply(o optimizer, s *slab, lr float64) {
+	o.begin(lr)
+	for _, r := range u.dense {
+		lo, hi := r[0], r[1]
+		o.update(s.W[lo:hi], s.G[lo:hi], lo)
+		clear(s.G[lo:hi])
+	}
+	for i := range u.tables {
+		t := &u.tables[i]
+		for _, id := range t.rows {
+			lo := t.off + int(id)*t.d
+			hi := lo + t.d
+			o.update(s.W[lo:hi], s.G[lo:hi], lo)
+			clear(s.G[lo:hi])
+		}
+	}
+}
