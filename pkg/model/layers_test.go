@@ -371,3 +371,43 @@ func TestSigmoid32(t *testing.T) {
 		}
 	}
 }
+
+// TestDropout_Masks: the share of dropped values is the rate, kept values
+// are scaled by 1/(1−p), an odd length fills its last mask too, and without
+// an rng (evaluation) y = x.
+func TestDropout_Masks(t *testing.T) {
+	const n = 100001 // odd: the last value has a draw of its own
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = 2
+	}
+	y := make([]float32, n)
+	for _, p := range []float64{0.2, 0.5} {
+		d := newDropout(p, n)
+		d.forward(y, x, rand.New(rand.NewPCG(3, uint64(p*10))))
+		dropped := 0
+		for j, v := range y {
+			switch v {
+			case 0:
+				dropped++
+			case float32(2 / (1 - p)):
+			default:
+				t.Fatalf("p %v: y[%d] = %v, want 0 or %v", p, j, v, 2/(1-p))
+			}
+		}
+		if got := float64(dropped) / n; math.Abs(got-p) > 0.01 {
+			t.Errorf("p %v: dropped %.4f of the values", p, got)
+		}
+		dx := make([]float32, n)
+		d.backward(dx, x)
+		for j := range dx {
+			if dx[j] != y[j] {
+				t.Fatalf("p %v: dx[%d] = %v, want the mask times dy = %v", p, j, dx[j], y[j])
+			}
+		}
+		d.forward(y, x, nil)
+		if y[0] != 2 || y[n-1] != 2 {
+			t.Errorf("p %v: evaluation changed x", p)
+		}
+	}
+}
