@@ -91,4 +91,9 @@ func BenchmarkSigmoid(b *testing.B) {
 			}
 		}
 	})
+	b.Run("slice", func(b *testing.B) {
+		for b.Loop() {
+			sigmoidSlice(p, z)
+		}
+	})
 }

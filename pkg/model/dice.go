@@ -41,11 +41,10 @@ func (dc *dice) forward(y, x []float32, n int, train bool) {
 	dc.n = n
 	p := dc.p[:n*c]
 	dc.bn.forward(p, x, n, train)
+	sigmoidSlice(p, p) // the gates, eight at a time where the CPU can
 	for i := 0; i < n; i++ {
 		pr, xr, yr := p[i*c:i*c+c], x[i*c:i*c+c], y[i*c:i*c+c]
-		for j, h := range pr {
-			g := sigmoid32(h)
-			pr[j] = g
+		for j, g := range pr {
 			a := dc.alpha[j]
 			yr[j] = xr[j] * (a + g*(1-a))
 		}

@@ -38,3 +38,19 @@ func sigmoid32(z float32) float32 {
 	num := math.Float32frombits(math.Float32bits(e)&neg | math.Float32bits(1)&^neg)
 	return num / (1 + e)
 }
+
+// sigmoidSlice writes dst[i] = σ(src[i]) for i < len(src) (dst may be src):
+// eight at a time with AVX2/FMA where the GEMM kernel runs (the same CPU
+// features), the rest with sigmoid32. The two agree to the tolerance of
+// TestSigmoidSlice, not bit for bit (FMA rounds once).
+func sigmoidSlice(dst, src []float32) {
+	dst = dst[:len(src)]
+	i := 0
+	if gemmUseKernel && len(src) >= 8 {
+		i = len(src) &^ 7
+		sigmoid8(&dst[0], &src[0], i)
+	}
+	for ; i < len(src); i++ {
+		dst[i] = sigmoid32(src[i])
+	}
+}
