@@ -270,15 +270,13 @@ func (r *Runner) newBoard(sweepID int64, trials, pending []Trial) (*board, error
 	return b, nil
 }
 
-// value is the objective's metric in m.
+// value is the objective's metric in m (logloss as it is, to be minimised;
+// the others as the model's monitor computes them).
 func (o ObjectiveSpec) value(m model.Metrics) float64 {
-	switch o.Metric {
-	case "logloss":
+	if o.Metric == "logloss" {
 		return m.LogLoss
-	case "auc-logloss":
-		return m.AUC - m.LogLoss
 	}
-	return m.AUC
+	return model.MonitorValue(o.Metric, m)
 }
 
 type epochMetrics struct {
