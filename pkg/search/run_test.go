@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -201,5 +202,32 @@ func TestQuintileBuckets(t *testing.T) {
 	}
 	if b := quintileBuckets([]int32{7, 7, 7}); len(b) != 1 || b[0].name != "7" {
 		t.Fatalf("constant counts: %v", b)
+	}
+}
+
+// TestValidByEpoch: a stored curve (any order, other splits and metrics
+// mixed in) gives each epoch's valid AUC and logloss, so that resuming an
+// ASHA sweep can recompute any objective, the derived auc-logloss included.
+func TestValidByEpoch(t *testing.T) {
+	curve := []store.CurvePoint{
+		{Epoch: 2, Split: "valid", Metric: "logloss", Value: 0.4},
+		{Epoch: 1, Split: "train", Metric: "loss", Value: 0.9},
+		{Epoch: 1, Split: "valid", Metric: "auc", Value: 0.7},
+		{Epoch: 2, Split: "valid", Metric: "auc", Value: 0.8},
+		{Epoch: 1, Split: "valid", Metric: "logloss", Value: 0.5},
+	}
+	got := validByEpoch(curve)
+	if len(got) != 2 || got[0].epoch != 1 || got[1].epoch != 2 {
+		t.Fatalf("epochs %+v", got)
+	}
+	o := ObjectiveSpec{Metric: "auc-logloss", Direction: "max"}
+	if v := o.value(got[0].m); math.Abs(v-0.2) > 1e-12 {
+		t.Errorf("epoch 1 auc-logloss %v, want 0.2", v)
+	}
+	if v := o.value(got[1].m); math.Abs(v-0.4) > 1e-12 {
+		t.Errorf("epoch 2 auc-logloss %v, want 0.4", v)
+	}
+	if v := (ObjectiveSpec{Metric: "logloss"}).value(got[1].m); v != 0.4 {
+		t.Errorf("epoch 2 logloss %v, want 0.4", v)
 	}
 }
