@@ -10,10 +10,10 @@ import "math"
 // keep the float64 sigmoid.
 
 const (
-	ln2Hi = 0.693359375                    // ln 2 split so that k·ln2Hi is exact for |k| ≤ 2^9
-	ln2Lo = -2.12194440e-4                 // ln 2 − ln2Hi
+	ln2Hi = 0.693359375                     // ln 2 split so that k·ln2Hi is exact for |k| ≤ 2^9
+	ln2Lo = -2.12194440e-4                  // ln 2 − ln2Hi
 	log2e = 1.44269504088896340735992468100 // 1/ln 2
-	round = 12582912                       // 1.5·2^23: adding and subtracting it rounds to an integer
+	round = 12582912                        // 1.5·2^23: adding and subtracting it rounds to an integer
 )
 
 // expNeg32 is e^x for x ≤ 0 (results below e^−87, the smallest normal
