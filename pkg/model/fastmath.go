@@ -10,10 +10,10 @@ import "math"
 // keep the float64 sigmoid.
 
 const (
-	ln2Hi = 0.693359375                     // ln 2 split so that k·ln2Hi is exact for |k| ≤ 2^9
-	ln2Lo = -2.12194440e-4                  // ln 2 − ln2Hi
-	log2e = 1.44269504088896340735992468100 // 1/ln 2
-	round = 12582912                        // 1.5·2^23: adding and subtracting it rounds to an integer
+	ln2Hi    = 0.693359375                     // ln 2 split so that k·ln2Hi is exact for |k| ≤ 2^9
+	ln2Lo    = -2.12194440e-4                  // ln 2 − ln2Hi
+	log2e    = 1.44269504088896340735992468100 // 1/ln 2
+	expRound = 12582912                        // 1.5·2^23: adding and subtracting it rounds to an integer
 )
 
 // expNeg32 is e^x for x ≤ 0 (results below e^−87, the smallest normal
@@ -22,8 +22,8 @@ const (
 // (truncation error < 1.3e−7 relative), times 2^k built from the bits.
 func expNeg32(x float32) float32 {
 	x = max(x, -87)
-	kf := x*log2e + round
-	kf -= round
+	kf := x*log2e + expRound
+	kf -= expRound
 	r := x - kf*ln2Hi - kf*ln2Lo
 	p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720))))))
 	return p * math.Float32frombits(uint32(int32(kf)+127)<<23)
