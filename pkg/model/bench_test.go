@@ -97,3 +97,21 @@ func BenchmarkSigmoid(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkReLU: forward and backward over 65,536 values of random sign (as
+// after BatchNorm), the case where a branch on the sign mispredicts.
+func BenchmarkReLU(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	x := randSlice(rng, 1<<16)
+	y, dy, dx := make([]float32, len(x)), randSlice(rng, len(x)), make([]float32, len(x))
+	b.Run("forward", func(b *testing.B) {
+		for b.Loop() {
+			reluForward(y, x)
+		}
+	})
+	b.Run("backward", func(b *testing.B) {
+		for b.Loop() {
+			reluBackward(dx, dy, x)
+		}
+	})
+}

@@ -21,12 +21,6 @@ type optimizer interface {
 	update(w, g []float32, off int)
 }
 
-// stepAll is one step over every parameter in w (dense).
-func stepAll(o optimizer, w, g []float32, lr float64) {
-	o.begin(lr)
-	o.update(w, g, 0)
-}
-
 // optimizerNames are the names newOptimizer knows, in documentation order.
 var optimizerNames = []string{"sgd", "momentum", "adagrad", "rmsprop", "adam", "adamw"}
 

@@ -60,16 +60,11 @@ func TestOptimizers_StateUntouched(t *testing.T) {
 	p := smallParams("dnn")
 	p.BatchNorm, p.Optimizer = true, "adamw"
 	p = p.WithDefaults()
-	nt, err := newNet(ds, p, p.BatchSize)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := nt.params()
+	tr := newTestTrainer(t, ds, p)
+	s := tr.net.params()
 	if s.Trainable == len(s.W) {
 		t.Fatal("no state tensors with BatchNorm")
 	}
-	opt, _ := newOptimizer(p, s.Trainable)
-	tr := newTrainer(ds, nt, opt, p, len(ds.Train))
 	s.init(tr.rng)
 	before := append([]float32(nil), s.W[s.Trainable:]...)
 	tr.step(ds.Train[:64], p.LR, s)
@@ -84,10 +79,16 @@ func TestOptimizers_StateUntouched(t *testing.T) {
 	}
 	// An evaluation forward leaves them alone.
 	after := append([]float32(nil), s.W[s.Trainable:]...)
-	nt.forward(ds, ds.Valid[:64], tr.z[:64], nil)
+	tr.net.forward(ds, ds.Valid[:64], tr.z[:64], nil)
 	for j, v := range s.W[s.Trainable:] {
 		if v != after[j] {
 			t.Fatalf("evaluation changed state entry %d", j)
 		}
 	}
+}
+
+// stepAll is one step over every parameter in w (dense).
+func stepAll(o optimizer, w, g []float32, lr float64) {
+	o.begin(lr)
+	o.update(w, g, 0)
 }

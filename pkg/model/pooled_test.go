@@ -129,27 +129,7 @@ func TestModels_Backward_Pooled(t *testing.T) {
 
 // TestStep_NoAllocs_Pooled is TestStep_NoAllocs on data with pooled columns.
 func TestStep_NoAllocs_Pooled(t *testing.T) {
-	ds := withPooled(synth(synthConfig{Rows: 2000, Seed: 11}), 12)
-	for _, m := range Models() {
-		p := smallParams(m)
-		p.BatchNorm, p.Dropout, p.AttentionDim = true, 0.1, 8
-		p = p.WithDefaults()
-		nt, err := newNet(ds, p, p.BatchSize)
-		if err != nil {
-			t.Fatal(err)
-		}
-		opt, _ := newOptimizer(p, nt.params().Trainable)
-		tr := newTrainer(ds, nt, opt, p, len(ds.Train))
-		rows := ds.Train[:p.BatchSize]
-		tr.step(rows, p.LR, nt.params())
-		if a := testing.AllocsPerRun(5, func() { tr.step(rows, p.LR, nt.params()) }); a != 0 {
-			t.Errorf("%s: %v allocations per training step", m, a)
-		}
-		ctx := context.Background()
-		if a := testing.AllocsPerRun(5, func() { _ = predictRows(ctx, nt, ds, ds.Valid, tr.scores, tr.z) }); a != 0 {
-			t.Errorf("%s: %v allocations per prediction pass", m, a)
-		}
-	}
+	checkNoAllocs(t, withPooled(synth(synthConfig{Rows: 2000, Seed: 11}), 12))
 }
 
 // pooledOnly builds data whose click depends only on a pooled list: the

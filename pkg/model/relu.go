@@ -11,9 +11,10 @@ import (
 //	dx += dy · [x > 0]
 //
 // Both loops are branch-free: after BatchNorm the signs are random, and a
-// branch on each one mispredicts every other value (a micro-benchmark on
-// 65,536 normal values: 11 ns per value with `if v > 0`, 2.5 ns with max and
-// 3.3 ns with the sign mask below).
+// branch on each one mispredicts every other value. On 65,536 normal values,
+// side by side in one throwaway benchmark on a loaded machine (2026-11-27),
+// `if v > 0` loops took 11 ns (forward) and 10 ns (backward) per value
+// against 2.5 and 3.3 ns for these; BenchmarkReLU, idle: 1.5 and 2.2 ns.
 
 // reluForward: y[j] = max(0, x[j]) for j < len(x).
 func reluForward(y, x []float32) {

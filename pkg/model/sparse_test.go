@@ -14,14 +14,9 @@ func sparsePair(t testing.TB, name, optimizer string, cfg synthConfig) (sp, dn *
 	p.Optimizer, p.BatchNorm, p.Dropout, p.AttentionDim, p.BatchSize = optimizer, true, 0.1, 8, 64
 	p = p.WithDefaults()
 	mk := func(sparse bool) *trainer {
-		nt, err := newNet(ds, p, p.BatchSize)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := nt.params()
+		tr := newTestTrainer(t, ds, p)
+		s := tr.net.params()
 		s.init(rand.New(rand.NewPCG(7, 7)))
-		opt, _ := newOptimizer(p, s.Trainable)
-		tr := newTrainer(ds, nt, opt, p, len(ds.Train))
 		tr.upd = newUpdatePlan(s, ds, p.BatchSize, sparse)
 		return tr
 	}

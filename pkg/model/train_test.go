@@ -422,17 +422,17 @@ func TestCheckpoint_Rejects(t *testing.T) {
 // TestStep_NoAllocs: a training step and a prediction chunk allocate nothing
 // in steady state, for every model (with BatchNorm and dropout on).
 func TestStep_NoAllocs(t *testing.T) {
-	ds := synth(synthConfig{Rows: 2000, Seed: 11})
+	checkNoAllocs(t, synth(synthConfig{Rows: 2000, Seed: 11}))
+}
+
+// checkNoAllocs runs TestStep_NoAllocs's check on ds.
+func checkNoAllocs(t *testing.T, ds *dataset.Dataset) {
+	t.Helper()
 	for _, m := range Models() {
 		p := smallParams(m)
 		p.BatchNorm, p.Dropout, p.AttentionDim = true, 0.1, 8 // every stage of the MLPs
-		p = p.WithDefaults()
-		nt, err := newNet(ds, p, p.BatchSize)
-		if err != nil {
-			t.Fatal(err)
-		}
-		opt, _ := newOptimizer(p, nt.params().Trainable)
-		tr := newTrainer(ds, nt, opt, p, len(ds.Train))
+		tr := newTestTrainer(t, ds, p.WithDefaults())
+		nt, p := tr.net, tr.p
 		rows := ds.Train[:p.BatchSize]
 		tr.step(rows, p.LR, nt.params())
 		if a := testing.AllocsPerRun(5, func() { tr.step(rows, p.LR, nt.params()) }); a != 0 {
@@ -443,6 +443,21 @@ func TestStep_NoAllocs(t *testing.T) {
 			t.Errorf("%s: %v allocations per prediction pass", m, a)
 		}
 	}
+}
+
+// newTestTrainer builds p's network (p with its defaults) for ds, its
+// optimizer and a trainer, as Train does.
+func newTestTrainer(t testing.TB, ds *dataset.Dataset, p Params) *trainer {
+	t.Helper()
+	nt, err := newNet(ds, p, p.BatchSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt, err := newOptimizer(p, nt.params().Trainable)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newTrainer(ds, nt, opt, p, len(ds.Train))
 }
 
 // TestTrain_ConcurrentTrials: trials running side by side on one shared
