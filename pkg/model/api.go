@@ -80,14 +80,20 @@ type Params struct {
 	Eps         float64
 	WeightDecay float64 // adamw decoupled weight decay
 
+	// MaxGradNorm, when > 0, rescales each step's gradient (data loss and
+	// L2 terms, all trainable parameters together) so that its L2 norm is at
+	// most this, as PyTorch's clip_grad_norm_; FuxiCTR, which produced the
+	// BARS figures, clips at 10 on every step. 0: no clipping.
+	MaxGradNorm float64
+
 	Epochs   int     // at most this many epochs
 	Patience int     // stop after this many evaluations without improvement
 	LRDecay  float64 // multiply LR by this on no improvement
 	// Monitor is the valid-split value that selects the best epoch, decays
 	// the learning rate and stops training: "auc" (default), "logloss", or
-	// "auc-logloss" (AUC minus logloss, maximised: FuxiCTR's monitor in the
-	// BARS runs, which stops a model whose AUC creeps up while its logloss
-	// worsens).
+	// "auc-logloss" (AUC minus logloss, maximised: FuxiCTR's example
+	// configs' monitor, which stops a model whose AUC creeps up while its logloss
+	// worsens; the BARS Frappe runs monitor AUC).
 	Monitor string
 
 	Seed uint64 // every random choice of the trial derives from it

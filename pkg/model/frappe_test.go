@@ -14,7 +14,7 @@ import (
 
 // frappeRef are the published BARS Frappe_x1 test figures (DESIGN.md) and
 // the per-model settings of those runs; the common ones (emb 10, Adam 1e-3,
-// batch 4096, 100 epochs, patience 2, LR decay 0.1) are the defaults.
+// batch 4096, 100 epochs, patience 2, LR decay 0.1, AUC monitor) are the defaults.
 var frappeRef = []struct {
 	p            Params
 	auc, logloss float64
@@ -63,6 +63,7 @@ func TestFrappe_BARS(t *testing.T) {
 		t.Run(ref.p.Model, func(t *testing.T) {
 			p := ref.p
 			p.Seed = 2021
+			p.MaxGradNorm = 10 // FuxiCTR's clipping, as in experiments/frappe_bars.yaml
 			start := time.Now()
 			res, err := Train(context.Background(), ds, p, nil)
 			if err != nil {

@@ -95,6 +95,8 @@ func (p Params) validate() error {
 		return bad("l2 embedding", p.L2Embedding, "≥ 0")
 	case !(p.L2Dense >= 0) || math.IsInf(p.L2Dense, 0):
 		return bad("l2 dense", p.L2Dense, "≥ 0")
+	case !(p.MaxGradNorm >= 0) || math.IsInf(p.MaxGradNorm, 0):
+		return bad("max grad norm", p.MaxGradNorm, "≥ 0 (0: no clipping)")
 	}
 	for i, h := range p.Hidden {
 		if h < 1 {

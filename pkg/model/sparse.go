@@ -1,6 +1,10 @@
 package model
 
-import "github.com/attnsweep/attnsweep/pkg/dataset"
+import (
+	"math"
+
+	"github.com/attnsweep/attnsweep/pkg/dataset"
+)
 
 // Sparse embedding updates. A batch reads a few rows of each embedding
 // table; the others get a zero gradient. Sweeping a whole table each step
@@ -125,6 +129,56 @@ func (t *sparseTable) addLists(col *dataset.SeqColumn, rows []int32, stamp uint3
 		for _, id := range col.IDs[start : start+int(col.Len[r])] {
 			t.add(id, stamp)
 		}
+	}
+}
+
+// clip rescales this step's gradient so that its L2 norm over every
+// trainable parameter is at most maxNorm: G ×= maxNorm/(‖G‖ + 1e-6) when that
+// is below 1 (PyTorch's clip_grad_norm_). Outside the planned ranges G is
+// zero, so the ranges hold the whole norm and clipping stays sparse. It
+// returns ‖G‖ before clipping.
+func (u *updatePlan) clip(s *slab, maxNorm float64) float64 {
+	var ss float64
+	for _, r := range u.dense {
+		ss += sumSquares(s.G[r[0]:r[1]])
+	}
+	for i := range u.tables {
+		t := &u.tables[i]
+		for _, id := range t.rows {
+			lo := t.off + int(id)*t.d
+			ss += sumSquares(s.G[lo : lo+t.d])
+		}
+	}
+	norm := math.Sqrt(ss)
+	c := maxNorm / (norm + 1e-6)
+	if !(c < 1) {
+		return norm
+	}
+	f := float32(c)
+	for _, r := range u.dense {
+		scaleInPlace(s.G[r[0]:r[1]], f)
+	}
+	for i := range u.tables {
+		t := &u.tables[i]
+		for _, id := range t.rows {
+			lo := t.off + int(id)*t.d
+			scaleInPlace(s.G[lo:lo+t.d], f)
+		}
+	}
+	return norm
+}
+
+func sumSquares(g []float32) float64 {
+	var ss float64
+	for _, v := range g {
+		ss += float64(v) * float64(v)
+	}
+	return ss
+}
+
+func scaleInPlace(g []float32, f float32) {
+	for i := range g {
+		g[i] *= f
 	}
 }
 

@@ -1,7 +1,9 @@
 package model
 
 import (
+	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -132,4 +134,56 @@ func (s *slab) nameAt(j int) string {
 		}
 	}
 	return "?"
+}
+
+// TestClip: clipping scales the step's gradient by maxNorm/(‖G‖ + 1e-6)
+// when that is below 1 and leaves it alone otherwise, with ‖G‖ taken over
+// every trainable parameter. The sparse plan must see the whole norm: its
+// result must equal clipping computed over the dense slab.
+func TestClip(t *testing.T) {
+	for _, name := range []string{"dot", "autoint+"} {
+		t.Run(name, func(t *testing.T) {
+			sp, _, batches := sparsePair(t, name, "adam", synthConfig{Rows: 600, Users: 100, Items: 200, Seed: 3})
+			s := sp.net.params()
+			rows := batches[0]
+			n := len(rows)
+			grad := func() []float32 { // the step's gradient, before any update
+				clear(s.G)
+				z, dz, y := sp.z[:n], sp.dz[:n], sp.y[:n]
+				for j, r := range rows {
+					y[j] = sp.ds.Label[r]
+				}
+				sp.net.forward(sp.ds, rows, z, nil)
+				bceForward(z, y)
+				clear(dz)
+				bceBackward(dz, z, y, 1/float32(n))
+				sp.upd.collect(sp.ds, rows)
+				sp.net.backward(dz)
+				return slices.Clone(s.G)
+			}
+			g := grad()
+			norm := math.Sqrt(sumSquares(g[:s.Trainable]))
+			if norm == 0 {
+				t.Fatal("zero gradient")
+			}
+			if got := sp.upd.clip(s, 2*norm); math.Abs(got-norm) > 1e-9*norm {
+				t.Fatalf("clip returned norm %v, the slab's is %v", got, norm)
+			}
+			if !slices.Equal(s.G, g) {
+				t.Fatal("clipping at twice the norm changed the gradient")
+			}
+			maxNorm := norm / 4
+			g = grad()
+			sp.upd.clip(s, maxNorm)
+			f := float32(maxNorm / (norm + 1e-6))
+			for j := range g {
+				if want := g[j] * f; s.G[j] != want {
+					t.Fatalf("entry %d (%s): clipped %v, want %v", j, s.nameAt(j), s.G[j], want)
+				}
+			}
+			if after := math.Sqrt(sumSquares(s.G)); math.Abs(after-maxNorm) > 1e-5*maxNorm {
+				t.Fatalf("norm after clipping %v, want %v", after, maxNorm)
+			}
+		})
+	}
 }

@@ -231,6 +231,9 @@ func (t *trainer) step(rows []int32, lr float64, s *slab) float64 {
 	t.net.backward(dz) // into a zero G: the previous step's apply cleared it
 	s.addL2(kindEmbedding, t.l2e)
 	s.addL2(kindWeight, t.l2d)
+	if t.p.MaxGradNorm > 0 {
+		t.upd.clip(s, t.p.MaxGradNorm)
+	}
 	t.upd.apply(t.opt, s, lr)
 	return loss
 }

@@ -303,6 +303,7 @@ func TestTrain_Errors(t *testing.T) {
 		{"unknown optimizer", ds, Params{Model: "logreg", Optimizer: "lion"}, `model: unknown optimizer "lion" (known: sgd, momentum, adagrad, rmsprop, adam, adamw)`},
 		{"dot without history", noHistory(ds), Params{Model: "dot"}, "model: dot needs a history column"},
 		{"bad batch size", ds, Params{Model: "logreg", BatchSize: -1}, "model: params: batch size -1"},
+		{"negative clip norm", ds, Params{Model: "logreg", MaxGradNorm: -1}, "model: params: max grad norm -1"},
 		{"nil data", nil, Params{Model: "logreg"}, "model: dataset is nil"},
 	}
 	bad := *ds
@@ -431,6 +432,7 @@ func checkNoAllocs(t *testing.T, ds *dataset.Dataset) {
 	for _, m := range Models() {
 		p := smallParams(m)
 		p.BatchNorm, p.Dropout, p.AttentionDim = true, 0.1, 8 // every stage of the MLPs
+		p.MaxGradNorm = 1e-3                                  // and gradient clipping, which binds at this norm
 		tr := newTestTrainer(t, ds, p.WithDefaults())
 		nt, p := tr.net, tr.p
 		rows := ds.Train[:p.BatchSize]
@@ -507,4 +509,28 @@ func sameMetrics(a, b Metrics) bool {
 		}
 	}
 	return true
+}
+
+// TestTrain_MaxGradNorm: a clipping norm above every step's gradient norm
+// leaves training bit-identical to no clipping (the scale is skipped, not
+// applied as 1), and one below it changes the trajectory.
+func TestTrain_MaxGradNorm(t *testing.T) {
+	ds := synth(synthConfig{Rows: 1500, Seed: 21})
+	run := func(maxNorm float64) *Result {
+		p := smallParams("dnn")
+		p.Epochs, p.MaxGradNorm = 2, maxNorm
+		res, err := Train(context.Background(), ds, p, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	off, loose, tight := run(0), run(1e6), run(1e-3)
+	// The checkpoints hold the params, so compare what the weights score.
+	if !slices.Equal(off.TestScores, loose.TestScores) {
+		t.Error("clipping at 1e6 changed the model")
+	}
+	if slices.Equal(off.TestScores, tight.TestScores) {
+		t.Error("clipping at 1e-3 did not change the model")
+	}
 }

@@ -55,6 +55,7 @@ var hyperparams = map[string]hyper{
 	"beta2":            {kind: kFloat, minOK: true, max: 1, set: func(p *model.Params, v any) { p.Beta2 = v.(float64) }},
 	"eps":              {kind: kFloat, set: func(p *model.Params, v any) { p.Eps = v.(float64) }},
 	"weight_decay":     {kind: kFloat, minOK: true, set: func(p *model.Params, v any) { p.WeightDecay = v.(float64) }},
+	"max_grad_norm":    {kind: kFloat, minOK: true, set: func(p *model.Params, v any) { p.MaxGradNorm = v.(float64) }},
 }
 
 // ModelNames are the models a spec may list.

@@ -120,6 +120,7 @@ func TestSpec_Mistakes(t *testing.T) {
 		{"unknown optimizer", "name: x\ndata: {synthetic: {rows: 10}}\nmodels: [logreg]\nspace:\n  optimizer: [adam, adamx]\n", `t.yaml:5: optimizer: unknown value "adamx"`},
 		{"negative lr", "name: x\ndata: {synthetic: {rows: 10}}\nmodels: [logreg]\nspace:\n  lr: [0.1, -0.01]\n", `t.yaml:5: lr: must be > 0, got -0.01`},
 		{"zero lr", "name: x\ndata: {synthetic: {rows: 10}}\nmodels: [logreg]\nspace:\n  lr: 0\n", `t.yaml:5: lr: must be > 0, got 0`},
+		{"negative clip norm", "name: x\ndata: {synthetic: {rows: 10}}\nmodels: [logreg]\nspace:\n  max_grad_norm: -1\n", `t.yaml:5: max_grad_norm: must be >= 0, got -1`},
 		{"empty grid", "name: x\ndata: {synthetic: {rows: 10}}\nmodels: [logreg]\nspace:\n  embed_dim: []\n", `t.yaml:5: embed_dim: empty list`},
 		{"loguniform bound", "name: x\ndata: {synthetic: {rows: 10}}\nmodels: [logreg]\nsearch: {method: random, trials: 3}\nspace:\n  lr: {loguniform: [0, 0.1]}\n", `t.yaml:6: lr: loguniform bounds must be > 0`},
 		{"unknown hyperparameter", "name: x\ndata: {synthetic: {rows: 10}}\nmodels: [logreg]\nspace:\n  learning_rate: [0.1]\n", `t.yaml:5: unknown hyperparameter "learning_rate"`},
