@@ -56,11 +56,7 @@ func (e *embedding) backward(dout []float32, ldo int, ids []int32) {
 		if uint32(id) >= uint32(e.V) {
 			panic(fmt.Sprintf("model: embedding: id %d out of range [0, %d)", id, e.V))
 		}
-		g := e.dE[int(id)*d : int(id)*d+d]
-		src := dout[i*ldo : i*ldo+d]
-		for j := range g {
-			g[j] += src[j]
-		}
+		axpy(e.dE[int(id)*d:int(id)*d+d], 1, dout[i*ldo:i*ldo+d]) // fma(1, x, y) = x + y exactly
 	}
 }
 

@@ -266,9 +266,17 @@ func gemmSkipZeros(transA, transB bool, m, n, k int, alpha float32, a []float32,
 }
 
 // axpy: y[j] += a·x[j].
+//
+// Where the assembly kernel runs, the first len(y)&^7 entries are done 8 at a
+// time with FMA (one rounding per entry instead of two).
 func axpy(y []float32, a float32, x []float32) {
 	x = x[:len(y)]
-	for j := range y {
+	i := 0
+	if gemmUseKernel && len(y) >= 8 {
+		i = len(y) &^ 7
+		axpyVec8(&y[0], a, &x[0], i)
+	}
+	for j := i; j < len(y); j++ {
 		y[j] += a * x[j]
 	}
 }
@@ -282,18 +290,26 @@ func axpy4(y []float32, a0 float32, x0 []float32, a1 float32, x1 []float32, a2 f
 	}
 }
 
-// dot returns Σ_j x[j]·y[j], accumulated left to right.
+// dot returns Σ_j x[j]·y[j]: accumulated left to right, or, where the
+// assembly kernel runs, the first len(x)&^7 terms in 8 FMA lanes (summed
+// pairwise at the end) and the rest left to right after them. Either way
+// the order depends on len(x) only, so equal inputs give equal results.
 func dot(x, y []float32) float32 {
 	y = y[:len(x)]
 	var s float32
-	for j := range x {
+	i := 0
+	if gemmUseKernel && len(x) >= 8 {
+		i = len(x) &^ 7
+		s = dotVec8(&x[0], &y[0], i)
+	}
+	for j := i; j < len(x); j++ {
 		s += x[j] * y[j]
 	}
 	return s
 }
 
-// dot4 returns x·y0, x·y1, x·y2, x·y3; each is accumulated left to right, so
-// each equals dot(x, yi) bit for bit.
+// dot4 returns x·y0, x·y1, x·y2, x·y3, each accumulated left to right (the
+// portable GEMM's order; dot's where the assembly kernel is off).
 func dot4(x, y0, y1, y2, y3 []float32) (s0, s1, s2, s3 float32) {
 	n := len(x)
 	y0, y1, y2, y3 = y0[:n], y1[:n], y2[:n], y3[:n]

@@ -5,3 +5,11 @@ package model
 func sigmoid8(dst, src *float32, n int) {
 	panic("model: sigmoid: no assembly kernel in this build")
 }
+
+func dotVec8(x, y *float32, n int) float32 {
+	panic("model: dot: no assembly kernel in this build")
+}
+
+func axpyVec8(y *float32, a float32, x *float32, n int) {
+	panic("model: axpy: no assembly kernel in this build")
+}
