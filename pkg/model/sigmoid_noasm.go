@@ -13,3 +13,7 @@ func dotVec8(x, y *float32, n int) float32 {
 func axpyVec8(y *float32, a float32, x *float32, n int) {
 	panic("model: axpy: no assembly kernel in this build")
 }
+
+func adamVec8(w, gr, m, v *float32, n int, k *[7]float32) {
+	panic("model: adam: no assembly kernel in this build")
+}

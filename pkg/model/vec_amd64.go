@@ -12,3 +12,9 @@ func dotVec8(x, y *float32, n int) float32
 //
 //go:noescape
 func axpyVec8(y *float32, a float32, x *float32, n int)
+
+// adamVec8 is adam.update's step without weight decay on n parameters, n a
+// multiple of 8, with k = β1, 1−β1, β2, 1−β2, step, 1/√(1−β2ᵗ), ε.
+//
+//go:noescape
+func adamVec8(w, gr, m, v *float32, n int, k *[7]float32)

@@ -68,3 +68,51 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// func adamVec8(w, gr, m, v *float32, n int, k *[7]float32)
+// The Adam step of adam.update (optimizer.go) on 8 parameters at a time,
+// n a multiple of 8; k holds β1, 1−β1, β2, 1−β2, the step, 1/√(1−β2ᵗ), ε.
+TEXT ·adamVec8(SB), NOSPLIT, $0-48
+	MOVQ         w+0(FP), DI
+	MOVQ         gr+8(FP), SI
+	MOVQ         m+16(FP), R8
+	MOVQ         v+24(FP), R9
+	MOVQ         n+32(FP), CX
+	MOVQ         k+40(FP), AX
+	VBROADCASTSS 0(AX), Y8
+	VBROADCASTSS 4(AX), Y9
+	VBROADCASTSS 8(AX), Y10
+	VBROADCASTSS 12(AX), Y11
+	VBROADCASTSS 16(AX), Y12
+	VBROADCASTSS 20(AX), Y13
+	VBROADCASTSS 24(AX), Y14
+	SHRQ         $3, CX
+	JZ           adamdone
+
+adamloop:
+	VMOVUPS     (SI), Y0      // g
+	VMULPS      (R8), Y8, Y1  // β1·m
+	VFMADD231PS Y0, Y9, Y1    // m = β1·m + (1−β1)·g
+	VMULPS      Y0, Y0, Y2    // g²
+	VMULPS      (R9), Y10, Y3 // β2·v
+	VFMADD231PS Y2, Y11, Y3   // v = β2·v + (1−β2)·g²
+	VMOVUPS     Y1, (R8)
+	VMOVUPS     Y3, (R9)
+	VSQRTPS     Y3, Y4
+	VMOVAPS     Y14, Y5
+	VFMADD231PS Y13, Y4, Y5   // √v/√(1−β2ᵗ) + ε
+	VMULPS      Y1, Y12, Y6   // step·m
+	VDIVPS      Y5, Y6, Y6    // step·m / (…)
+	VMOVUPS     (DI), Y7
+	VSUBPS      Y6, Y7, Y7
+	VMOVUPS     Y7, (DI)
+	ADDQ        $32, DI
+	ADDQ        $32, SI
+	ADDQ        $32, R8
+	ADDQ        $32, R9
+	DECQ        CX
+	JNZ         adamloop
+
+adamdone:
+	VZEROUPPER
+	RET

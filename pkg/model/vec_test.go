@@ -71,3 +71,51 @@ func BenchmarkAxpy32(b *testing.B) {
 		axpy(y, 1e-9, x)
 	}
 }
+
+// TestAdamVec: adam.update with the 8-wide kernel follows the scalar loop
+// (to float32 rounding: the kernel fuses multiply-adds) over several steps,
+// tail included, with and without weight decay (which stays scalar).
+func TestAdamVec(t *testing.T) {
+	if !gemmHaveKernel {
+		t.Skip("no assembly kernel on this CPU or build")
+	}
+	for _, wd := range []float64{0, 0.01} {
+		rng := rand.New(rand.NewPCG(9, 9))
+		const n = 37
+		w0, g := make([]float32, n), make([][]float32, 6)
+		for i := range w0 {
+			w0[i] = float32(rng.NormFloat64())
+		}
+		for s := range g {
+			g[s] = make([]float32, n)
+			for i := range g[s] {
+				g[s][i] = float32(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(7)-3)))
+			}
+		}
+		run := func(kernel bool) (w, m, v []float32) {
+			old := gemmUseKernel
+			defer func() { gemmUseKernel = old }()
+			gemmUseKernel = kernel
+			o := newAdam(n)
+			o.wd = wd
+			w = append([]float32(nil), w0...)
+			for s := range g {
+				o.begin(1e-2)
+				o.update(w, g[s], 0)
+			}
+			return w, o.m, o.v
+		}
+		w1, m1, v1 := run(false)
+		w2, m2, v2 := run(true)
+		for _, c := range []struct {
+			name string
+			a, b []float32
+		}{{"w", w1, w2}, {"m", m1, m2}, {"v", v1, v2}} {
+			for i := range c.a {
+				if d := math.Abs(float64(c.a[i] - c.b[i])); d > 1e-5*(math.Abs(float64(c.a[i]))+1e-6) {
+					t.Fatalf("wd %v: %s[%d]: scalar %v, kernel %v", wd, c.name, i, c.a[i], c.b[i])
+				}
+			}
+		}
+	}
+}
