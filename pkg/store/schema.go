@@ -11,7 +11,7 @@ var ParamColumns = []string{
 	"lr", "optimizer", "embed_dim", "batch_size", "l2_embedding", "l2_dense",
 	"hidden", "dropout", "batch_norm", "activation", "attention_hidden",
 	"attention_dim", "heads", "layers", "din_softmax", "max_len",
-	"momentum", "beta1", "beta2", "eps", "weight_decay",
+	"momentum", "beta1", "beta2", "eps", "weight_decay", "max_grad_norm",
 }
 
 // schemaV1 is the first schema. Documented in README.md ("Database schema").
@@ -132,18 +132,24 @@ CREATE TABLE attention (              -- attention weights for a few validation 
 	weights TEXT NOT NULL,             -- JSON list (per head or layer) of lists of weights
 	PRIMARY KEY (trial, sample)
 );
-DROP VIEW leaderboard;
-CREATE VIEW leaderboard AS
-	SELECT s.name AS sweep, t.id AS trial, t.key, t.config, t.model, t.seed, t.repeat, t.status,
-	` + paramColumnsSQL() + `,
-	` + metricColumnsSQL("auc", "logloss", "gauc", "accuracy", "f1", "mean_pred", "mean_label") + `,
-	t.best_epoch, t.seconds
-	FROM trials t JOIN sweeps s ON s.id = t.sweep;
+` + leaderboardSQL + `
 CREATE VIEW group_leaderboard AS
 	SELECT s.name AS sweep, t.id AS trial, t.key, t.model, g.split, g.grouping, g.bucket, g.position,
 		g.n, g.positives, g.auc, g.gauc, g.logloss, g.mean_pred, g.mean_label
 	FROM group_metrics g JOIN trials t ON t.id = g.trial JOIN sweeps s ON s.id = t.sweep;
 `
+
+// leaderboardSQL (re)creates the leaderboard view with today's ParamColumns.
+var leaderboardSQL = `DROP VIEW leaderboard;
+CREATE VIEW leaderboard AS
+	SELECT s.name AS sweep, t.id AS trial, t.key, t.config, t.model, t.seed, t.repeat, t.status,
+	` + paramColumnsSQL() + `,
+	` + metricColumnsSQL("auc", "logloss", "gauc", "accuracy", "f1", "mean_pred", "mean_label") + `,
+	t.best_epoch, t.seconds
+	FROM trials t JOIN sweeps s ON s.id = t.sweep;`
+
+// schemaV3 adds the max_grad_norm column to the leaderboard view.
+var schemaV3 = leaderboardSQL
 
 func paramColumnsSQL() string {
 	cols := make([]string, len(ParamColumns))

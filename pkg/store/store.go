@@ -103,6 +103,7 @@ func (d *DB) init() error {
 var migrations = []string{
 	schemaV1,
 	schemaV2,
+	schemaV3,
 }
 
 // SchemaVersion is the version this build writes.

@@ -144,6 +144,9 @@ func TestStore_Migrations(t *testing.T) {
 	if err != nil || len(res.Rows) != 1 || res.Rows[0][0] != int64(SchemaVersion) {
 		t.Fatalf("schema_version = %v, %v; want one row %d", res, err, SchemaVersion)
 	}
+	if _, err := db2.Query("SELECT max_grad_norm FROM leaderboard"); err != nil {
+		t.Fatalf("leaderboard after the migrations: %v", err)
+	}
 	res, _ = db2.Query("PRAGMA journal_mode")
 	if res.Rows[0][0] != "wal" {
 		t.Fatalf("journal_mode = %v", res.Rows[0][0])
