@@ -91,9 +91,9 @@ type Params struct {
 	LRDecay  float64 // multiply LR by this on no improvement
 	// Monitor is the valid-split value that selects the best epoch, decays
 	// the learning rate and stops training: "auc" (default), "logloss", or
-	// "auc-logloss" (AUC minus logloss, maximised: FuxiCTR's example
-	// configs' monitor, which stops a model whose AUC creeps up while its logloss
-	// worsens; the BARS Frappe runs monitor AUC).
+	// "auc-logloss" (AUC minus logloss, maximised: the monitor of FuxiCTR's
+	// example configs, which stops a model whose AUC creeps up while its
+	// logloss worsens; the BARS Frappe runs monitor AUC).
 	Monitor string
 
 	Seed uint64 // every random choice of the trial derives from it
