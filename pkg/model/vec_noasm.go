@@ -2,6 +2,9 @@
 
 package model
 
+// Stubs of the 8-wide kernels (sigmoid_amd64.s, vec_amd64.s) where they are
+// not built: callers check gemmUseKernel first, so these never run.
+
 func sigmoid8(dst, src *float32, n int) {
 	panic("model: sigmoid: no assembly kernel in this build")
 }
