@@ -8,6 +8,7 @@
 #   bench/run.sh dnn din         # only these
 #   EPOCHS=5 bench/run.sh logreg # more epochs (default: the table's)
 #   REPEAT=2 bench/run.sh dnn    # run each side twice, alternating; the table keeps the faster
+#   SEEDS="1 2 3 4 5" EPOCHS=10 bench/run.sh dot   # AUC as mean ± sd over seeds (default seed 1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -78,10 +79,12 @@ for line in "${MODELS[@]}"; do
   prepare "$data"
   common=(--model "$name" --batch "$batch" --emb "$emb" --epochs "$epochs")
   for _ in $(seq "${REPEAT:-1}"); do
-    # shellcheck disable=SC2086 # $extra is a list of flags
-    "$WORK/ctrbench" train "${DATA_FLAGS[@]}" "${common[@]}" $extra >>"$RESULTS"
-    # shellcheck disable=SC2086
-    "$PY" bench/torch_ctr.py --data "$WORK/$data" "${common[@]}" $extra >>"$RESULTS"
+    for seed in ${SEEDS:-1}; do
+      # shellcheck disable=SC2086 # $extra is a list of flags
+      "$WORK/ctrbench" train "${DATA_FLAGS[@]}" "${common[@]}" $extra --seed "$seed" >>"$RESULTS"
+      # shellcheck disable=SC2086
+      "$PY" bench/torch_ctr.py --data "$WORK/$data" "${common[@]}" $extra --seed "$seed" >>"$RESULTS"
+    done
   done
 done
 

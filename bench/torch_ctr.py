@@ -292,7 +292,7 @@ def main():
     net.load_state_dict(best_state)
     pt = predict(net, data, test, a.batch)
     print(json.dumps({
-        "side": "torch", "model": a.model, "threads": torch.get_num_threads(),
+        "side": "torch", "model": a.model, "seed": a.seed, "threads": torch.get_num_threads(),
         "batch": a.batch, "emb": a.emb, "epochs": a.epochs, "train_rows": len(train),
         "epoch_seconds": epoch_s,
         "samples_per_s": len(train) / float(np.median(epoch_s[1:])),
