@@ -132,6 +132,21 @@ func (t *sparseTable) addLists(col *dataset.SeqColumn, rows []int32, stamp uint3
 	}
 }
 
+// each calls fn with every planned range [lo, hi) of the slab: the dense
+// ranges, then each table's rows of this step.
+func (u *updatePlan) each(fn func(lo, hi int)) {
+	for _, r := range u.dense {
+		fn(r[0], r[1])
+	}
+	for i := range u.tables {
+		t := &u.tables[i]
+		for _, id := range t.rows {
+			lo := t.off + int(id)*t.d
+			fn(lo, lo+t.d)
+		}
+	}
+}
+
 // clip rescales this step's gradient so that its L2 norm over every
 // trainable parameter is at most maxNorm: G ×= maxNorm/(‖G‖ + 1e-6) when that
 // is below 1 (PyTorch's clip_grad_norm_). Outside the planned ranges G is
@@ -139,32 +154,14 @@ func (t *sparseTable) addLists(col *dataset.SeqColumn, rows []int32, stamp uint3
 // returns ‖G‖ before clipping.
 func (u *updatePlan) clip(s *slab, maxNorm float64) float64 {
 	var ss float64
-	for _, r := range u.dense {
-		ss += sumSquares(s.G[r[0]:r[1]])
-	}
-	for i := range u.tables {
-		t := &u.tables[i]
-		for _, id := range t.rows {
-			lo := t.off + int(id)*t.d
-			ss += sumSquares(s.G[lo : lo+t.d])
-		}
-	}
+	u.each(func(lo, hi int) { ss += sumSquares(s.G[lo:hi]) })
 	norm := math.Sqrt(ss)
 	c := maxNorm / (norm + 1e-6)
 	if !(c < 1) {
 		return norm
 	}
 	f := float32(c)
-	for _, r := range u.dense {
-		scaleInPlace(s.G[r[0]:r[1]], f)
-	}
-	for i := range u.tables {
-		t := &u.tables[i]
-		for _, id := range t.rows {
-			lo := t.off + int(id)*t.d
-			scaleInPlace(s.G[lo:lo+t.d], f)
-		}
-	}
+	u.each(func(lo, hi int) { scaleInPlace(s.G[lo:hi], f) })
 	return norm
 }
 
@@ -186,18 +183,8 @@ func scaleInPlace(g []float32, f float32) {
 // gradients.
 func (u *updatePlan) apply(o optimizer, s *slab, lr float64) {
 	o.begin(lr)
-	for _, r := range u.dense {
-		lo, hi := r[0], r[1]
+	u.each(func(lo, hi int) {
 		o.update(s.W[lo:hi], s.G[lo:hi], lo)
 		clear(s.G[lo:hi])
-	}
-	for i := range u.tables {
-		t := &u.tables[i]
-		for _, id := range t.rows {
-			lo := t.off + int(id)*t.d
-			hi := lo + t.d
-			o.update(s.W[lo:hi], s.G[lo:hi], lo)
-			clear(s.G[lo:hi])
-		}
-	}
+	})
 }
