@@ -111,8 +111,7 @@ func shortHash(s string) string {
 	return hex.EncodeToString(h[:8])
 }
 
-// sample draws one value of an axis. Continuous draws keep 4 significant
-// digits so that keys print, compare and hash the same everywhere.
+// sample draws one value of an axis uniformly (random search).
 func (ax Axis) sample(rng *rand.Rand) any {
 	if ax.Dist == "" {
 		return ax.Values[rng.IntN(len(ax.Values))]
@@ -126,6 +125,14 @@ func (ax Axis) sample(rng *rand.Rand) any {
 	case "int":
 		f = ax.Low + float64(rng.IntN(int(ax.High-ax.Low)+1))
 	}
+	return ax.round(f)
+}
+
+// round turns a continuous draw f of a distribution axis into the value a
+// trial records: snapped to the axis's step, an int for an integer
+// hyperparameter, else a float kept to 4 significant digits so that keys
+// print, compare and hash the same everywhere. Every sampler ends with it.
+func (ax Axis) round(f float64) any {
 	if ax.Step > 0 {
 		f = ax.Low + math.Round((f-ax.Low)/ax.Step)*ax.Step
 		f = math.Min(f, ax.High)
