@@ -11,11 +11,16 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/attnsweep/attnsweep/pkg/model"
 	"github.com/attnsweep/attnsweep/pkg/store"
 )
 
-// attentionModels are the models that attend; the rest are baselines.
-var attentionModels = map[string]bool{"dot": true, "din": true, "bst": true, "autoint": true, "autoint+": true}
+// attends reports whether a model computes attention weights (the registry's
+// trait); the others are the baselines attention must beat.
+func attends(m string) bool {
+	mi, _ := model.LookupModel(m)
+	return mi.Attends
+}
 
 // effects shows, for every hyperparameter that varies, the best and mean
 // objective per value, and a plot of every trial against it.
@@ -212,10 +217,10 @@ func (b *builder) significance() error {
 	fmt.Fprintf(&b.md, "## Is the difference real\n\n")
 	var att, base *store.Trial
 	for _, t := range b.done() {
-		if attentionModels[t.Model] && att == nil {
+		if attends(t.Model) && att == nil {
 			att = t
 		}
-		if !attentionModels[t.Model] && base == nil {
+		if !attends(t.Model) && base == nil {
 			base = t
 		}
 	}
@@ -290,7 +295,7 @@ func (b *builder) attention() error {
 	var t *store.Trial
 	var rows []store.AttentionRow
 	for _, tr := range b.done() {
-		if !attentionModels[tr.Model] {
+		if !attends(tr.Model) {
 			continue
 		}
 		r, err := b.db.Attention(tr.ID)

@@ -137,7 +137,7 @@ func (ax Axis) round(f float64) any {
 		f = ax.Low + math.Round((f-ax.Low)/ax.Step)*ax.Step
 		f = math.Min(f, ax.High)
 	}
-	if hyperparams[ax.Name].kind == kInt {
+	if h, _ := model.LookupHyper(ax.Name); h.Kind == model.Int {
 		return int(math.Round(f))
 	}
 	r, _ := strconv.ParseFloat(strconv.FormatFloat(f, 'g', 4, 64), 64)
@@ -155,7 +155,8 @@ func (s *Spec) ModelParams(t Trial) model.Params {
 		Seed:     t.Seed,
 	}
 	for _, pr := range t.Params {
-		hyperparams[pr.Name].set(&p, pr.Value)
+		h, _ := model.LookupHyper(pr.Name)
+		h.Set(&p, pr.Value)
 	}
 	return p
 }

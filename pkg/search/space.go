@@ -3,75 +3,16 @@ package search
 import (
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 	"strings"
 
 	"github.com/attnsweep/attnsweep/pkg/model"
 )
 
-// kind is the type a hyperparameter's values have.
-type kind int
-
-const (
-	kFloat kind = iota
-	kInt
-	kString
-	kIntList
-	kBool
-)
-
-// hyper describes one hyperparameter a spec may set.
-type hyper struct {
-	kind    kind
-	min     float64  // values must be > min (or >= min when minOK)
-	minOK   bool     // min itself is allowed
-	max     float64  // when > 0, values must be < max
-	choices []string // for strings
-	set     func(p *model.Params, v any)
-}
-
-// hyperparams are the names `space` and `per_model` accept. Adding one here
-// (and to model.Params) is all a new hyperparameter needs.
-var hyperparams = map[string]hyper{
-	"lr":               {kind: kFloat, set: func(p *model.Params, v any) { p.LR = v.(float64) }},
-	"optimizer":        {kind: kString, choices: optimizerNames, set: func(p *model.Params, v any) { p.Optimizer = v.(string) }},
-	"embed_dim":        {kind: kInt, set: func(p *model.Params, v any) { p.EmbedDim = v.(int) }},
-	"batch_size":       {kind: kInt, set: func(p *model.Params, v any) { p.BatchSize = v.(int) }},
-	"l2_embedding":     {kind: kFloat, minOK: true, set: func(p *model.Params, v any) { p.L2Embedding = v.(float64) }},
-	"l2_dense":         {kind: kFloat, minOK: true, set: func(p *model.Params, v any) { p.L2Dense = v.(float64) }},
-	"hidden":           {kind: kIntList, set: func(p *model.Params, v any) { p.Hidden = slices.Clone(v.([]int)) }},
-	"dropout":          {kind: kFloat, minOK: true, max: 1, set: func(p *model.Params, v any) { p.Dropout = v.(float64) }},
-	"batch_norm":       {kind: kBool, set: func(p *model.Params, v any) { p.BatchNorm = v.(bool) }},
-	"activation":       {kind: kString, choices: []string{"relu", "dice"}, set: func(p *model.Params, v any) { p.Activation = v.(string) }},
-	"attention_hidden": {kind: kIntList, set: func(p *model.Params, v any) { p.AttentionHidden = slices.Clone(v.([]int)) }},
-	"attention_dim":    {kind: kInt, set: func(p *model.Params, v any) { p.AttentionDim = v.(int) }},
-	"heads":            {kind: kInt, set: func(p *model.Params, v any) { p.Heads = v.(int) }},
-	"layers":           {kind: kInt, set: func(p *model.Params, v any) { p.Layers = v.(int) }},
-	"din_softmax":      {kind: kBool, set: func(p *model.Params, v any) { p.DINSoftmax = v.(bool) }},
-	"max_len":          {kind: kInt, set: func(p *model.Params, v any) { p.MaxLen = v.(int) }},
-	"momentum":         {kind: kFloat, minOK: true, max: 1, set: func(p *model.Params, v any) { p.Momentum = v.(float64) }},
-	"beta1":            {kind: kFloat, minOK: true, max: 1, set: func(p *model.Params, v any) { p.Beta1 = v.(float64) }},
-	"beta2":            {kind: kFloat, minOK: true, max: 1, set: func(p *model.Params, v any) { p.Beta2 = v.(float64) }},
-	"eps":              {kind: kFloat, set: func(p *model.Params, v any) { p.Eps = v.(float64) }},
-	"weight_decay":     {kind: kFloat, minOK: true, set: func(p *model.Params, v any) { p.WeightDecay = v.(float64) }},
-	"max_grad_norm":    {kind: kFloat, minOK: true, set: func(p *model.Params, v any) { p.MaxGradNorm = v.(float64) }},
-}
-
 // ModelNames are the models a spec may list.
 var ModelNames = model.Models()
 
-// optimizerNames are the optimizers a spec may choose.
-var optimizerNames = model.Optimizers()
-
-func hyperNames() string {
-	names := make([]string, 0, len(hyperparams))
-	for n := range hyperparams {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return strings.Join(names, ", ")
-}
+func hyperNames() string { return strings.Join(model.HyperNames(), ", ") }
 
 // Axis is the values one hyperparameter takes in a model's search space:
 // either a list (a grid axis, or a uniform choice in random search) or a
@@ -112,7 +53,7 @@ func (s *Spec) modelSpace(m string) (Space, error) {
 }
 
 func (s *Spec) parseAxis(name string, v any, path string) (Axis, error) {
-	h, ok := hyperparams[name]
+	h, ok := model.LookupHyper(name)
 	if !ok {
 		return Axis{}, s.errorAt(path, "unknown hyperparameter %q (known: %s)", name, hyperNames())
 	}
@@ -126,20 +67,20 @@ func (s *Spec) parseAxis(name string, v any, path string) (Axis, error) {
 		}
 		// A list of ints is one value of a list-valued hyperparameter
 		// (hidden: [400, 400]); a list of lists is a grid axis.
-		if h.kind == kIntList {
+		if h.Kind == model.IntList {
 			if _, isList := x[0].([]any); !isList {
 				x = []any{x}
 			}
 		}
 		for i, e := range x {
-			val, err := h.convert(name, e)
+			val, err := h.Check(e)
 			if err != nil {
 				return ax, s.errorAt(fmt.Sprintf("%s[%d]", path, i), "%v", err)
 			}
 			ax.Values = append(ax.Values, val)
 		}
 	default:
-		val, err := h.convert(name, v)
+		val, err := h.Check(v)
 		if err != nil {
 			return ax, s.errorAt(path, "%v", err)
 		}
@@ -158,7 +99,7 @@ func (s *Spec) parseAxis(name string, v any, path string) (Axis, error) {
 	return ax, nil
 }
 
-func (s *Spec) parseDist(ax Axis, h hyper, m map[string]any, path string) (Axis, error) {
+func (s *Spec) parseDist(ax Axis, h model.Hyper, m map[string]any, path string) (Axis, error) {
 	if s.Search.Method != "random" {
 		return ax, s.errorAt(path, "%s: a distribution needs search method random (grid takes a list)", ax.Name)
 	}
@@ -183,15 +124,15 @@ func (s *Spec) parseDist(ax Axis, h hyper, m map[string]any, path string) (Axis,
 			if k == "loguniform" && lo <= 0 {
 				return ax, s.errorAt(path+"."+k, "%s: loguniform bounds must be > 0, got [%g, %g]", ax.Name, lo, hi)
 			}
-			if k == "int" && (h.kind != kInt || lo != math.Trunc(lo) || hi != math.Trunc(hi)) {
+			if k == "int" && (h.Kind != model.Int || lo != math.Trunc(lo) || hi != math.Trunc(hi)) {
 				return ax, s.errorAt(path+"."+k, "%s: int takes whole-number bounds of an integer hyperparameter", ax.Name)
 			}
-			if k != "int" && h.kind != kFloat && h.kind != kInt {
+			if k != "int" && h.Kind != model.Float && h.Kind != model.Int {
 				return ax, s.errorAt(path+"."+k, "%s: %s needs a numeric hyperparameter", ax.Name, k)
 			}
 			ax.Dist, ax.Low, ax.High = k, lo, hi
 			for _, bound := range []float64{lo, hi} {
-				if _, err := h.convert(ax.Name, bound); err != nil && h.kind == kFloat {
+				if _, err := h.Check(bound); err != nil && h.Kind == model.Float {
 					return ax, s.errorAt(path+"."+k, "%v", err)
 				}
 			}
@@ -201,7 +142,7 @@ func (s *Spec) parseDist(ax Axis, h hyper, m map[string]any, path string) (Axis,
 				return ax, s.errorAt(path+".choice", "%s: choice takes a non-empty list", ax.Name)
 			}
 			for i, e := range list {
-				val, err := h.convert(ax.Name, e)
+				val, err := h.Check(e)
 				if err != nil {
 					return ax, s.errorAt(fmt.Sprintf("%s.choice[%d]", path, i), "%v", err)
 				}
@@ -224,67 +165,6 @@ func (s *Spec) parseDist(ax Axis, h hyper, m map[string]any, path string) (Axis,
 		return ax, s.errorAt(path, "%s: give choice or a distribution, not both", ax.Name)
 	}
 	return ax, nil
-}
-
-// convert checks one value of a hyperparameter and returns it typed.
-func (h hyper) convert(name string, v any) (any, error) {
-	switch h.kind {
-	case kFloat:
-		f, err := toFloat(v)
-		if err != nil {
-			return nil, fmt.Errorf("%s: want a number, got %v", name, v)
-		}
-		if math.IsNaN(f) || math.IsInf(f, 0) || f < h.min || (f == h.min && !h.minOK) {
-			op := ">"
-			if h.minOK {
-				op = ">="
-			}
-			return nil, fmt.Errorf("%s: must be %s %g, got %g", name, op, h.min, f)
-		}
-		if h.max > 0 && f >= h.max {
-			return nil, fmt.Errorf("%s: must be < %g, got %g", name, h.max, f)
-		}
-		return f, nil
-	case kInt:
-		f, err := toFloat(v)
-		if err != nil || f != math.Trunc(f) {
-			return nil, fmt.Errorf("%s: want a whole number, got %v", name, v)
-		}
-		if f <= 0 {
-			return nil, fmt.Errorf("%s: must be > 0, got %g", name, f)
-		}
-		return int(f), nil
-	case kString:
-		str, ok := v.(string)
-		if !ok {
-			return nil, fmt.Errorf("%s: want a name, got %v", name, v)
-		}
-		if h.choices != nil && !slices.Contains(h.choices, str) {
-			return nil, fmt.Errorf("%s: unknown value %q (known: %s)", name, str, strings.Join(h.choices, ", "))
-		}
-		return str, nil
-	case kBool:
-		b, ok := v.(bool)
-		if !ok {
-			return nil, fmt.Errorf("%s: want true or false, got %v", name, v)
-		}
-		return b, nil
-	case kIntList:
-		list, ok := v.([]any)
-		if !ok || len(list) == 0 {
-			return nil, fmt.Errorf("%s: want a list of sizes such as [400, 400], got %v", name, v)
-		}
-		out := make([]int, len(list))
-		for i, e := range list {
-			f, err := toFloat(e)
-			if err != nil || f != math.Trunc(f) || f <= 0 {
-				return nil, fmt.Errorf("%s: sizes must be positive whole numbers, got %v", name, e)
-			}
-			out[i] = int(f)
-		}
-		return out, nil
-	}
-	return nil, fmt.Errorf("%s: unsupported", name)
 }
 
 func toFloat(v any) (float64, error) {

@@ -60,8 +60,8 @@ func OpenReadOnly(path string) (*DB, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("store: %s: no results database (run `sweep run` first)", path)
 	}
-	dsn := "file:" + escapePath(path) + "?mode=ro&_busy_timeout=30000&_query_only=1"
-	db, err := sql.Open("sqlite3", dsn)
+	dsn := "file:" + escapePath(path) + "?mode=ro&_busy_timeout=30000"
+	db, err := sql.Open(readOnlyDriver, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
@@ -70,7 +70,7 @@ func OpenReadOnly(path string) (*DB, error) {
 	var v int
 	if err := db.QueryRow(`SELECT version FROM schema_version`).Scan(&v); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("store: %s: not a results database: %w", path, err)
+		return nil, fmt.Errorf("store: %s: not a results database: %v", path, err)
 	}
 	return d, nil
 }
@@ -131,12 +131,17 @@ func (d *DB) migrate() error {
 		return fmt.Errorf("store: %s: schema version %d is newer than this build's %d: upgrade sweep", d.path, v, len(migrations))
 	}
 	for ; v < len(migrations); v++ {
-		if _, err := tx.Exec(migrations[v]); err != nil {
+		if strings.TrimSpace(migrations[v]) == "" {
+			// nothing to change
+		} else if _, err := tx.Exec(migrations[v]); err != nil {
 			return fmt.Errorf("store: %s: migrate to schema version %d: %w", d.path, v+1, err)
 		}
 		if _, err := tx.Exec(`UPDATE schema_version SET version = ?`, v+1); err != nil {
 			return fmt.Errorf("store: %s: %w", d.path, err)
 		}
+	}
+	if err := replaceViews(tx); err != nil {
+		return fmt.Errorf("store: %s: %w", d.path, err)
 	}
 	return tx.Commit()
 }
