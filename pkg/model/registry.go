@@ -310,30 +310,41 @@ type MetricInfo struct {
 	// Column: the leaderboard view has {train,valid,test}_<name> columns.
 	Column bool
 	value  func(Metrics) float64
+	set    func(*Metrics, float64) // stored metrics only
 }
 
 // metrics are every metric, in the leaderboard's column order.
 var metrics = []MetricInfo{
 	{Name: "auc", Doc: "area under the ROC curve (exact, ties averaged)", Maximize: true, Objective: true, Stored: true, Column: true,
-		value: func(m Metrics) float64 { return m.AUC }},
+		value: func(m Metrics) float64 { return m.AUC },
+		set:   func(m *Metrics, v float64) { m.AUC = v }},
 	{Name: "logloss", Doc: "mean binary cross-entropy", Objective: true, Stored: true, Column: true,
-		value: func(m Metrics) float64 { return m.LogLoss }},
+		value: func(m Metrics) float64 { return m.LogLoss },
+		set:   func(m *Metrics, v float64) { m.LogLoss = v }},
 	{Name: "gauc", Doc: "AUC per group, weighted by group size", Maximize: true, Stored: true, Column: true,
-		value: func(m Metrics) float64 { return m.GAUC }},
+		value: func(m Metrics) float64 { return m.GAUC },
+		set:   func(m *Metrics, v float64) { m.GAUC = v }},
 	{Name: "accuracy", Doc: "accuracy at 0.5", Maximize: true, Stored: true, Column: true,
-		value: func(m Metrics) float64 { return m.Accuracy }},
+		value: func(m Metrics) float64 { return m.Accuracy },
+		set:   func(m *Metrics, v float64) { m.Accuracy = v }},
 	{Name: "f1", Doc: "F1 at 0.5", Maximize: true, Stored: true, Column: true,
-		value: func(m Metrics) float64 { return m.F1 }},
+		value: func(m Metrics) float64 { return m.F1 },
+		set:   func(m *Metrics, v float64) { m.F1 = v }},
 	{Name: "mean_pred", Doc: "mean predicted CTR", Stored: true, Column: true,
-		value: func(m Metrics) float64 { return m.MeanPred }},
+		value: func(m Metrics) float64 { return m.MeanPred },
+		set:   func(m *Metrics, v float64) { m.MeanPred = v }},
 	{Name: "mean_label", Doc: "observed CTR", Stored: true, Column: true,
-		value: func(m Metrics) float64 { return m.MeanLabel }},
+		value: func(m Metrics) float64 { return m.MeanLabel },
+		set:   func(m *Metrics, v float64) { m.MeanLabel = v }},
 	{Name: "precision", Doc: "precision at 0.5", Maximize: true, Stored: true,
-		value: func(m Metrics) float64 { return m.Precision }},
+		value: func(m Metrics) float64 { return m.Precision },
+		set:   func(m *Metrics, v float64) { m.Precision = v }},
 	{Name: "recall", Doc: "recall at 0.5", Maximize: true, Stored: true,
-		value: func(m Metrics) float64 { return m.Recall }},
+		value: func(m Metrics) float64 { return m.Recall },
+		set:   func(m *Metrics, v float64) { m.Recall = v }},
 	{Name: "n", Doc: "rows scored", Stored: true,
-		value: func(m Metrics) float64 { return float64(m.N) }},
+		value: func(m Metrics) float64 { return float64(m.N) },
+		set:   func(m *Metrics, v float64) { m.N = int(v) }},
 	{Name: "auc-logloss", Doc: "AUC minus logloss (the monitor of FuxiCTR's example configs)", Maximize: true, Objective: true,
 		value: func(m Metrics) float64 { return m.AUC - m.LogLoss }},
 }
@@ -364,6 +375,27 @@ func ObjectiveNames() []string {
 
 // Value is the metric's value in x.
 func (mi MetricInfo) Value(x Metrics) float64 { return mi.value(x) }
+
+// MetricsOf rebuilds Metrics from stored values by name (what the metrics
+// table holds for one split); names it does not know are ignored, and
+// metrics absent from values are NaN (N 0).
+func MetricsOf(values map[string]float64) Metrics {
+	var m Metrics
+	for _, mi := range metrics {
+		if mi.set == nil {
+			continue
+		}
+		v, ok := values[mi.Name]
+		if !ok {
+			v = math.NaN()
+			if mi.Name == "n" {
+				v = 0
+			}
+		}
+		mi.set(&m, v)
+	}
+	return m
+}
 
 // Oriented is v turned so that larger is better (minimised metrics negated).
 func (mi MetricInfo) Oriented(v float64) float64 {

@@ -123,7 +123,9 @@ func TestRegistry_Entries(t *testing.T) {
 	}
 }
 
-func canonicalString(v any) string { return strings.TrimSpace(strings.ReplaceAll(fmt.Sprint(v), " ", ",")) }
+func canonicalString(v any) string {
+	return strings.TrimSpace(strings.ReplaceAll(fmt.Sprint(v), " ", ","))
+}
 
 // TestRegistry_README checks that README.md documents every model,
 // hyperparameter, optimizer and objective the registry lists, so the docs

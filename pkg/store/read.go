@@ -4,7 +4,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
+
+	"github.com/attnsweep/attnsweep/pkg/model"
 )
 
 // Sweep is a stored sweep.
@@ -36,18 +39,25 @@ type Trial struct {
 	Before    map[string]float64 // the same for the untrained model
 }
 
-// Metric returns a final metric ("valid", "auc") or NaN-free ok=false.
-//
-// "auc-logloss" (an objective, not a stored metric) is derived: AUC minus
-// logloss.
+// Metric returns a final metric of a split ("valid", "auc") of the best
+// checkpoint; ok is false when it is missing or NaN. A derived metric of
+// the registry (auc-logloss) is computed from the stored ones.
 func (t *Trial) Metric(split, metric string) (float64, bool) {
-	if metric == "auc-logloss" {
-		auc, ok1 := t.Best[split+"/auc"]
-		ll, ok2 := t.Best[split+"/logloss"]
-		return auc - ll, ok1 && ok2
+	if v, ok := t.Best[split+"/"+metric]; ok {
+		return v, !math.IsNaN(v)
 	}
-	v, ok := t.Best[split+"/"+metric]
-	return v, ok
+	mi, ok := model.LookupMetric(metric)
+	if !ok || mi.Stored {
+		return math.NaN(), false
+	}
+	values := map[string]float64{}
+	for k, v := range t.Best {
+		if s, name, _ := strings.Cut(k, "/"); s == split {
+			values[name] = v
+		}
+	}
+	v := mi.Value(model.MetricsOf(values))
+	return v, !math.IsNaN(v)
 }
 
 // Sweeps lists every sweep with its trial counts, oldest first.
