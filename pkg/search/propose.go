@@ -49,7 +49,7 @@ func (s *Spec) shardConfigs(sh Shard) []int {
 // Finished is an earlier trial as a search learns from it.
 type Finished struct {
 	Key    string
-	Config string  // repeats of a configuration share it
+	Config string // repeats of a configuration share it
 	Model  string
 	Params []Param // typed as the plan records them
 	Status string  // store.Done, store.Pruned or store.Failed
