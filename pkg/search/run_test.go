@@ -38,7 +38,7 @@ func runSweep(t *testing.T, spec *Spec, ds *dataset.Dataset, workers int, r *Run
 		r = &Runner{}
 	}
 	r.Spec, r.Data, r.DB, r.Workers = spec, ds, db, workers
-	if _, err := r.Run(context.Background(), spec.Plan()); err != nil {
+	if _, err := r.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	sw, err := db.SweepByName(spec.Name)
@@ -220,14 +220,14 @@ func TestValidByEpoch(t *testing.T) {
 	if len(got) != 2 || got[0].epoch != 1 || got[1].epoch != 2 {
 		t.Fatalf("epochs %+v", got)
 	}
-	o := ObjectiveSpec{Metric: "auc-logloss", Direction: "max"}
-	if v := o.value(got[0].m); math.Abs(v-0.2) > 1e-12 {
+	o := ObjectiveSpec{Metric: "auc-logloss"}.metric()
+	if v := o.Value(got[0].m); math.Abs(v-0.2) > 1e-12 {
 		t.Errorf("epoch 1 auc-logloss %v, want 0.2", v)
 	}
-	if v := o.value(got[1].m); math.Abs(v-0.4) > 1e-12 {
+	if v := o.Value(got[1].m); math.Abs(v-0.4) > 1e-12 {
 		t.Errorf("epoch 2 auc-logloss %v, want 0.4", v)
 	}
-	if v := (ObjectiveSpec{Metric: "logloss"}).value(got[1].m); v != 0.4 {
+	if v := (ObjectiveSpec{Metric: "logloss"}).metric().Value(got[1].m); v != 0.4 {
 		t.Errorf("epoch 2 logloss %v, want 0.4", v)
 	}
 }
