@@ -228,6 +228,7 @@ func (r *Runner) warmSweep(sw *sweepRecord, name string, fixed map[string]bool) 
 func dataFiles(ds *dataset.Dataset) []store.DataFile {
 	return nil // MERGE: from ds.Files once pkg/dataset records them
 }
+
 // DataInfo describes the loaded data for the sweep record: rows per split,
 // label rate, and the Bayes AUC of the true click probability where the data
 // has one (the best AUC any model can reach on it).
