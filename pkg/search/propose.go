@@ -34,6 +34,16 @@ func (s *Spec) Batches(sh Shard) int {
 	return (n + s.Search.Batch - 1) / s.Search.Batch
 }
 
+// batchStart is the first plan position of a TPE batch (k past the last
+// batch: one past the shard's last position).
+func (s *Spec) batchStart(k int, sh Shard) int {
+	all := s.shardConfigs(sh)
+	if i := k * s.Search.Batch; i < len(all) {
+		return all[i] * s.Search.Repeats
+	}
+	return s.Search.Trials * s.Search.Repeats
+}
+
 // shardConfigs lists the configuration indices of a TPE search that shard
 // sh owns, ascending.
 func (s *Spec) shardConfigs(sh Shard) []int {

@@ -84,14 +84,14 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		return nil, err
 	}
 	sum := &Summary{Planned: r.Spec.Count() / max(r.Shard.Count, 1), Status: map[string]int{}}
+	done, err := r.finishedCount(sw)
+	if err != nil {
+		return nil, err
+	}
+	sum.Skipped = done
 	pool := r.newPool(ctx, stop, sw, sum, start)
 	go pool.heartbeat()
 	if r.Observer != nil {
-		done, err := r.finishedCount(sw)
-		if err != nil {
-			return nil, err
-		}
-		sum.Skipped = done
 		r.Observer.SweepStarted(r.Spec.Name, sum.Planned, sum.Planned-done, pool.cores.total)
 	}
 	for k := 0; k < r.Spec.Batches(r.Shard) && !pool.stopped(); k++ {
@@ -174,7 +174,7 @@ func (r *Runner) planBatch(ctx context.Context, sw *sweepRecord, k int) ([]Trial
 	var earlier []Finished
 	if r.Spec.Search.Method == "tpe" {
 		var err error
-		if earlier, err = r.history(sw); err != nil {
+		if earlier, err = r.history(sw, r.Spec.batchStart(k, r.Shard)); err != nil {
 			return nil, f, err
 		}
 	}

@@ -110,9 +110,10 @@ func (r *Runner) changedData(sweep int64) error {
 		"give the spec another name to start a new sweep on the new data", r.Spec.Name, what)
 }
 
-// history is what a TPE batch learns from: the shard's finished trials and
-// the warm start.
-func (r *Runner) history(sw *sweepRecord) ([]Finished, error) {
+// history is what a TPE batch learns from: the shard's finished trials
+// before plan position `before` (the batch's first; a resumed sweep may hold
+// later batches already), and the warm start.
+func (r *Runner) history(sw *sweepRecord, before int) ([]Finished, error) {
 	trials, err := r.DB.Trials(sw.id)
 	if err != nil {
 		return nil, err
@@ -123,7 +124,7 @@ func (r *Runner) history(sw *sweepRecord) ([]Finished, error) {
 	}
 	out := append([]Finished(nil), sw.warm...)
 	for _, t := range trials {
-		if !store.Finished(t.Status) || !r.inShard(t.Position) {
+		if !store.Finished(t.Status) || !r.inShard(t.Position) || t.Position >= before {
 			continue
 		}
 		f, err := r.finished(t, curves[t.ID])
