@@ -49,7 +49,7 @@ func runSmallSweep(t *testing.T, text string) (*store.DB, string) {
 	}
 	t.Cleanup(func() { db.Close() })
 	r := &search.Runner{Spec: spec, Data: ds, DB: db, Workers: 2}
-	if _, err := r.Run(context.Background(), spec.Plan()); err != nil {
+	if _, err := r.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return db, dir
