@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -184,6 +185,10 @@ func ParseSpec(file string, text []byte) (*Spec, error) {
 	return s, nil
 }
 
+// validName is what a sweep's name may be: it names a folder, a Slurm job
+// and a Kubernetes Job.
+var validName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,100}$`)
+
 // Limits of a spec file, checked before it is parsed: a spec is a page of
 // settings, and a huge or deeply nested one would only exhaust the parser.
 const (
@@ -287,8 +292,8 @@ func (s *Spec) validate() error {
 	if s.Name == "" {
 		return s.errorAt("$", "missing key \"name\": every sweep needs a name")
 	}
-	if strings.ContainsAny(s.Name, "/\\ ") {
-		return s.errorAt("$.name", "name %q: use letters, digits, '-' and '_' only (it names a folder)", s.Name)
+	if !validName.MatchString(s.Name) {
+		return s.errorAt("$.name", "name %q: use letters, digits, '-' and '_' only (it names a folder and a cluster job)", s.Name)
 	}
 	for _, step := range []func() error{s.validateData, s.validateModels, s.validateSearch, s.validateScheduler, s.validateTrain, s.validateObjective} {
 		if err := step(); err != nil {
