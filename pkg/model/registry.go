@@ -176,7 +176,7 @@ func (h Hyper) Get(p Params) any { return h.get(&p) }
 func (h Hyper) Check(v any) (any, error) {
 	switch h.Kind {
 	case Float:
-		f, ok := toFloat(v)
+		f, ok := Number(v)
 		if !ok {
 			return nil, fmt.Errorf("%s: want a number, got %v", h.Name, v)
 		}
@@ -185,7 +185,7 @@ func (h Hyper) Check(v any) (any, error) {
 		}
 		return f, nil
 	case Int:
-		f, ok := toFloat(v)
+		f, ok := Number(v)
 		if !ok || f != math.Trunc(f) {
 			return nil, fmt.Errorf("%s: want a whole number, got %v", h.Name, v)
 		}
@@ -231,7 +231,7 @@ func (h Hyper) checkList(v any) (any, error) {
 	}
 	out := make([]int, len(list))
 	for i, e := range list {
-		f, ok := toFloat(e)
+		f, ok := Number(e)
 		if !ok || f != math.Trunc(f) || f < 1 || f > math.MaxInt32 {
 			return nil, fmt.Errorf("%s: sizes must be whole numbers from 1 to %d, got %v", h.Name, math.MaxInt32, e)
 		}
@@ -276,7 +276,9 @@ func isZero(v any) bool {
 	return v == nil
 }
 
-func toFloat(v any) (float64, bool) {
+// Number returns v as a float64 when it is any Go numeric type (a YAML or
+// SQLite number); ok is false otherwise.
+func Number(v any) (float64, bool) {
 	switch x := v.(type) {
 	case float64:
 		return x, true

@@ -127,9 +127,9 @@ func (s *Spec) parseDist(ax Axis, h model.Hyper, m map[string]any, path string) 
 			if !ok || len(b) != 2 {
 				return ax, s.errorAt(path+"."+k, "%s: %s takes [low, high]", ax.Name, k)
 			}
-			lo, err1 := toFloat(b[0])
-			hi, err2 := toFloat(b[1])
-			if err1 != nil || err2 != nil {
+			lo, ok1 := model.Number(b[0])
+			hi, ok2 := model.Number(b[1])
+			if !ok1 || !ok2 {
 				return ax, s.errorAt(path+"."+k, "%s: %s bounds must be numbers", ax.Name, k)
 			}
 			if lo >= hi {
@@ -163,8 +163,8 @@ func (s *Spec) parseDist(ax Axis, h model.Hyper, m map[string]any, path string) 
 				ax.Values = append(ax.Values, val)
 			}
 		case "step":
-			st, err := toFloat(v)
-			if err != nil || st <= 0 {
+			st, ok := model.Number(v)
+			if !ok || st <= 0 {
 				return ax, s.errorAt(path+".step", "%s: step must be a positive number", ax.Name)
 			}
 			ax.Step = st
@@ -183,27 +183,6 @@ func (s *Spec) parseDist(ax Axis, h model.Hyper, m map[string]any, path string) 
 	}
 	return ax, nil
 }
-
-func toFloat(v any) (float64, error) {
-	switch x := v.(type) {
-	case float64:
-		return x, nil
-	case float32:
-		return float64(x), nil
-	case int:
-		return float64(x), nil
-	case int64:
-		return float64(x), nil
-	case uint64:
-		return float64(x), nil
-	case int32:
-		return float64(x), nil
-	case uint32:
-		return float64(x), nil
-	}
-	return 0, fmt.Errorf("not a number: %v", v)
-}
-
 // canonicalValue formats a value the same way on every machine; trial keys hash it.
 func canonicalValue(v any) string {
 	switch x := v.(type) {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/attnsweep/attnsweep/pkg/model"
 	"github.com/attnsweep/attnsweep/pkg/store"
 )
 
@@ -275,8 +276,8 @@ func (ts tpeSpace) encode(params []Param) ([]float64, bool) {
 			x[i] = float64(c)
 			continue
 		}
-		f, err := toFloat(v)
-		if err != nil || math.IsNaN(f) || (d.log && f <= 0) {
+		f, ok := model.Number(v)
+		if !ok || math.IsNaN(f) || (d.log && f <= 0) {
 			return nil, false
 		}
 		if d.log {
