@@ -56,6 +56,61 @@ func AUC(scores []float32, labels []float32) float64 {
 	return (rankSum - p*(p+1)/2) / (p * n)
 }
 
+// WeightedAUC is AUC with row i counted weights[i] times: the weighted
+// share of (positive, negative) pairs in which the positive scores higher,
+// ties counting one half,
+//
+//	AUC_w = Σ_{positive i, negative j} w_i·w_j·([s_i > s_j] + ½·[s_i = s_j]) / (W⁺·W⁻)
+//
+// with W⁺ and W⁻ the summed weights of each class. With unit weights it is
+// AUC; with whole-number weights, the AUC of the rows repeated that many
+// times, which is what a bootstrap resample is. Scores are ordered as in
+// AUC (NaN below every number, NaNs tied). It is NaN when either class has
+// no weight, and panics when the lengths differ or a weight is negative or
+// NaN. It sorts the rows with a weight: O(n) when the scores are already
+// ascending, O(n log n) otherwise.
+func WeightedAUC(scores, labels []float32, weights []float64) float64 {
+	if len(scores) != len(labels) || len(weights) != len(scores) {
+		panic(fmt.Sprintf("model: WeightedAUC: %d scores, %d labels, %d weights", len(scores), len(labels), len(weights)))
+	}
+	type row struct {
+		s   float32
+		pos bool
+		w   float64
+	}
+	rows := make([]row, 0, len(scores))
+	for i, w := range weights {
+		if !(w >= 0) {
+			panic(fmt.Sprintf("model: WeightedAUC: weight %d is %v", i, w))
+		}
+		if w > 0 {
+			rows = append(rows, row{scores[i], labels[i] > 0.5, w})
+		}
+	}
+	slices.SortFunc(rows, func(a, b row) int { return cmp.Compare(a.s, b.s) })
+	var negBelow, wPos, wNeg, sum float64
+	for i := 0; i < len(rows); {
+		var tiePos, tieNeg float64
+		j := i
+		for ; j < len(rows) && cmp.Compare(rows[j].s, rows[i].s) == 0; j++ {
+			if rows[j].pos {
+				tiePos += rows[j].w
+			} else {
+				tieNeg += rows[j].w
+			}
+		}
+		sum += tiePos * (negBelow + tieNeg/2)
+		negBelow += tieNeg
+		wPos += tiePos
+		wNeg += tieNeg
+		i = j
+	}
+	if wPos == 0 || wNeg == 0 {
+		return math.NaN()
+	}
+	return sum / (wPos * wNeg)
+}
+
 // logLossClip bounds probabilities away from 0 and 1 in LogLoss.
 const logLossClip = 1e-7
 
