@@ -121,6 +121,7 @@ func (c *Comparison) Render() (*Page, error) {
 	p.table(t)
 	p.printf("Data: %s has %s test rows, %s has %s.\n\n", c.A, Cell(c.TestRowsA), c.B, Cell(c.TestRowsB))
 	if c.SameObjective {
+		p.printf("## Search progress\n\n")
 		if err := renderProgress(p, c.Progress[:], c.Objective); err != nil {
 			return nil, err
 		}

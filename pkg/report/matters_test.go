@@ -50,6 +50,10 @@ func TestWhatMatters_HandBuilt(t *testing.T) {
 	if strings.Join(names, ",") != "model,lr,optimizer,embed_dim,valid auc" {
 		t.Fatalf("axes %v", names)
 	}
+	// Categories spread over the whole axis.
+	if a := w.Axes[0]; a.Min != 0 || a.Max != 1 || axisY(a, 0) == axisY(a, 1) {
+		t.Errorf("model axis %+v", a)
+	}
 	if a := w.Axes[1]; !a.Log || a.Categorical || a.Min != 1e-4 || a.Max != 3e-2 || a.Unset {
 		t.Errorf("lr axis %+v", a)
 	}

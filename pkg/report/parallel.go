@@ -21,7 +21,7 @@ func parallel(trials []*store.Trial, o Objective) ([]ParAxis, []ParLine) {
 		models[t.Model] = true
 	}
 	if len(models) > 1 {
-		axes = append(axes, ParAxis{Name: "model", Categorical: true, Categories: sortedKeys(models)})
+		axes = append(axes, ParAxis{Name: "model", Categorical: true, Categories: sortedKeys(models), Max: float64(len(models) - 1)})
 		index = append(index, indexOf(axes[0].Categories))
 	}
 	for _, name := range hyperOrder(values) {

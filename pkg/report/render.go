@@ -135,9 +135,9 @@ func (r *Results) renderAttention(p *page) error {
 // renderEntropy writes one line per attention model: how close its
 // weights are to uniform (mean pooling).
 func (r *Results) renderEntropy(p *page) {
-	p.printf("### Does attention do anything\n\nThe entropy of each stored weight vector (a validation row and a head or layer, "+
-		"over the positions it weighs) against the entropy of uniform weights over the same positions (log n for n positions), "+
-		"averaged. Near 100%% the model weighs its positions almost equally: its attention is doing little more than mean pooling "+
+	p.printf("### Does attention do anything\n\nThe entropy of each stored weight vector (a validation row and a head or layer, " +
+		"over the positions it weighs) against the entropy of uniform weights over the same positions (log n for n positions), " +
+		"averaged. Near 100%% the model weighs its positions almost equally: its attention is doing little more than mean pooling " +
 		"(compare it with `meanpool`). Far below, it picks out a few positions.\n\n")
 	for _, e := range r.Entropy {
 		p.printf("- %s\n", entropyLine(e))

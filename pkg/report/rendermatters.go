@@ -28,7 +28,7 @@ func (r *Results) renderWhatMatters(p *page) error {
 		p.printf("One line per finished trial, crossing one axis per hyperparameter that varies (its value on that axis) "+
 			"and ending on its %s; the colour is the %s too, yellow for the best and dark purple for the worst. "+
 			"Follow the yellow lines: where they bunch on an axis, that value matters; where they spread over the whole "+
-			"axis, it hardly does. Lines ending at \"— unset\" belong to trials whose model does not read that hyperparameter.\n\n", obj, obj)
+			"axis, it hardly does. Lines that drop to \"— unset\" below an axis belong to trials whose model does not read that hyperparameter.\n\n", obj, obj)
 	}
 	renderRanges(p, w, obj)
 	renderImportance(p, w.Importance)
@@ -39,7 +39,7 @@ func (r *Results) renderWhatMatters(p *page) error {
 // one line per sweep, with its reading help.
 func renderProgress(p *page, ps []Progress, o Objective) error {
 	p.printf("### Best so far\n\n")
-	pl, err := progressPlot(ps, o.label())
+	pl, err := progressPlot(ps, o)
 	if err != nil {
 		return err
 	}

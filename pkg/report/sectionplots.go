@@ -128,8 +128,9 @@ func calibrationPlot(lines []CalibrationLine) (*plot.Plot, error) {
 // progressPlot draws the best objective so far against trial number, a
 // line per sweep; with one sweep, every trial's objective as grey points
 // too.
-func progressPlot(ps []Progress, obj string) (*plot.Plot, error) {
-	p := newPlot("best "+obj+" so far", "trial (plan order)", obj)
+func progressPlot(ps []Progress, o Objective) (*plot.Plot, error) {
+	p := newPlot("best "+o.label()+" so far", "trial (plan order)", o.label())
+	p.Legend.Top = !o.Maximize // away from the best-so-far line, which ends high when maximising
 	if len(ps) == 1 {
 		if err := addScatter(p, ps[0].Trials, color.RGBA{170, 170, 170, 255}, "each trial"); err != nil {
 			return nil, err
