@@ -27,8 +27,10 @@ func bootSweep(n int) handSweep {
 		b[i] = float32(math.Round((0.2*float64(labels[i])+rng.Float64())*10) / 10)
 	}
 	return handSweep{name: "boot", objective: "auc", labels: labels, trials: []handTrial{
-		{model: "logreg", params: map[string]any{"lr": 0.01}, valid: map[string]float64{"auc": 0.70}, scores: b},
-		{model: "dot", params: map[string]any{"lr": 0.01}, valid: map[string]float64{"auc": 0.80}, scores: a},
+		{model: "logreg", params: map[string]any{"lr": 0.01}, valid: map[string]float64{"auc": 0.70},
+			test: map[string]float64{"auc": model.AUC(b, labels)}, scores: b},
+		{model: "dot", params: map[string]any{"lr": 0.01}, valid: map[string]float64{"auc": 0.80},
+			test: map[string]float64{"auc": model.AUC(a, labels)}, scores: a},
 	}}
 }
 
