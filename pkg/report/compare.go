@@ -93,11 +93,7 @@ func Compare(db *store.DB, a, b, dir string) (string, error) {
 // WriteMarkdown renders the comparison and writes it into dir as
 // report.md with its plots.
 func (c *Comparison) WriteMarkdown(dir string) (string, error) {
-	page, err := c.Render()
-	if err != nil {
-		return "", err
-	}
-	return page.write(dir, c.inputs)
+	return writePage(c.Render, dir, c.inputs)
 }
 
 // Render turns the comparison into report.md's text and its plot.

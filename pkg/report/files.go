@@ -23,6 +23,15 @@ func databaseFiles(path string) []string {
 	return []string{path, path + "-wal", path + "-shm", path + "-journal"}
 }
 
+// writePage renders a page and writes it into dir.
+func writePage(render func() (*Page, error), dir string, inputs []string) (string, error) {
+	page, err := render()
+	if err != nil {
+		return "", err
+	}
+	return page.write(dir, inputs)
+}
+
 // write writes the page into dir: every file goes whole to a temporary
 // file in dir and is renamed over its name, so a reader never sees half a
 // report. No file is written when one of them would replace an input.

@@ -118,11 +118,7 @@ func Write(db *store.DB, name, dir string) (string, error) {
 // plots (each file written whole to a temporary file, then renamed). It
 // refuses to write over the database the results came from.
 func (r *Results) WriteMarkdown(dir string) (string, error) {
-	page, err := r.Render()
-	if err != nil {
-		return "", err
-	}
-	return page.write(dir, r.inputs)
+	return writePage(r.Render, dir, r.inputs)
 }
 
 // PrintLeaderboard prints a sweep's best trials as aligned text (top > 0
