@@ -8,8 +8,10 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -19,8 +21,34 @@ import (
 	"github.com/attnsweep/attnsweep/pkg/store"
 )
 
+// runFlags are the flags run and resume share.
+type runFlags struct {
+	workers   int
+	maxTrials int
+	lease     time.Duration
+}
+
+func (f *runFlags) register(cmd *cobra.Command) {
+	cmd.Flags().IntVar(&f.workers, "workers", runtime.NumCPU(), "cores to use: trials side by side, and spare cores lent to running trials")
+	cmd.Flags().IntVar(&f.maxTrials, "max-trials", search.DefaultMaxTrials, "refuse a plan of more trials than this")
+	cmd.Flags().DurationVar(&f.lease, "lease", store.DefaultLease, "how long a running trial's heartbeat may be silent before another process takes the trial over")
+}
+
+// check refuses flag values that make no sense.
+func (f *runFlags) check() error {
+	switch {
+	case f.workers < 1:
+		return fmt.Errorf("--workers %d: want at least 1 (the default is the number of cores, %d)", f.workers, runtime.NumCPU())
+	case f.maxTrials < 1:
+		return fmt.Errorf("--max-trials %d: want at least 1", f.maxTrials)
+	case f.lease < time.Second:
+		return fmt.Errorf("--lease %s: want at least 1s", f.lease)
+	}
+	return nil
+}
+
 func newRunCmd(g *globals) *cobra.Command {
-	var workers int
+	var flags runFlags
 	var dryRun bool
 	var shardFlag string
 	cmd := &cobra.Command{
@@ -28,10 +56,12 @@ func newRunCmd(g *globals) *cobra.Command {
 		Short: "Run a sweep: train every planned trial, record it, write the report",
 		Long: `Plans the spec's trials, loads the data once, trains every trial not finished
 yet on a pool of workers, records each in the database, prints the leaderboard
-and writes the report beside the database.
+and writes the report beside the database. Several run and resume processes may
+share one database: each trial is claimed and trained once.
 
 Models: ` + strings.Join(model.Models(), ", ") + `
 Optimizers: ` + strings.Join(model.Optimizers(), ", ") + `
+Hyperparameters: ` + strings.Join(model.HyperNames(), ", ") + `
 Spec format: README.md ("The sweep spec").`,
 		Example: `  sweep run experiments/quickstart.yaml
   sweep run experiments/quickstart.yaml --workers 1
@@ -39,6 +69,9 @@ Spec format: README.md ("The sweep spec").`,
   sweep run experiments/quickstart.yaml --shard 0/3 --db shard0.db`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := flags.check(); err != nil {
+				return err
+			}
 			spec, err := search.LoadSpec(args[0])
 			if err != nil {
 				return err
@@ -47,23 +80,24 @@ Spec format: README.md ("The sweep spec").`,
 			if err != nil {
 				return err
 			}
-			plan := shard.Select(spec.Plan())
-			if dryRun {
-				printPlan(cmd.OutOrStdout(), spec, plan)
-				return nil
+			if err := spec.CheckSize(flags.maxTrials); err != nil {
+				return err
 			}
-			return runSweep(cmd, g, spec, shard, plan, workers)
+			if dryRun {
+				return printPlan(cmd.OutOrStdout(), spec, shard)
+			}
+			return runSweep(cmd, g, spec, shard, flags)
 		},
 	}
-	cmd.Flags().IntVar(&workers, "workers", 0, "trials trained side by side (default: number of cores)")
+	flags.register(cmd)
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan (key, model, parameters, seed) and exit")
 	cmd.Flags().StringVar(&shardFlag, "shard", "", "run shard I of N of the plan (I/N, 0-based; auto/N reads JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID)")
 	return cmd
 }
 
 // runSweep loads the data, runs the pending trials, prints the leaderboard
-// and writes the report. Ctrl-C or SIGTERM stops it cleanly.
-func runSweep(cmd *cobra.Command, g *globals, spec *search.Spec, shard search.Shard, plan []search.Trial, workers int) error {
+// and writes the report. Ctrl-C, SIGTERM or SIGHUP stops it cleanly.
+func runSweep(cmd *cobra.Command, g *globals, spec *search.Spec, shard search.Shard, flags runFlags) error {
 	out := cmd.OutOrStdout()
 	db, err := store.Open(g.db)
 	if err != nil {
@@ -75,7 +109,7 @@ func runSweep(cmd *cobra.Command, g *globals, spec *search.Spec, shard search.Sh
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	var obs search.Observer = &search.LogObserver{W: out}
 	if isTerminal(out) {
@@ -83,20 +117,20 @@ func runSweep(cmd *cobra.Command, g *globals, spec *search.Spec, shard search.Sh
 		defer bars.Close() // also on errors: leave the terminal clean
 		obs = bars
 	}
-	r := &search.Runner{Spec: spec, Data: ds, DB: db, Workers: workers, Observer: obs, Shard: shard}
-	sum, runErr := r.Run(ctx, plan)
+	r := &search.Runner{Spec: spec, Data: ds, DB: db, Workers: flags.workers, Observer: obs, Shard: shard, Lease: flags.lease}
+	sum, runErr := r.Run(ctx)
 	if bars, ok := obs.(*search.BarObserver); ok {
 		bars.Close()
 	}
 	if sum != nil {
-		fmt.Fprintf(out, "sweep %s: ran %d trials in %s (%d already finished)\n",
-			spec.Name, sum.Ran, sum.Elapsed.Round(1e6), sum.Skipped)
+		fmt.Fprintf(out, "sweep %s: trained %d trials in %s, reused %d finished elsewhere (%d already finished)\n",
+			spec.Name, sum.Ran, sum.Elapsed.Round(1e6), sum.Reused, sum.Skipped)
 	}
 	if errors.Is(runErr, search.ErrInterrupted) {
 		return &exitError{code: 130, err: fmt.Errorf("sweep %s interrupted; finish it with: sweep resume %s --db %s", spec.Name, spec.Name, g.db)}
 	}
 	if runErr != nil {
-		return runErr
+		return fmt.Errorf("sweep %s stopped: %w; what was recorded is kept: after fixing it, finish with: sweep resume %s --db %s", spec.Name, runErr, spec.Name, g.db)
 	}
 	if err := report.PrintLeaderboard(out, db, spec.Name, 10); err != nil {
 		return err
@@ -125,9 +159,21 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-func printPlan(w io.Writer, spec *search.Spec, plan []search.Trial) {
-	fmt.Fprintf(w, "sweep %s: %d trials\n", spec.Name, len(plan))
+// printPlan prints the plan; for TPE its first batch, since the later
+// batches depend on results.
+func printPlan(w io.Writer, spec *search.Spec, shard search.Shard) error {
+	plan, err := spec.Batch(0, shard, nil)
+	if err != nil {
+		return err
+	}
+	if spec.Search.Method == "tpe" {
+		fmt.Fprintf(w, "sweep %s: %d trials in %d batches; the first batch (later batches depend on its results):\n",
+			spec.Name, spec.Count()/max(shard.Count, 1), spec.Batches(shard))
+	} else {
+		fmt.Fprintf(w, "sweep %s: %d trials\n", spec.Name, len(plan))
+	}
 	for _, t := range plan {
 		fmt.Fprintf(w, "%4d  %s  %-8s seed=%-16d %s\n", t.Position, t.Key, t.Model, t.Seed, t)
 	}
+	return nil
 }

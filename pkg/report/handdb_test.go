@@ -1,6 +1,7 @@
 package report
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -71,12 +72,17 @@ func addHandSweep(t *testing.T, db *store.DB, s handSweep) {
 		}
 		planned[i] = nt
 	}
-	must(t, db.AddTrials(id, planned))
+	_, err = db.AddTrials(context.Background(), id, planned, "")
+	must(t, err)
+	owner := store.NewOwner()
 	for i, h := range s.trials {
-		tid, err := db.StartTrial(id, planned[i].Key)
+		c, err := db.ClaimNext(id, owner, store.DefaultLease, store.ClaimFilter{})
 		must(t, err)
+		if c == nil || c.Key != planned[i].Key {
+			t.Fatalf("claimed %+v, want %s", c, planned[i].Key)
+		}
 		for e, values := range h.curve {
-			must(t, db.AddEpoch(tid, e+1, values))
+			must(t, db.AddEpoch(*c, e+1, values))
 		}
 		o := store.Outcome{Status: h.status, Seconds: 1, BestEpoch: 1}
 		if o.Status == "" {
@@ -94,7 +100,7 @@ func addHandSweep(t *testing.T, db *store.DB, s handSweep) {
 			o.Scores = map[string][]float32{"test": h.scores}
 		}
 		o.Groups, o.Attention = h.groups, h.attention
-		must(t, db.FinishTrial(tid, o))
+		must(t, db.FinishTrial(*c, o))
 	}
 }
 

@@ -139,23 +139,36 @@ func TestWhatMatters_BelowThreshold(t *testing.T) {
 	}
 }
 
-// The importance step renders what WhatMatters.Importance holds, and
-// nothing when it is empty.
+// Importance comes from the fANOVA of the finished trials (model
+// included), and the report shows what the field holds.
 func TestImportance_Rendered(t *testing.T) {
 	db := openHandDB(t)
 	addHandSweep(t, db, mattersSweep(12))
 	r, err := Build(db, "wm")
 	must(t, err)
+	imp := r.WhatMatters.Importance
+	names := map[string]bool{}
+	sum := 0.0
+	for i, p := range imp {
+		names[p.Name] = true
+		sum += p.Importance
+		if i > 0 && p.Importance > imp[i-1].Importance {
+			t.Errorf("importance not sorted: %+v", imp)
+		}
+	}
+	if len(imp) != 4 || !names["model"] || !names["lr"] || !names["optimizer"] || !names["embed_dim"] || sum > 1+1e-9 {
+		t.Errorf("importance %+v", imp)
+	}
+	r.WhatMatters.Importance = []ParamImportance{{"lr", 0.7}, {"optimizer", 0.2}}
 	page, err := r.Render()
 	must(t, err)
-	if strings.Contains(string(page.Markdown), "Importance of each") {
-		t.Error("importance shown while empty")
-	}
-	r.WhatMatters.Importance = []Importance{{"lr", 0.7}, {"optimizer", 0.2}}
-	page, err = r.Render()
-	must(t, err)
-	if !strings.Contains(string(page.Markdown), "### Importance of each hyperparameter\n\n| hyperparameter | importance |\n|---|---|\n| lr | 0.700 |\n| optimizer | 0.200 |") {
+	if !strings.Contains(string(page.Markdown), "### Importance of each hyperparameter\n\n| hyperparameter | importance |\n|---|---|\n| lr | 0.700 |\n| optimizer | 0.200 |") ||
+		!strings.Contains(string(page.Markdown), "Together they explain 90%") {
 		t.Errorf("%s", section(string(page.Markdown), "### Importance"))
+	}
+	r.WhatMatters.Importance = nil
+	if page, _ = r.Render(); strings.Contains(string(page.Markdown), "Importance of each") {
+		t.Error("importance shown while empty")
 	}
 }
 

@@ -31,7 +31,7 @@ func (r *Results) renderWhatMatters(p *page) error {
 			"axis, it hardly does. Lines that drop to \"— unset\" below an axis belong to trials whose model does not read that hyperparameter.\n\n", obj, obj)
 	}
 	renderRanges(p, w, obj)
-	renderImportance(p, w.Importance)
+	renderImportance(p, w.Importance, obj)
 	return nil
 }
 
@@ -110,18 +110,22 @@ func rangeText(r [2]float64, log bool) string {
 	return s
 }
 
-// renderImportance writes the importance of each hyperparameter, when it
-// was computed (WhatMatters.Importance).
-func renderImportance(p *page, imp []Importance) {
+// renderImportance writes the importance of each hyperparameter
+// (WhatMatters.Importance) when there is one.
+func renderImportance(p *page, imp []ParamImportance, obj string) {
 	if len(imp) == 0 {
 		return
 	}
 	p.printf("### Importance of each hyperparameter\n\n")
 	t := &Table{Header: []string{"hyperparameter", "importance"}}
+	sum := 0.0
 	for _, i := range imp {
 		t.Rows = append(t.Rows, []string{i.Name, fmt.Sprintf("%.3f", i.Importance)})
+		sum += i.Importance
 	}
 	p.table(t)
-	p.printf("How much of the objective's variation over the finished trials each hyperparameter accounts for, largest first. " +
-		"Spend the next sweep's trials on the top ones and fix the others at their best values.\n\n")
+	p.printf("The fraction of the variance of the %s over the space searched that each hyperparameter explains on its own "+
+		"(fANOVA over a random forest fitted to the finished trials), largest first. Together they explain %.0f%%; "+
+		"the rest comes from hyperparameters acting together. Spend the next sweep's trials on the top ones and fix "+
+		"the others at their best values.\n\n", obj, 100*sum)
 }

@@ -82,7 +82,7 @@ func runSweep(dir, text string) error {
 	}
 	defer db.Close()
 	r := &search.Runner{Spec: spec, Data: ds, DB: db, Workers: 2}
-	_, err = r.Run(context.Background(), spec.Plan())
+	_, err = r.Run(context.Background())
 	return err
 }
 

@@ -34,18 +34,14 @@ type WhatMatters struct {
 	// Top is how many of the best trials Ranges describes.
 	Top    int
 	Ranges []HyperRange
-	// Importance per hyperparameter, largest first. Build leaves it empty:
-	// it is filled from importance.go (fANOVA or PED-ANOVA over the same
-	// finished trials) when that is wired in, and Render shows it when it
-	// is not empty.
-	Importance []Importance
+	// Importance of each hyperparameter that varies (and of the model),
+	// largest first: the fraction of the objective's variance it explains
+	// on its own (fANOVA, importance.go). Render shows it when not empty.
+	Importance []ParamImportance
 }
 
-// Importance is one hyperparameter's share of the objective's variation.
-type Importance struct {
-	Name       string
-	Importance float64
-}
+// importanceSeed fixes the forest behind WhatMatters.Importance.
+const importanceSeed = 1
 
 // ParAxis is one axis of the parallel-coordinates plot.
 type ParAxis struct {
@@ -111,10 +107,26 @@ func (b *builder) whatMatters() error {
 	w.Enough = true
 	w.Top = max(topMin, int(math.Ceil(topShare*float64(len(trials)))))
 	w.Axes, w.Lines = parallel(trials, b.obj)
+	w.Importance = trialImportance(trials, b.obj)
 	for i, a := range w.Axes[:len(w.Axes)-1] {
 		w.Ranges = append(w.Ranges, hyperRange(a, i, w.Lines, trials, w.Top))
 	}
 	return nil
+}
+
+// trialImportance is the fANOVA importance of each trial parameter and of the
+// model over the finished trials.
+func trialImportance(trials []*store.Trial, o Objective) []ParamImportance {
+	params := make([]map[string]any, len(trials))
+	y := make([]float64, len(trials))
+	for i, t := range trials {
+		params[i] = map[string]any{"model": t.Model}
+		for n, v := range t.Params {
+			params[i][n] = v
+		}
+		y[i] = o.value(t)
+	}
+	return Importance(params, y, importanceSeed)
 }
 
 // progressOf is a sweep's best objective so far in plan order.

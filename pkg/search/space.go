@@ -14,6 +14,17 @@ var ModelNames = model.Models()
 
 func hyperNames() string { return strings.Join(model.HyperNames(), ", ") }
 
+// usersOf lists the models that read h.
+func usersOf(h model.Hyper) []string {
+	var out []string
+	for _, m := range model.Models() {
+		if h.UsedByModel(m) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // Axis is the values one hyperparameter takes in a model's search space:
 // either a list (a grid axis, or a uniform choice in random search) or a
 // distribution (random search only).
@@ -39,6 +50,9 @@ func (s *Spec) modelSpace(m string) (Space, error) {
 	}
 	for k, v := range s.PerModel[m] {
 		raw[k], where[k] = v, "$.per_model."+m+"."+k
+		if h, ok := model.LookupHyper(k); ok && !h.UsedByModel(m) {
+			return nil, s.errorAt(where[k], "%s does not use %s (used by %s)", m, k, strings.Join(usersOf(h), ", "))
+		}
 	}
 	var sp Space
 	for name, v := range raw {
@@ -89,7 +103,7 @@ func (s *Spec) parseAxis(name string, v any, path string) (Axis, error) {
 	if s.Search.Method == "grid" || s.Search.Method == "" {
 		seen := map[string]bool{}
 		for _, val := range ax.Values {
-			c := canonical(val)
+			c := canonicalValue(val)
 			if seen[c] {
 				return ax, s.errorAt(path, "%s: value %s appears twice", name, c)
 			}
@@ -100,8 +114,8 @@ func (s *Spec) parseAxis(name string, v any, path string) (Axis, error) {
 }
 
 func (s *Spec) parseDist(ax Axis, h model.Hyper, m map[string]any, path string) (Axis, error) {
-	if s.Search.Method != "random" {
-		return ax, s.errorAt(path, "%s: a distribution needs search method random (grid takes a list)", ax.Name)
+	if s.Search.Method == "grid" {
+		return ax, s.errorAt(path, "%s: a distribution needs search method random or tpe (grid takes a list)", ax.Name)
 	}
 	for k, v := range m {
 		switch k {
@@ -164,6 +178,9 @@ func (s *Spec) parseDist(ax Axis, h model.Hyper, m map[string]any, path string) 
 	if ax.Dist != "" && ax.Values != nil {
 		return ax, s.errorAt(path, "%s: give choice or a distribution, not both", ax.Name)
 	}
+	if ax.Dist == "loguniform" && ax.Step > 0 && s.Search.Method == "tpe" {
+		return ax, s.errorAt(path+".step", "%s: tpe cannot model a loguniform distribution with a step (its steps are even on a linear scale, its density on a log one): drop the step, or use {int: ...} or a choice", ax.Name)
+	}
 	return ax, nil
 }
 
@@ -187,8 +204,8 @@ func toFloat(v any) (float64, error) {
 	return 0, fmt.Errorf("not a number: %v", v)
 }
 
-// canonical formats a value the same way on every machine; trial keys hash it.
-func canonical(v any) string {
+// canonicalValue formats a value the same way on every machine; trial keys hash it.
+func canonicalValue(v any) string {
 	switch x := v.(type) {
 	case float64:
 		return fmt.Sprintf("%g", x)

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -18,6 +19,8 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/attnsweep/attnsweep/pkg/model"
 )
 
 // Spec is a parsed and validated sweep spec. See README.md ("The sweep spec").
@@ -36,8 +39,9 @@ type Spec struct {
 	Text string `yaml:"-"` // the YAML as given; stored with the sweep so `sweep resume` can re-plan
 	Hash string `yaml:"-"` // hash of Text
 
-	spaces map[string]Space // per model: the validated search space
-	ast    *ast.File
+	spaces   map[string]Space // per model: the validated search space
+	enqueued []configuration  // Search.Enqueue, validated and canonical
+	ast      *ast.File
 }
 
 // DataSpec says where the data comes from: split files, one table split by
@@ -89,14 +93,27 @@ type SequenceCol struct {
 
 // SearchSpec chooses the search method.
 type SearchSpec struct {
-	Method  string `yaml:"method"` // grid (default) or random
+	Method  string `yaml:"method"` // grid (default), random or tpe
 	Seed    uint64 `yaml:"seed"`
 	Repeats int    `yaml:"repeats"` // seeds per configuration (default 1)
-	Trials  int    `yaml:"trials"`  // random search: number of trials
+	Trials  int    `yaml:"trials"`  // random and tpe: configurations to try (each × repeats)
 	// Budget stops starting new trials once this much time has passed
 	// (a Go duration such as 30m); the rest stay queued for `sweep resume`.
 	Budget    string        `yaml:"budget"`
 	Scheduler SchedulerSpec `yaml:"scheduler"`
+
+	// TPE (see tpe.go for the method and the defaults' reasons).
+	Startup    int     `yaml:"startup"`    // random configurations per model before TPE is fitted
+	Batch      int     `yaml:"batch"`      // configurations proposed together
+	Gamma      float64 `yaml:"gamma"`      // fraction of the observations that are "good"
+	Candidates int     `yaml:"candidates"` // draws from the good density per proposal
+
+	// Enqueue lists configurations to run first (random and tpe), each a
+	// mapping of hyperparameters (and `model` when the sweep has several).
+	Enqueue []map[string]any `yaml:"enqueue"`
+	// WarmStart names earlier sweeps of the same data whose finished trials
+	// TPE starts from (tpe only).
+	WarmStart []string `yaml:"warm_start"`
 
 	budget time.Duration
 }
@@ -112,7 +129,7 @@ type TrainSpec struct {
 type ObjectiveSpec struct {
 	Metric    string `yaml:"metric"`    // auc (default), logloss or auc-logloss (AUC minus logloss)
 	Split     string `yaml:"split"`     // valid (default)
-	Direction string `yaml:"direction"` // max or min (default from the metric)
+	Direction string `yaml:"direction"` // max or min: fixed by the metric (giving the other is an error)
 }
 
 // SpecError is a mistake in a spec, located at a YAML line.
@@ -212,51 +229,10 @@ func (s *Spec) validate() error {
 	if strings.ContainsAny(s.Name, "/\\ ") {
 		return s.errorAt("$.name", "name %q: use letters, digits, '-' and '_' only (it names a folder)", s.Name)
 	}
-	if err := s.validateData(); err != nil {
-		return err
-	}
-	if len(s.Models) == 0 {
-		return s.errorAt("$", "missing key \"models\": list at least one of %s", strings.Join(ModelNames, ", "))
-	}
-	for i, m := range s.Models {
-		if !slices.Contains(ModelNames, m) {
-			return s.errorAt(fmt.Sprintf("$.models[%d]", i), "unknown model %q (known: %s)", m, strings.Join(ModelNames, ", "))
+	for _, step := range []func() error{s.validateData, s.validateModels, s.validateSearch, s.validateScheduler, s.validateTrain, s.validateObjective} {
+		if err := step(); err != nil {
+			return err
 		}
-	}
-	for m := range s.PerModel {
-		if !slices.Contains(s.Models, m) {
-			return s.errorAt("$.per_model."+m, "per_model names %q, which is not in models %v", m, s.Models)
-		}
-	}
-	switch s.Search.Method {
-	case "":
-		s.Search.Method = "grid"
-	case "grid":
-	case "random":
-		if s.Search.Trials <= 0 {
-			return s.errorAt("$.search", "random search needs trials: a positive number")
-		}
-	default:
-		return s.errorAt("$.search.method", "unknown search method %q (known: grid, random)", s.Search.Method)
-	}
-	if s.Search.Repeats == 0 {
-		s.Search.Repeats = 1
-	}
-	if s.Search.Repeats < 0 {
-		return s.errorAt("$.search.repeats", "repeats must be at least 1, got %d", s.Search.Repeats)
-	}
-	if s.Search.Budget != "" {
-		d, err := time.ParseDuration(s.Search.Budget)
-		if err != nil || d <= 0 {
-			return s.errorAt("$.search.budget", "budget %q: want a positive duration such as 30m or 2h", s.Search.Budget)
-		}
-		s.Search.budget = d
-	}
-	if err := s.validateScheduler(); err != nil {
-		return err
-	}
-	if err := s.validateTrain(); err != nil {
-		return err
 	}
 	s.spaces = map[string]Space{}
 	for _, m := range s.Models {
@@ -266,61 +242,172 @@ func (s *Spec) validate() error {
 		}
 		s.spaces[m] = sp
 	}
+	return s.validateEnqueue()
+}
+
+func (s *Spec) validateModels() error {
+	if len(s.Models) == 0 {
+		return s.errorAt("$", "missing key \"models\": list at least one of %s", strings.Join(ModelNames, ", "))
+	}
+	for i, m := range s.Models {
+		if !slices.Contains(ModelNames, m) {
+			return s.errorAt(fmt.Sprintf("$.models[%d]", i), "unknown model %q (known: %s)", m, strings.Join(ModelNames, ", "))
+		}
+		if slices.Index(s.Models, m) < i {
+			return s.errorAt(fmt.Sprintf("$.models[%d]", i), "model %q is listed twice: it would train the same trials twice", m)
+		}
+	}
+	for m := range s.PerModel {
+		if !slices.Contains(s.Models, m) {
+			return s.errorAt("$.per_model."+m, "per_model names %q, which is not in models %v", m, s.Models)
+		}
+	}
 	return nil
+}
+
+func (s *Spec) validateSearch() error {
+	sr := &s.Search
+	switch sr.Method {
+	case "", "grid":
+		sr.Method = "grid"
+		for _, k := range []string{"trials", "startup", "batch", "gamma", "candidates", "enqueue", "warm_start"} {
+			if s.has("$.search." + k) {
+				return s.errorAt("$.search."+k, "%s goes with search method random or tpe, not grid", k)
+			}
+		}
+	case "random", "tpe":
+		if sr.Trials <= 0 {
+			return s.errorAt("$.search", "%s search needs trials: a positive number", sr.Method)
+		}
+	default:
+		return s.errorAt("$.search.method", "unknown search method %q (known: grid, random, tpe)", sr.Method)
+	}
+	if err := s.positive("$.search.repeats", &sr.Repeats, 1, "repeats"); err != nil {
+		return err
+	}
+	if sr.Budget != "" {
+		d, err := time.ParseDuration(sr.Budget)
+		if err != nil || d <= 0 {
+			return s.errorAt("$.search.budget", "budget %q: want a positive duration such as 30m or 2h", sr.Budget)
+		}
+		sr.budget = d
+	}
+	if sr.Method == "tpe" {
+		return s.validateTPE()
+	}
+	for _, k := range []string{"startup", "batch", "gamma", "candidates", "warm_start"} {
+		if s.has("$.search." + k) {
+			return s.errorAt("$.search."+k, "%s goes with search method tpe", k)
+		}
+	}
+	return nil
+}
+
+// validateTPE checks TPE's options and fills their defaults.
+func (s *Spec) validateTPE() error {
+	sr := &s.Search
+	for _, f := range []struct {
+		key  string
+		v    *int
+		def  int
+		name string
+	}{{"startup", &sr.Startup, tpeDefaultStartup, "startup"}, {"batch", &sr.Batch, tpeDefaultBatch, "batch"},
+		{"candidates", &sr.Candidates, tpeDefaultCandidates, "candidates"}} {
+		if err := s.positive("$.search."+f.key, f.v, f.def, f.name); err != nil {
+			return err
+		}
+	}
+	if !s.has("$.search.gamma") {
+		sr.Gamma = tpeDefaultGamma
+	} else if !(sr.Gamma > 0 && sr.Gamma < 1) {
+		return s.errorAt("$.search.gamma", "gamma is the fraction of trials TPE calls good: want it in (0, 1), got %g", sr.Gamma)
+	}
+	perModel := (sr.Trials - len(sr.Enqueue) + len(s.Models) - 1) / len(s.Models)
+	if sr.Startup > perModel {
+		return s.errorAt("$.search.startup", "startup %d is more than the %d trials each model gets (trials %d over %d models): TPE would never be fitted; lower startup or raise trials",
+			sr.Startup, perModel, sr.Trials, len(s.Models))
+	}
+	for i, w := range sr.WarmStart {
+		if w == "" || w == s.Name {
+			return s.errorAt(fmt.Sprintf("$.search.warm_start[%d]", i), "warm_start names an earlier sweep (not this one), got %q", w)
+		}
+	}
+	return nil
+}
+
+// positive checks an optional whole-number setting: absent takes def; given,
+// it must be at least 1.
+func (s *Spec) positive(path string, v *int, def int, name string) error {
+	if !s.has(path) {
+		*v = def
+		return nil
+	}
+	if *v < 1 {
+		return s.errorAt(path, "%s must be at least 1, got %d", name, *v)
+	}
+	return nil
+}
+
+// has reports whether the spec's YAML sets a path such as "$.train.epochs"
+// (a zero value that is written counts, an absent key does not).
+func (s *Spec) has(path string) bool {
+	p, err := yaml.PathString(path)
+	if err != nil || s.ast == nil {
+		return false
+	}
+	n, err := p.FilterFile(s.ast)
+	return err == nil && n != nil
 }
 
 func (s *Spec) validateTrain() error {
 	t := &s.Train
-	if t.Epochs == 0 {
-		t.Epochs = 100
+	if err := s.positive("$.train.epochs", &t.Epochs, model.DefaultEpochs, "epochs"); err != nil {
+		return err
 	}
-	if t.Patience == 0 {
-		t.Patience = 2
+	if err := s.positive("$.train.patience", &t.Patience, model.DefaultPatience, "patience"); err != nil {
+		return err
 	}
-	if t.LRDecay == 0 {
-		t.LRDecay = 0.1
-	}
-	switch {
-	case t.Epochs < 0:
-		return s.errorAt("$.train.epochs", "epochs must be positive, got %d", t.Epochs)
-	case t.Patience < 0:
-		return s.errorAt("$.train.patience", "patience must be positive, got %d", t.Patience)
-	case t.LRDecay < 0 || t.LRDecay > 1:
+	if !s.has("$.train.lr_decay") {
+		t.LRDecay = model.DefaultLRDecay
+	} else if !(t.LRDecay > 0 && t.LRDecay <= 1) {
 		return s.errorAt("$.train.lr_decay", "lr_decay must be in (0, 1], got %g", t.LRDecay)
 	}
+	return nil
+}
+
+// validateObjective fixes the objective once: its metric from the registry,
+// the direction the metric's (a contrary direction is an error, not a
+// silent reversal), the split valid.
+func (s *Spec) validateObjective() error {
 	o := &s.Objective
 	if o.Metric == "" {
 		o.Metric = "auc"
 	}
+	mi, ok := model.LookupMetric(o.Metric)
+	if !ok || !mi.Objective {
+		return s.errorAt("$.objective.metric", "unknown objective metric %q (known: %s)", o.Metric, strings.Join(model.ObjectiveNames(), ", "))
+	}
+	if o.Direction != "" && o.Direction != mi.Direction() {
+		if o.Direction != "max" && o.Direction != "min" {
+			return s.errorAt("$.objective.direction", "direction must be max or min, got %q", o.Direction)
+		}
+		verb := map[bool]string{true: "maximised", false: "minimised"}[mi.Maximize]
+		return s.errorAt("$.objective.direction", "%s is %s: direction %s would prefer the worst model (leave direction out)", o.Metric, verb, o.Direction)
+	}
+	o.Direction = mi.Direction()
 	if o.Split == "" {
 		o.Split = "valid"
-	}
-	switch o.Metric {
-	case "auc":
-		if o.Direction == "" {
-			o.Direction = "max"
-		}
-	case "logloss":
-		if o.Direction == "" {
-			o.Direction = "min"
-		}
-	case "auc-logloss":
-		if o.Direction == "" {
-			o.Direction = "max"
-		}
-		if o.Direction == "min" {
-			return s.errorAt("$.objective.direction", "auc-logloss is maximised: direction min would prefer the worst model")
-		}
-	default:
-		return s.errorAt("$.objective.metric", "unknown objective metric %q (known: auc, logloss, auc-logloss)", o.Metric)
 	}
 	if o.Split != "valid" {
 		return s.errorAt("$.objective.split", "objective split %q: trials are selected on valid, never on train or test", o.Split)
 	}
-	if o.Direction != "max" && o.Direction != "min" {
-		return s.errorAt("$.objective.direction", "direction must be max or min, got %q", o.Direction)
-	}
 	return nil
+}
+
+// Metric is the objective's registry entry.
+func (o ObjectiveSpec) metric() model.MetricInfo {
+	mi, _ := model.LookupMetric(o.Metric)
+	return mi
 }
 
 func (s *Spec) validateData() error {
@@ -361,11 +448,11 @@ func (s *Spec) validateData() error {
 		if d.Path == nil && d.Synthetic == nil {
 			return s.errorAt("$.data.split", "split goes with path or synthetic data")
 		}
-		if sp.Train <= 0 || sp.Valid <= 0 || sp.Test < 0 || sp.Train+sp.Valid+sp.Test > 1+1e-9 {
-			return s.errorAt("$.data.split", "split fractions must be positive and sum to at most 1, got %g/%g/%g", sp.Train, sp.Valid, sp.Test)
+		if sp.Train <= 0 || sp.Valid <= 0 || sp.Test < 0 || math.Abs(sp.Train+sp.Valid+sp.Test-1) > 1e-9 {
+			return s.errorAt("$.data.split", "split fractions must be positive and sum to 1, got %g + %g + %g = %g", sp.Train, sp.Valid, sp.Test, sp.Train+sp.Valid+sp.Test)
 		}
 	}
-	if s.Columns.MinCount < 0 {
+	if s.has("$.columns.min_count") && s.Columns.MinCount < 1 {
 		return s.errorAt("$.columns.min_count", "min_count must be at least 1, got %d", s.Columns.MinCount)
 	}
 	if sy := d.Synthetic; sy != nil {

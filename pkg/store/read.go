@@ -339,3 +339,67 @@ func (d *DB) TrialByRef(ref string) (*Trial, string, error) {
 	}
 	return nil, "", fmt.Errorf("store: trial %q vanished", ref)
 }
+
+// ValidCurves returns the valid split's per-epoch values of every trial of a
+// sweep that has any, by trial id, in epoch order: what schedulers and TPE
+// read of other trials' progress.
+func (d *DB) ValidCurves(sweep int64) (map[int64][]CurvePoint, error) {
+	rows, err := d.db.Query(`SELECT e.trial, e.epoch, e.metric, e.value FROM epochs e JOIN trials t ON t.id = e.trial
+		WHERE t.sweep = ? AND e.split = 'valid' AND e.value IS NOT NULL ORDER BY e.trial, e.epoch, e.metric`, sweep)
+	if err != nil {
+		return nil, fmt.Errorf("store: valid curves: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64][]CurvePoint{}
+	for rows.Next() {
+		var id int64
+		p := CurvePoint{Split: "valid"}
+		if err := rows.Scan(&id, &p.Epoch, &p.Metric, &p.Value); err != nil {
+			return nil, err
+		}
+		out[id] = append(out[id], p)
+	}
+	return out, rows.Err()
+}
+
+// DataFile is the fingerprint of one data file a sweep read.
+type DataFile struct {
+	Path    string
+	Size    int64
+	ModTime string
+	Hash    string
+}
+
+// SetSweepFiles records the sweep's data files (replacing any earlier list).
+func (d *DB) SetSweepFiles(sweep int64, files []DataFile) error {
+	return d.tx(func(tx *sql.Tx) error {
+		if _, err := tx.Exec(`DELETE FROM sweep_files WHERE sweep = ?`, sweep); err != nil {
+			return fmt.Errorf("store: sweep files: %w", err)
+		}
+		for _, f := range files {
+			if _, err := tx.Exec(`INSERT INTO sweep_files (sweep, path, size, mod_time, hash) VALUES (?, ?, ?, ?, ?)`,
+				sweep, f.Path, f.Size, f.ModTime, f.Hash); err != nil {
+				return fmt.Errorf("store: sweep file %s: %w", f.Path, err)
+			}
+		}
+		return nil
+	})
+}
+
+// SweepFiles returns the data files recorded with a sweep, by path.
+func (d *DB) SweepFiles(sweep int64) ([]DataFile, error) {
+	rows, err := d.db.Query(`SELECT path, size, mod_time, hash FROM sweep_files WHERE sweep = ? ORDER BY path`, sweep)
+	if err != nil {
+		return nil, fmt.Errorf("store: sweep files: %w", err)
+	}
+	defer rows.Close()
+	var out []DataFile
+	for rows.Next() {
+		var f DataFile
+		if err := rows.Scan(&f.Path, &f.Size, &f.ModTime, &f.Hash); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}

@@ -117,3 +117,27 @@ CREATE TABLE attention (              -- attention weights for a few validation 
 // schemaV3 only re-created the leaderboard view, and views are now made on
 // every open (views.go): it is empty.
 var schemaV3 = ``
+
+// schemaV4 adds trial claims (which process trains a trial, and its
+// heartbeat: several processes share one database and train each trial
+// once), reuse of finished trials across sweeps of the same data, and the
+// fingerprints of each sweep's data files.
+var schemaV4 = `
+ALTER TABLE trials ADD COLUMN owner TEXT;        -- token of the process that claimed the trial last
+ALTER TABLE trials ADD COLUMN host TEXT;         -- its host and pid
+ALTER TABLE trials ADD COLUMN pid INTEGER;
+ALTER TABLE trials ADD COLUMN claimed_at TEXT;
+ALTER TABLE trials ADD COLUMN heartbeat TEXT;    -- refreshed while it trains; a stale one may be taken over
+ALTER TABLE trials ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;   -- times the trial was claimed
+ALTER TABLE trials ADD COLUMN reused_from TEXT;  -- the sweep whose done record of this key was copied, instead of training
+CREATE INDEX trials_by_key ON trials (key, status);
+CREATE INDEX trials_by_position ON trials (sweep, status, position);
+CREATE TABLE sweep_files (            -- the data files a sweep read, to refuse a resume on changed data
+	sweep    INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+	path     TEXT NOT NULL,
+	size     INTEGER NOT NULL,
+	mod_time TEXT NOT NULL,
+	hash     TEXT NOT NULL,          -- content hash
+	PRIMARY KEY (sweep, path)
+);
+`

@@ -104,6 +104,7 @@ var migrations = []string{
 	schemaV1,
 	schemaV2,
 	schemaV3,
+	schemaV4,
 }
 
 // SchemaVersion is the version this build writes.
