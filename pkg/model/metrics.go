@@ -67,36 +67,48 @@ func AUC(scores []float32, labels []float32) float64 {
 // times, which is what a bootstrap resample is. Scores are ordered as in
 // AUC (NaN below every number, NaNs tied). It is NaN when either class has
 // no weight, and panics when the lengths differ or a weight is negative or
-// NaN. It sorts the rows with a weight: O(n) when the scores are already
-// ascending, O(n log n) otherwise.
+// NaN. Scores already in ascending order cost one pass and no allocation
+// (a bootstrap sorts once and reweighs many times); others are sorted first.
 func WeightedAUC(scores, labels []float32, weights []float64) float64 {
 	if len(scores) != len(labels) || len(weights) != len(scores) {
 		panic(fmt.Sprintf("model: WeightedAUC: %d scores, %d labels, %d weights", len(scores), len(labels), len(weights)))
 	}
-	type row struct {
-		s   float32
-		pos bool
-		w   float64
+	if auc, sorted := weightedAUCSorted(scores, labels, weights); sorted {
+		return auc
 	}
-	rows := make([]row, 0, len(scores))
-	for i, w := range weights {
-		if !(w >= 0) {
-			panic(fmt.Sprintf("model: WeightedAUC: weight %d is %v", i, w))
-		}
-		if w > 0 {
-			rows = append(rows, row{scores[i], labels[i] > 0.5, w})
-		}
+	order := make([]int, len(scores))
+	for i := range order {
+		order[i] = i
 	}
-	slices.SortFunc(rows, func(a, b row) int { return cmp.Compare(a.s, b.s) })
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(scores[a], scores[b]) })
+	s, l, w := make([]float32, len(order)), make([]float32, len(order)), make([]float64, len(order))
+	for k, i := range order {
+		s[k], l[k], w[k] = scores[i], labels[i], weights[i]
+	}
+	auc, _ := weightedAUCSorted(s, l, w)
+	return auc
+}
+
+// weightedAUCSorted is WeightedAUC in one pass over the groups of tied
+// scores, each positive weight in a group winning over the negative weight
+// below it and half the negative weight beside it. sorted is false (and
+// the AUC meaningless) when the scores are not in ascending order.
+func weightedAUCSorted(scores, labels []float32, weights []float64) (auc float64, sorted bool) {
 	var negBelow, wPos, wNeg, sum float64
-	for i := 0; i < len(rows); {
+	for i := 0; i < len(scores); {
+		if i > 0 && cmp.Less(scores[i], scores[i-1]) {
+			return math.NaN(), false
+		}
 		var tiePos, tieNeg float64
 		j := i
-		for ; j < len(rows) && cmp.Compare(rows[j].s, rows[i].s) == 0; j++ {
-			if rows[j].pos {
-				tiePos += rows[j].w
+		for ; j < len(scores) && cmp.Compare(scores[j], scores[i]) == 0; j++ {
+			if w := weights[j]; !(w >= 0) {
+				panic(fmt.Sprintf("model: WeightedAUC: a weight is %v", w))
+			}
+			if labels[j] > 0.5 {
+				tiePos += weights[j]
 			} else {
-				tieNeg += rows[j].w
+				tieNeg += weights[j]
 			}
 		}
 		sum += tiePos * (negBelow + tieNeg/2)
@@ -106,9 +118,9 @@ func WeightedAUC(scores, labels []float32, weights []float64) float64 {
 		i = j
 	}
 	if wPos == 0 || wNeg == 0 {
-		return math.NaN()
+		return math.NaN(), true
 	}
-	return sum / (wPos * wNeg)
+	return sum / (wPos * wNeg), true
 }
 
 // logLossClip bounds probabilities away from 0 and 1 in LogLoss.

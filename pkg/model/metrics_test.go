@@ -1,8 +1,10 @@
 package model
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
+	"sort"
 	"testing"
 )
 
@@ -126,6 +128,19 @@ func TestWeightedAUC_MatchesAUC(t *testing.T) {
 	}
 	if got, want := WeightedAUC(s, y, w), AUC(rs, ry); math.Abs(got-want) > 1e-12 {
 		t.Errorf("count weights: WeightedAUC = %v, AUC of the repeated rows = %v", got, want)
+	}
+	// The same rows in ascending order take the one-pass path.
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return cmp.Less(s[idx[a]], s[idx[b]]) })
+	ss, sy, sw := make([]float32, n), make([]float32, n), make([]float64, n)
+	for k, i := range idx {
+		ss[k], sy[k], sw[k] = s[i], y[i], w[i]
+	}
+	if got, want := WeightedAUC(ss, sy, sw), AUC(rs, ry); math.Abs(got-want) > 1e-12 {
+		t.Errorf("sorted rows: WeightedAUC = %v, AUC of the repeated rows = %v", got, want)
 	}
 }
 

@@ -289,3 +289,21 @@ func slicesNear(a, b []float64) bool {
 	}
 	return true
 }
+
+// BenchmarkPairedBootstrap is the report's bootstrap on as many test rows
+// as Frappe's test split.
+func BenchmarkPairedBootstrap(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	n := 28860
+	x, y, l := make([]float32, n), make([]float32, n), make([]float32, n)
+	for i := range l {
+		if rng.Float64() < 0.33 {
+			l[i] = 1
+		}
+		x[i] = float32(rng.Float64() + 0.5*float64(l[i]))
+		y[i] = float32(rng.Float64() + 0.3*float64(l[i]))
+	}
+	for b.Loop() {
+		pairedBootstrap(x, y, l, bootstrapReplicas, bootstrapSeed)
+	}
+}
