@@ -1,13 +1,10 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/spf13/cobra"
@@ -55,7 +52,7 @@ split of the sweep itself: train, valid or test.`,
 			if err != nil {
 				return err
 			}
-			tr, err := pickTrial(trials, trialArg)
+			tr, err := store.FindTrial(trials, trialArg, sw.Objective())
 			if err != nil {
 				return fmt.Errorf("predict: sweep %s: %w", sw.Name, err)
 			}
@@ -105,38 +102,10 @@ split of the sweep itself: train, valid or test.`,
 		},
 	}
 	cmd.Flags().StringVar(&sweepName, "sweep", "", "the sweep's name")
-	cmd.Flags().StringVar(&trialArg, "trial", "", `trial id, trial key, or "best" (highest valid AUC among done trials)`)
+	cmd.Flags().StringVar(&trialArg, "trial", "", `trial id, trial key, or "best" (the done trial with the best valid value of the sweep's objective)`)
 	cmd.Flags().StringVar(&data, "data", "", "Parquet file to score (the sweep's columns), or a split of the sweep: train, valid, test")
 	cmd.Flags().StringVar(&out, "out", "", "output Parquet file")
 	return cmd
-}
-
-// pickTrial finds a trial by database id, by key, or the best done one.
-func pickTrial(trials []*store.Trial, arg string) (*store.Trial, error) {
-	if arg == "best" {
-		var best *store.Trial
-		bestAUC := math.Inf(-1)
-		for _, t := range trials {
-			auc, ok := t.Metric("valid", "auc")
-			if t.Status != store.Done || !ok || math.IsNaN(auc) {
-				continue
-			}
-			if best == nil || auc > bestAUC {
-				best, bestAUC = t, auc
-			}
-		}
-		if best == nil {
-			return nil, errors.New("no done trial with a valid AUC; run it first: sweep run SPEC.yaml")
-		}
-		return best, nil
-	}
-	id, idErr := strconv.ParseInt(arg, 10, 64)
-	for _, t := range trials {
-		if (idErr == nil && t.ID == id) || t.Key == arg {
-			return t, nil
-		}
-	}
-	return nil, fmt.Errorf("no trial %q (give a trial id, a key or best; see: sweep query \"SELECT trial, key, model, valid_auc FROM leaderboard\")", arg)
 }
 
 // writeScores writes per row, in order: the label (under the data's label

@@ -51,7 +51,7 @@ package model
 import "time"
 
 // Params are the hyperparameters of one trial. Zero values take the defaults
-// of DESIGN.md (the BARS settings): see WithDefaults.
+// of the BARS protocol (docs/ARCHITECTURE.md): see WithDefaults.
 type Params struct {
 	Model       string  // "logreg", "dot", ...
 	Optimizer   string  // "sgd", "adam", ...

@@ -7,7 +7,7 @@ import (
 	"github.com/attnsweep/attnsweep/pkg/dataset"
 )
 
-// dotNet is the `dot` model of DESIGN.md, dot-product target attention over
+// dotNet is the `dot` model (README, "Models"), dot-product target attention over
 // the history, and `meanpool`, the same network with the attention replaced
 // by a plain mean (the "no attention" baseline: any gain of dot over
 // meanpool is the attention's).

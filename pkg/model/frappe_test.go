@@ -12,7 +12,7 @@ import (
 	"github.com/attnsweep/attnsweep/pkg/dataset"
 )
 
-// frappeRef are the published BARS Frappe_x1 test figures (DESIGN.md) and
+// frappeRef are the published BARS Frappe_x1 test figures (docs/ARCHITECTURE.md) and
 // the per-model settings of those runs; the common ones (emb 10, Adam 1e-3,
 // batch 4096, 100 epochs, patience 2, LR decay 0.1, AUC monitor) are the defaults.
 var frappeRef = []struct {

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Defaults of zero Params fields: the BARS protocol of DESIGN.md.
+// Defaults of zero Params fields: the BARS protocol (docs/ARCHITECTURE.md, "Reference results").
 const (
 	DefaultOptimizer = "adam"
 	DefaultLR        = 1e-3

@@ -146,4 +146,38 @@ func TestRegistry_README(t *testing.T) {
 			t.Errorf("README.md does not mention `%s`", n)
 		}
 	}
+	const start, end = "<!-- registry:hyperparameters -->\n", "<!-- /registry -->"
+	i, j := strings.Index(readme, start), strings.Index(readme, end)
+	if i < 0 || j < i {
+		t.Fatalf("README.md has no %q … %q block", start, end)
+	}
+	if got, want := readme[i+len(start):j], hyperTable(); got != want {
+		t.Errorf("README.md's hyperparameter table differs from the registry; it should read:\n%s", want)
+	}
+}
+
+// hyperTable is README's hyperparameter table, made from the registry.
+func hyperTable() string {
+	kinds := map[Kind]string{Float: "number", Int: "whole number", String: "name", Bool: "true/false", IntList: "list of sizes"}
+	var b strings.Builder
+	b.WriteString("| name | type | default | read by | what |\n|---|---|---|---|---|\n")
+	for _, h := range Hyperparams() {
+		typ := kinds[h.Kind]
+		if h.Kind == String {
+			typ = strings.Join(h.Choices, ", ")
+		}
+		def := h.DefaultDoc
+		if h.Default != nil {
+			def = strings.ReplaceAll(fmt.Sprint(h.Default), " ", ", ")
+		}
+		by := "every model"
+		if h.Models != nil {
+			by = strings.Join(h.Models, ", ")
+		}
+		if h.Optimizers != nil {
+			by = "optimizers " + strings.Join(h.Optimizers, ", ")
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", h.Name, typ, def, by, h.Doc)
+	}
+	return b.String()
 }

@@ -1,18 +1,16 @@
 package report
 
 import (
-	"fmt"
 	"math"
 	"sort"
-	"strings"
 
 	"github.com/attnsweep/attnsweep/pkg/model"
 	"github.com/attnsweep/attnsweep/pkg/store"
 )
 
 // Objective is how a sweep ranks its trials: a metric of the valid split,
-// named by the sweep (sweep_info objective_metric, auc when absent), with
-// its direction from the registry (model.LookupMetric).
+// the one the sweep optimises (store.Sweep.Objective: sweep_info's
+// objective_metric, AUC when absent), with its direction from the registry.
 type Objective struct {
 	Metric   string
 	Split    string // always "valid": test never selects anything
@@ -20,17 +18,9 @@ type Objective struct {
 	info     model.MetricInfo
 }
 
-func objectiveOf(sw *store.Sweep) (Objective, error) {
-	name := "auc"
-	if m, ok := sw.Info["objective_metric"].(string); ok && m != "" {
-		name = m
-	}
-	mi, ok := model.LookupMetric(name)
-	if !ok {
-		return Objective{}, fmt.Errorf("report: sweep %q: objective metric %q is not one this build knows (known: %s)",
-			sw.Name, name, strings.Join(model.ObjectiveNames(), ", "))
-	}
-	return Objective{Metric: name, Split: "valid", Maximize: mi.Maximize, info: mi}, nil
+func objectiveOf(sw *store.Sweep) Objective {
+	mi := sw.Objective()
+	return Objective{Metric: mi.Name, Split: "valid", Maximize: mi.Maximize, info: mi}
 }
 
 // Value is a trial's objective; ok is false when it has none (or NaN).

@@ -68,10 +68,7 @@ func newBuilder(db *store.DB, name string) (*builder, error) {
 	if err != nil {
 		return nil, err
 	}
-	obj, err := objectiveOf(sw)
-	if err != nil {
-		return nil, err
-	}
+	obj := objectiveOf(sw)
 	trials, err := db.Trials(sw.ID)
 	if err != nil {
 		return nil, err

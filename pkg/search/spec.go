@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -167,6 +168,9 @@ func ParseSpec(file string, text []byte) (*Spec, error) {
 	s := &Spec{File: file, Text: string(text)}
 	sum := sha256.Sum256(text)
 	s.Hash = hex.EncodeToString(sum[:])
+	if err := checkShape(file, text); err != nil {
+		return nil, err
+	}
 	f, err := parser.ParseBytes(text, 0)
 	if err != nil {
 		return nil, yamlError(file, err)
@@ -179,6 +183,68 @@ func ParseSpec(file string, text []byte) (*Spec, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// validName is what a sweep's name may be: it names a folder, a Slurm job
+// and a Kubernetes Job.
+var validName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,100}$`)
+
+// Limits of a spec file, checked before it is parsed: a spec is a page of
+// settings, and a huge or deeply nested one would only exhaust the parser.
+const (
+	maxSpecBytes = 1 << 20
+	maxSpecDepth = 32 // nested brackets, or indentation levels
+	maxAliases   = 32 // YAML aliases (*name): each can multiply what the decoder builds
+)
+
+// checkShape refuses a spec that is too large, too deeply nested or too
+// full of aliases, naming the line where it goes over.
+func checkShape(file string, text []byte) error {
+	if len(text) > maxSpecBytes {
+		return &SpecError{File: file, Msg: fmt.Sprintf("spec is %d bytes, over the limit of %d: a spec is settings, not data", len(text), maxSpecBytes)}
+	}
+	depth, aliases := 0, 0
+	var indents []int
+	for i, line := range strings.Split(string(text), "\n") {
+		trimmed := strings.TrimLeft(line, " -")
+		if trimmed == "" || strings.HasPrefix(trimmed, "#") {
+			continue
+		}
+		indent := len(line) - len(trimmed)
+		for len(indents) > 0 && indents[len(indents)-1] >= indent {
+			indents = indents[:len(indents)-1]
+		}
+		indents = append(indents, indent)
+		quote := byte(0)
+		for j := 0; j < len(trimmed); j++ {
+			switch c := trimmed[j]; {
+			case quote != 0:
+				if c == quote {
+					quote = 0
+				}
+			case c == '"' || c == '\'':
+				quote = c
+			case c == '#' && (j == 0 || trimmed[j-1] == ' '):
+				j = len(trimmed)
+			case c == '[' || c == '{':
+				depth++
+			case c == ']' || c == '}':
+				depth--
+			case c == '*' && (j == 0 || trimmed[j-1] == ' ' || trimmed[j-1] == '[' || trimmed[j-1] == ','):
+				aliases++
+			}
+			if depth+len(indents) > maxSpecDepth {
+				return &SpecError{File: file, Line: i + 1, Msg: fmt.Sprintf("spec nests deeper than %d levels", maxSpecDepth)}
+			}
+		}
+		if len(indents) > maxSpecDepth {
+			return &SpecError{File: file, Line: i + 1, Msg: fmt.Sprintf("spec nests deeper than %d levels", maxSpecDepth)}
+		}
+		if aliases > maxAliases {
+			return &SpecError{File: file, Line: i + 1, Msg: fmt.Sprintf("spec uses more than %d YAML aliases", maxAliases)}
+		}
+	}
+	return nil
 }
 
 // yamlError turns a YAML library error into a one-line SpecError.
@@ -226,8 +292,8 @@ func (s *Spec) validate() error {
 	if s.Name == "" {
 		return s.errorAt("$", "missing key \"name\": every sweep needs a name")
 	}
-	if strings.ContainsAny(s.Name, "/\\ ") {
-		return s.errorAt("$.name", "name %q: use letters, digits, '-' and '_' only (it names a folder)", s.Name)
+	if !validName.MatchString(s.Name) {
+		return s.errorAt("$.name", "name %q: use letters, digits, '-' and '_' only (it names a folder and a cluster job)", s.Name)
 	}
 	for _, step := range []func() error{s.validateData, s.validateModels, s.validateSearch, s.validateScheduler, s.validateTrain, s.validateObjective} {
 		if err := step(); err != nil {
