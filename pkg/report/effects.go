@@ -133,13 +133,8 @@ func (b *builder) effect(name string, values map[string][]*store.Trial) Effect {
 }
 
 func toF(v any) float64 {
-	switch x := v.(type) {
-	case float64:
-		return x
-	case int64:
-		return float64(x)
-	case int:
-		return float64(x)
+	if f, ok := model.Number(v); ok {
+		return f
 	}
 	return math.NaN()
 }
