@@ -615,9 +615,6 @@ func (r *colReader) close() {
 // take turns), so decoding and encoding a column overlap.
 func (r *colReader) each(fn func(a arrow.Array, start int) error) error {
 	defer r.close()
-	if usePqarrow {
-		return r.eachPqarrow(fn)
-	}
 	if r.t.n <= r.want {
 		a, start, err := r.next()
 		if err != nil || a == nil {
