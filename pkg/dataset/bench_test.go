@@ -36,7 +36,7 @@ func benchFile(b *testing.B) string {
 // and reports rows/s, file MB/s, the size of the encoded columns
 // (encoded-MB: Dataset.Bytes) and the size the same columns have as whole
 // Arrow arrays (arrow-MB), which streaming keeps Load from holding. Peak
-// memory needs a process of its own: see internal/loadmem.
+// memory needs a process of its own: see bench/loadmem.
 func BenchmarkLoad(b *testing.B) {
 	path := benchFile(b)
 	st, err := os.Stat(path)

@@ -6,9 +6,9 @@
 // It writes the synthetic benchmark file when asked (-gen), so that the
 // generator's memory is not counted in the load's peak:
 //
-//	go run ./pkg/dataset/internal/loadmem -gen /tmp/loadmem/synth1m.parquet
-//	go run ./pkg/dataset/internal/loadmem -load /tmp/loadmem/synth1m.parquet
-//	go run ./pkg/dataset/internal/loadmem -load /tmp/loadmem/synth1m.parquet -trainers 2 -epochs 2
+//	go run ./bench/loadmem -gen /tmp/loadmem/synth1m.parquet
+//	go run ./bench/loadmem -load /tmp/loadmem/synth1m.parquet
+//	go run ./bench/loadmem -load /tmp/loadmem/synth1m.parquet -trainers 2 -epochs 2
 //
 // It prints one line of key=value figures. With -gc-every it forces a
 // collection that often while training, to measure the live heap (the
