@@ -27,12 +27,6 @@ import (
 // (a variable so that tests can make pieces small).
 var pieceRows = 1 << 16
 
-// colType is how a column was stored in the first file Load read.
-type colType struct {
-	kind valueKind
-	list bool
-}
-
 // encoder encodes a table's columns following a plan. Load fits it; after
 // that it is only read, so any number of Encode calls may share it.
 type encoder struct {
@@ -49,7 +43,7 @@ func newEncoder(p *plan, f *pqFile) *encoder {
 	e := &encoder{plan: p, types: map[string]colType{}}
 	for _, name := range append(p.columns(), p.label, p.ptrue, p.group) {
 		if c := f.column(name); c != nil {
-			e.types[name] = colType{c.Kind, c.List}
+			e.types[name] = c.colType()
 		}
 	}
 	for _, name := range p.cat {

@@ -58,6 +58,12 @@ func TestLoad_Errors(t *testing.T) {
 		B int64 `parquet:"b"`
 	}
 	unlabelled := writeRows(t, "unlabelled.parquet", []noLabel{{1, 2}})
+	type strLabel struct {
+		Label string  `parquet:"label"`
+		Click []int64 `parquet:"click,list"`
+		B     int64   `parquet:"b"`
+	}
+	stringLabel := writeRows(t, "stringlabel.parquet", []strLabel{{"yes", nil, 2}})
 
 	type histRow struct {
 		Label int64   `parquet:"label"`
@@ -100,6 +106,12 @@ func TestLoad_Errors(t *testing.T) {
 		{"truncated", Source{Train: []string{truncated}}, Columns{}, "dataset: " + truncated + ": not a readable Parquet file: "},
 		{"no label", Source{Train: []string{unlabelled}}, Columns{},
 			"dataset: " + unlabelled + ": no label column: none of label, click, clk (columns: a, b); set columns.label"},
+		{"string label", Source{Train: []string{stringLabel}}, Columns{},
+			"dataset: " + stringLabel + `: column "label": named like a label, but string cannot be the label (want int, float or bool with values 0 or 1); convert it to 0/1 numbers, or set columns.label`},
+		{"string label given", Source{Train: []string{stringLabel}}, Columns{Label: "label"},
+			"dataset: " + stringLabel + `: column "label": string cannot be the label (want int, float or bool with values 0 or 1)`},
+		{"float group", Source{Train: []string{good}}, Columns{Group: "price"},
+			"dataset: " + good + `: column "price": double cannot be the group (want int, string or bool)`},
 		{"label not found", Source{Train: []string{good}}, Columns{Label: "click"},
 			"dataset: " + good + `: column "click": not found (columns: label, item_id, price)`},
 		{"label in second file", Source{Train: []string{good}, Valid: []string{unlabelled}}, Columns{},

@@ -192,16 +192,8 @@ func (d *Dataset) Encode(paths []string) (*Dataset, error) {
 		return nil, err
 	}
 	for _, name := range names {
-		c, want := pfs[0].column(name), e.types[name]
-		if c.Unsupported != "" {
-			return nil, colErr(pfs[0].path, name, "%s is %s, which this package does not read", c.TypeName(), c.Unsupported)
-		}
-		numeric := func(k valueKind) bool { return k == kindInt || k == kindFloat || k == kindBool }
-		switch {
-		case c.Kind == want.kind && c.List == want.list:
-		case (name == p.label || slices.Contains(p.dense, name)) && c.List == want.list && numeric(c.Kind):
-		default:
-			return nil, colErr(pfs[0].path, name, "type %s, but %s in the data the encoding was learned from", c.TypeName(), kindName(want.kind, want.list))
+		if err := e.checkType(pfs[0], name); err != nil {
+			return nil, err
 		}
 	}
 	if t.n == 0 {
@@ -217,6 +209,24 @@ func (d *Dataset) Encode(paths []string) (*Dataset, error) {
 	return out, nil
 }
 
+// checkType makes sure column name of f is stored as when e was fitted:
+// the same type, or for a numeric role (label, dense) any type the role
+// takes, a list where it was one.
+func (e *encoder) checkType(f *pqFile, name string) error {
+	c, want := f.column(name), e.types[name]
+	if c.Unsupported != "" {
+		return colErr(f.path, name, "%s is %s, which this package does not read", c.TypeName(), c.Unsupported)
+	}
+	got := c.colType()
+	if got == want {
+		return nil
+	}
+	if r := e.plan.roleOf(name); r != nil && r.numeric && r.takes(got) && got.list == want.list {
+		return nil
+	}
+	return colErr(f.path, name, "type %s, but %s in the data the encoding was learned from", c.TypeName(), want)
+}
+
 func nonEmpty(names ...string) []string {
 	return slices.DeleteFunc(names, func(s string) bool { return s == "" })
 }
@@ -224,15 +234,10 @@ func nonEmpty(names ...string) []string {
 // checkSplitBy makes sure f's column name can order rows.
 func checkSplitBy(f *pqFile, name string) error {
 	c := f.column(name)
-	switch {
-	case c == nil:
+	if c == nil {
 		return colErr(f.path, name, "split.by column not found (columns: %s)", f.names())
-	case c.Unsupported != "":
-		return colErr(f.path, name, "%s is %s, which this package does not read", c.TypeName(), c.Unsupported)
-	case c.List || c.Kind == kindBool:
-		return colErr(f.path, name, "%s cannot order the rows: split.by wants a number or a string column (a timestamp)", c.TypeName())
 	}
-	return nil
+	return roleSplitBy.check(f, c)
 }
 
 // splitLayout says which rows belong to which split.
