@@ -24,6 +24,11 @@ type Source struct {
 	// train, the next valid, the last test. Not with split files. The
 	// column is not inferred a feature.
 	SplitBy string
+	// Readers is how many files of a column are read at the same time
+	// (each column is read by a task of its own, and the tasks run side by
+	// side on GOMAXPROCS goroutines); 0 or 1 reads them one after the
+	// other. The Dataset is the same for any number of readers.
+	Readers int
 }
 
 // Columns gives column roles. Each empty field is inferred on its own from
@@ -145,7 +150,7 @@ func Load(src Source, cols Columns) (*Dataset, error) {
 	for _, r := range d.Train {
 		train[r] = true
 	}
-	if err := newEncoder(p, pfs[0]).run(t, d, train, true); err != nil {
+	if err := newEncoder(p, pfs[0], src.Readers).run(t, d, train, true); err != nil {
 		return nil, err
 	}
 	return d, nil

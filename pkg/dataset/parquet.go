@@ -481,7 +481,7 @@ type colReader struct {
 // (t.check).
 func (t *table) reader(name string, want int) *colReader {
 	c0 := t.files[0].column(name)
-	r := &colReader{t: t, name: name, want: max(want, 1), cb: newColBuilder(name, c0.Kind, c0.List), rg: -1}
+	r := &colReader{t: t, name: name, want: max(want, 1), cb: newColBuilder(name, c0.Kind, c0.List), rg: -1, row: int(t.starts[0])}
 	var vals int64
 	for _, f := range t.files {
 		vals += f.numValues(f.column(name))

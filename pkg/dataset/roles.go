@@ -90,7 +90,7 @@ var (
 		rejectList: "%[1]s cannot be categorical (want int, string or bool); a list is a history (columns.sequences) or a pooled feature (columns.pooled)"}
 	roleDense = &role{name: "dense", numeric: true, key: "columns.dense",
 		accepts: types("float", "int", "bool", "list<float>", "list<int>"), infers: types("float", "list<float>"),
-		reject:  "%[1]s cannot be dense (want float, int or bool, or a list of numbers as a vector)"}
+		reject: "%[1]s cannot be dense (want float, int or bool, or a list of numbers as a vector)"}
 	roleSequence = &role{name: "sequence", accepts: types("list<int>", "list<string>"), infers: types("list<int>", "list<string>"), key: "columns.sequences",
 		reject: "%[1]s cannot be a sequence (want a list of ints or strings)"}
 	rolePooled = &role{name: "pooled", accepts: types("list<int>", "list<string>"), infers: types("list<int>", "list<string>"), key: "columns.pooled",
