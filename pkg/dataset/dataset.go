@@ -88,6 +88,16 @@ type Dataset struct {
 	// "name (reason)", e.g. "clk (named like a label: ...)".
 	Ignored []string
 
+	// Files are the data files read, in row order, each with its size,
+	// modification time and content hash: CheckFiles tells whether they
+	// have changed since.
+	Files []FileInfo
+
+	// Warnings are facts about the data that make results doubtful
+	// without making them wrong, one sentence each, for the caller to show:
+	// a split whose labels are all one class (its AUC is NaN).
+	Warnings []string
+
 	enc *encoder // the roles, vocabularies and statistics, for Encode
 }
 

@@ -85,6 +85,7 @@ type encoder struct {
 	dense     []*denseEnc        // [len(plan.dense)]
 	schema    Schema             // the encoded schema, once fitted
 	readers   int                // files read at once per column (Source.Readers)
+	memLimit  int64              // Source.MemLimit, for Encode
 }
 
 func newEncoder(p *plan, f *pqFile, readers int) *encoder {

@@ -86,6 +86,7 @@ type pqColumn struct {
 
 	Unsupported string // why the column cannot be read; "" when it can
 
+	part   *partConst // the value of a partition column (source.go) in this file; nil for a column of the file
 	phys   parquet.Kind
 	maxDef byte // definition level of a present value
 	repDef byte // lists: definition level from which a level is an element
@@ -105,6 +106,13 @@ func (c *pqColumn) TypeName() string {
 		return "list<" + t + ">"
 	}
 	return t
+}
+
+// partConst is the value a partition column has in every row of a file.
+type partConst struct {
+	null bool
+	i    int64  // kindInt
+	s    string // kindString
 }
 
 // pqFile is an open Parquet file.
@@ -168,7 +176,11 @@ func openParquet(path string) (pf *pqFile, err error) {
 	}
 	pf = &pqFile{path: path, osf: osf, file: f, rows: f.NumRows()}
 	for _, c := range f.Root().Columns() {
-		pf.cols = append(pf.cols, describeColumn(c))
+		d := describeColumn(c)
+		if pf.column(d.Name) != nil {
+			return nil, colErr(path, d.Name, "the file has two columns of this name; rename one")
+		}
+		pf.cols = append(pf.cols, d)
 	}
 	return pf, nil
 }
@@ -178,6 +190,9 @@ func (f *pqFile) Close() error { return f.osf.Close() }
 // numValues is the number of levels of column c over all row groups (an
 // upper bound on its values), from the footer; 0 when c cannot be read.
 func (f *pqFile) numValues(c *pqColumn) int64 {
+	if c.part != nil {
+		return f.rows
+	}
 	var n int64
 	for _, g := range f.file.Metadata().RowGroups {
 		if c.Unsupported == "" && c.Leaf < len(g.Columns) {
@@ -521,6 +536,9 @@ func (r *colReader) next() (a arrow.Array, start int, err error) {
 				if cb.numRows() >= r.want {
 					break
 				}
+				if r.partition() {
+					continue
+				}
 				ok, err := r.openChunk()
 				if err != nil {
 					return nil, 0, err
@@ -596,6 +614,36 @@ func (r *colReader) openChunk() (bool, error) {
 		return true, nil
 	}
 	return false, nil
+}
+
+// partition appends the rows of the current file when the column is one
+// of its partition folders (as many as the piece still wants), and
+// reports whether it is.
+func (r *colReader) partition() bool {
+	if r.fi >= len(r.t.files) {
+		return false
+	}
+	f := r.t.files[r.fi]
+	c := f.column(r.name)
+	if c.part == nil {
+		return false
+	}
+	n := int(min(f.rows-r.frows, int64(r.want-r.cb.numRows())))
+	switch v := c.part; {
+	case v.null && r.cb.kind == kindInt:
+		r.cb.ints.appendNulls(n)
+	case v.null:
+		r.cb.strs.appendNulls(n)
+	case r.cb.kind == kindInt:
+		r.cb.ints.appendRepeat(v.i, n)
+	default:
+		r.cb.strs.appendRepeat([]byte(v.s), n)
+	}
+	r.frows += int64(n)
+	if r.frows == f.rows {
+		r.fi, r.rg, r.frows = r.fi+1, -1, 0
+	}
+	return true
 }
 
 func (r *colReader) close() {
@@ -848,6 +896,19 @@ func (s *numSink[T]) appendValues(vs []T) {
 	}
 }
 
+// appendRepeat appends n copies of x.
+func (s *numSink[T]) appendRepeat(x T, n int) {
+	s.vals = slices.Grow(s.vals, n)
+	for range n {
+		s.vals = append(s.vals, x)
+	}
+	if s.valid != nil {
+		for range n {
+			s.valid = append(s.valid, true)
+		}
+	}
+}
+
 func (s *numSink[T]) appendNulls(n int) {
 	if s.valid == nil {
 		s.valid = make([]bool, len(s.vals), cap(s.vals))
@@ -882,6 +943,20 @@ func (s *strSink) appendValues(vs [][]byte) {
 		s.data = append(s.data, v...)
 		s.offs = append(s.offs, int32(len(s.data)))
 		if s.valid != nil {
+			s.valid = append(s.valid, true)
+		}
+	}
+}
+
+// appendRepeat appends n copies of x.
+func (s *strSink) appendRepeat(x []byte, n int) {
+	s.data = slices.Grow(s.data, n*len(x))
+	for range n {
+		s.data = append(s.data, x...)
+		s.offs = append(s.offs, int32(len(s.data)))
+	}
+	if s.valid != nil {
+		for range n {
 			s.valid = append(s.valid, true)
 		}
 	}

@@ -40,6 +40,11 @@ type SynthConfig struct {
 	Rows    int
 	Seed    uint64
 	History int // max history length L; 0 means 20
+	// MemLimit bounds the memory Generate may use and the memory loading
+	// its rows will take (their encoded columns), checked before anything
+	// is written: 0 means the memory the machine has available
+	// (AvailableMemory), a negative value no bound.
+	MemLimit int64
 }
 
 const (
@@ -228,6 +233,25 @@ func (w *synthWorld) row(r *rand.Rand, hist []int64) synthRow {
 	return row
 }
 
+// Generate's buffers: a batch of rows, and the row group the Parquet writer
+// holds until it is written.
+const (
+	synthBatch    = 4096
+	synthRowGroup = 128 * 1024
+)
+
+// checkMemory refuses a history whose rows Generate cannot hold in
+// memory, and more rows than loading them could (their encoded columns:
+// label, 6 ids, price, p_true, the split list, the history and its length).
+func (cfg SynthConfig) checkMemory(maxLen int) error {
+	row := 8*10 + 10*float64(maxLen) // the values of a row, and a history item's levels
+	if err := checkMemory(cfg.MemLimit, (synthBatch+synthRowGroup)*row, fmt.Sprintf("synthetic history = %d: writing rows with histories this long", maxLen), "lower history"); err != nil {
+		return err
+	}
+	encoded := 4 * float64(11+maxLen)
+	return checkMemory(cfg.MemLimit, float64(cfg.Rows)*encoded, fmt.Sprintf("synthetic rows = %d: loading them (%.0f bytes a row)", cfg.Rows, encoded), "lower rows")
+}
+
 // Generate writes cfg.Rows synthetic rows to one Parquet file at path
 // (Snappy, row groups of 128k rows), with the columns label, user_id,
 // item_id, cate_id, hour, device, weekday (int64), price (double),
@@ -243,6 +267,9 @@ func Generate(cfg SynthConfig, path string) (err error) {
 	}
 	if maxLen < 0 {
 		return fmt.Errorf("dataset: synthetic history = %d, want ≥ 0", cfg.History)
+	}
+	if err := cfg.checkMemory(maxLen); err != nil {
+		return err
 	}
 	r := rand.New(rand.NewPCG(cfg.Seed, 0x73796e7468)) // "synth"
 	w := newSynthWorld(r, maxLen)
@@ -261,17 +288,16 @@ func Generate(cfg SynthConfig, path string) (err error) {
 	}()
 	pw := parquet.NewGenericWriter[synthRow](f,
 		parquet.Compression(&parquet.Snappy),
-		parquet.MaxRowsPerRowGroup(128*1024),
+		parquet.MaxRowsPerRowGroup(synthRowGroup),
 		parquet.CreatedBy("attnsweep", "", ""),
 	)
-	const batch = 4096
-	rows := make([]synthRow, batch)
-	hists := make([][]int64, batch)
+	rows := make([]synthRow, synthBatch)
+	hists := make([][]int64, synthBatch)
 	for i := range hists {
 		hists[i] = make([]int64, 0, maxLen)
 	}
 	for done := 0; done < cfg.Rows; {
-		n := min(batch, cfg.Rows-done)
+		n := min(synthBatch, cfg.Rows-done)
 		for i := range n {
 			rows[i] = w.row(r, hists[i])
 		}

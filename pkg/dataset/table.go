@@ -46,7 +46,7 @@ func (t *table) check(names []string) error {
 		for _, f := range t.files[1:] {
 			c := f.column(name)
 			if c == nil {
-				return f.notFound(name)
+				return colErr(f.path, name, "not found (columns: %s), but %s has it", f.names(), first.path)
 			}
 			if c.Kind != c0.Kind || c.List != c0.List {
 				return colErr(f.path, name, "type %s, but %s in %s", c.TypeName(), c0.TypeName(), first.path)
