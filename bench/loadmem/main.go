@@ -30,6 +30,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,6 +48,7 @@ type options struct {
 	model            string
 	trainers, epochs int
 	gcEvery          time.Duration
+	cpuProfile       string
 }
 
 func main() {
@@ -61,6 +63,7 @@ func main() {
 	flag.IntVar(&o.trainers, "trainers", 0, "after loading, train this many models at once on the Dataset")
 	flag.IntVar(&o.epochs, "epochs", 2, "epochs per trainer")
 	flag.DurationVar(&o.gcEvery, "gc-every", 0, "while training, force a GC this often to measure the live heap (changes the RSS figures)")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the load to this file")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "loadmem:", err)
@@ -80,6 +83,15 @@ func run(o options) error {
 	if o.load == "" {
 		return fmt.Errorf("give -gen FILE or -load FILE")
 	}
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	base := kib("VmHWM")
 	alloc0 := heapAllocs()
 	cpu0 := cpuTime()
@@ -90,6 +102,7 @@ func run(o options) error {
 	}
 	el := time.Since(t0)
 	cpu := cpuTime() - cpu0
+	pprof.StopCPUProfile()
 	allocs := heapAllocs() - alloc0
 	loadPeak := kib("VmHWM")
 	runtime.GC()

@@ -96,3 +96,15 @@ func arrowSize(b *testing.B, path string) int64 {
 	}
 	return n
 }
+
+// BenchmarkFingerprint hashes the 1,000,000-row benchmark file as Load
+// does for Dataset.Files (XXH3 of every byte): compare its time per op
+// with BenchmarkLoad's.
+func BenchmarkFingerprint(b *testing.B) {
+	path := benchFile(b)
+	for b.Loop() {
+		if _, err := fingerprint(path); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

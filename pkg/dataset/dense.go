@@ -194,11 +194,11 @@ func (de *denseEnc) at(c int) string {
 func (de *denseEnc) apply(t *table, strict bool, readers int) ([][]float32, []float32, error) {
 	cols := make([][]float32, de.k)
 	for c := range cols {
-		cols[c] = make([]float32, t.n)
+		cols[c] = column[float32](t.n)
 	}
 	var ind []float32
 	if de.missing {
-		ind = make([]float32, t.n)
+		ind = column[float32](t.n)
 	}
 	bufs := make([][]float64, readers)
 	err := t.scan(de.name, readers, func(_, w int, a arrow.Array, start int) error {

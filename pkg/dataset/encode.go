@@ -115,7 +115,7 @@ func newEncoder(p *plan, f *pqFile, readers int) *encoder {
 func (e *encoder) run(t *table, d *Dataset, train []bool, fit bool) error {
 	p := e.plan
 	d.N = t.n
-	d.Label = make([]float32, t.n)
+	d.Label = column[float32](t.n)
 	d.Cat = make([][]int32, len(p.cat))
 	d.Seq = make([]SeqColumn, len(p.seqs))
 	d.Pooled = make([]SeqColumn, len(p.pooled))
@@ -189,11 +189,11 @@ func (e *encoder) tasks(t *table, d *Dataset, train []bool, fit bool, dense [][]
 		})
 	}
 	if has(p.ptrue) {
-		d.PTrue = make([]float32, t.n)
+		d.PTrue = column[float32](t.n)
 		tasks = append(tasks, func() error { return e.encodePTrue(t, p.ptrue, d.PTrue) })
 	}
 	if has(p.group) {
-		d.Group = make([]int32, t.n)
+		d.Group = column[int32](t.n)
 		tasks = append(tasks, func() error {
 			v := newVocab(t.files[0].column(p.group).Kind == kindString)
 			return e.encodeVocab(t, v, []vocabColumn{{name: p.group, L: 1, ids: d.Group}}, nil, true, 1)
@@ -319,10 +319,10 @@ func (e *encoder) encodeVocab(t *table, v *vocab, cols []vocabColumn, train []bo
 // categorical encodes field i and the histories that share its vocabulary.
 func (e *encoder) categorical(t *table, d *Dataset, i int, train []bool, fit bool) error {
 	p := e.plan
-	cols := []vocabColumn{{name: p.cat[i], L: 1, ids: make([]int32, t.n)}}
+	cols := []vocabColumn{{name: p.cat[i], L: 1, ids: column[int32](t.n)}}
 	for j, s := range p.seqs {
 		if s.Field == i {
-			d.Seq[j] = SeqColumn{MaxLen: s.MaxLen, IDs: make([]int32, t.n*s.MaxLen), Len: make([]int32, t.n)}
+			d.Seq[j] = SeqColumn{MaxLen: s.MaxLen, IDs: column[int32](t.n * s.MaxLen), Len: column[int32](t.n)}
 			cols = append(cols, vocabColumn{name: s.Name, L: s.MaxLen, ids: d.Seq[j].IDs, lens: d.Seq[j].Len})
 		}
 	}
@@ -364,7 +364,7 @@ func (e *encoder) pooledColumn(t *table, d *Dataset, j int, train []bool, fit bo
 		e.pooledLen[j] = min(max(slices.Max(longest), 1), MaxPooledLen)
 	}
 	L := e.pooledLen[j]
-	col := SeqColumn{MaxLen: L, IDs: make([]int32, t.n*L), Len: make([]int32, t.n)}
+	col := SeqColumn{MaxLen: L, IDs: column[int32](t.n * L), Len: column[int32](t.n)}
 	if err := e.encodeVocab(t, e.pooled[j], []vocabColumn{{name, L, col.IDs, col.Len}}, train, fit, p.minCount); err != nil {
 		return err
 	}

@@ -26,6 +26,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -310,14 +311,20 @@ type colBuilder struct {
 
 	rows listRows // lists: where each row starts
 
+	// The present values of the page being added: the page's own slice
+	// (which the page's release hands back to parquet-go) or the owned
+	// scratch below, which gather fills and the next pages reuse.
+	sInts     []int64
+	sFloats   []float64
+	ownInts   []int64
+	ownFloats []float64
+
 	// per-page scratch, reused
-	sInts   []int64
-	sFloats []float64
-	sBools  []bool
-	sStrs   [][]byte
-	pvals   []parquet.Value
-	dict    parquet.Dictionary // dictionary whose values are in dstrs
-	dstrs   [][]byte
+	sBools []bool
+	sStrs  [][]byte
+	pvals  []parquet.Value
+	dict   parquet.Dictionary // dictionary whose values are in dstrs
+	dstrs  [][]byte
 }
 
 func newColBuilder(name string, kind valueKind, list bool) *colBuilder {
@@ -333,6 +340,33 @@ func newColBuilder(name string, kind valueKind, list bool) *colBuilder {
 		cb.strs = &strSink{offs: []int32{0}}
 	}
 	return cb
+}
+
+// builderPools holds the builders of finished column reads, a pool per
+// column type.
+var builderPools sync.Map // colType → *sync.Pool
+
+// getBuilder returns an empty builder for a column of type t, from the
+// pool when it has one.
+func getBuilder(name string, t colType) *colBuilder {
+	if p, ok := builderPools.Load(t); ok {
+		if cb, ok := p.(*sync.Pool).Get().(*colBuilder); ok {
+			cb.name = name
+			cb.reset()
+			cb.dict, cb.dstrs, cb.rows.inRow = nil, cb.dstrs[:0], false
+			return cb
+		}
+	}
+	return newColBuilder(name, t.kind, t.list)
+}
+
+// putBuilder gives builders back to the pool once no array they made is
+// used any more.
+func putBuilder(cbs ...*colBuilder) {
+	for _, cb := range cbs {
+		p, _ := builderPools.LoadOrStore(colType{cb.kind, cb.list}, &sync.Pool{})
+		p.(*sync.Pool).Put(cb)
+	}
 }
 
 // reserve makes room for rows rows and vals values (an upper bound is fine).
@@ -496,7 +530,7 @@ type colReader struct {
 // (t.check).
 func (t *table) reader(name string, want int) *colReader {
 	c0 := t.files[0].column(name)
-	r := &colReader{t: t, name: name, want: max(want, 1), cb: newColBuilder(name, c0.Kind, c0.List), rg: -1, row: int(t.starts[0])}
+	r := &colReader{t: t, name: name, want: max(want, 1), cb: getBuilder(name, c0.colType()), rg: -1, row: int(t.starts[0])}
 	var vals int64
 	for _, f := range t.files {
 		vals += f.numValues(f.column(name))
@@ -661,9 +695,14 @@ func (r *colReader) close() {
 // first error. When the column has more than one piece, the next piece is
 // read on another goroutine while fn handles the current one (two builders
 // take turns), so decoding and encoding a column overlap.
+//
+// The builders go back to a pool when it is done: reading a folder's files
+// one after the other reuses their buffers instead of allocating (and
+// faulting in) new ones for every file.
 func (r *colReader) each(fn func(a arrow.Array, start int) error) error {
 	defer r.close()
 	if r.t.n <= r.want {
+		defer putBuilder(r.cb)
 		a, start, err := r.next()
 		if err != nil || a == nil {
 			return err
@@ -680,10 +719,11 @@ func (r *colReader) each(fn func(a arrow.Array, start int) error) error {
 	pieces := make(chan piece)
 	free := make(chan *colBuilder, 2)
 	done := make(chan struct{})
-	spare := newColBuilder(r.name, r.cb.kind, r.cb.list)
+	spare := getBuilder(r.name, colType{r.cb.kind, r.cb.list})
 	spare.reserve(cap(r.cb.rows.offs), r.cb.numCap())
 	free <- r.cb
 	free <- spare
+	defer putBuilder(r.cb, spare)
 	go func() {
 		defer close(pieces)
 		for {
@@ -786,26 +826,26 @@ func (cb *colBuilder) decode(p parquet.Page, c *pqColumn) error {
 	}
 	switch cb.kind {
 	case kindInt:
-		switch c.phys {
-		case parquet.Int32:
-			cb.sInts = gather(cb.sInts[:0], data.Int32(), idx)
-		case parquet.Int64:
-			if idx == nil { // the page's own slice: no copy
-				cb.sInts = data.Int64()
-			} else {
-				cb.sInts = gather(cb.sInts[:0], data.Int64(), idx)
-			}
+		switch {
+		case c.phys == parquet.Int32:
+			cb.ownInts = gather(cb.ownInts[:0], data.Int32(), idx)
+			cb.sInts = cb.ownInts
+		case idx == nil: // the page's own slice: no copy
+			cb.sInts = data.Int64()
+		default:
+			cb.ownInts = gather(cb.ownInts[:0], data.Int64(), idx)
+			cb.sInts = cb.ownInts
 		}
 	case kindFloat:
-		switch c.phys {
-		case parquet.Float:
-			cb.sFloats = gather(cb.sFloats[:0], data.Float(), idx)
-		case parquet.Double:
-			if idx == nil {
-				cb.sFloats = data.Double()
-			} else {
-				cb.sFloats = gather(cb.sFloats[:0], data.Double(), idx)
-			}
+		switch {
+		case c.phys == parquet.Float:
+			cb.ownFloats = gather(cb.ownFloats[:0], data.Float(), idx)
+			cb.sFloats = cb.ownFloats
+		case idx == nil:
+			cb.sFloats = data.Double()
+		default:
+			cb.ownFloats = gather(cb.ownFloats[:0], data.Double(), idx)
+			cb.sFloats = cb.ownFloats
 		}
 	case kindString:
 		buf, offs := data.ByteArray()

@@ -48,7 +48,7 @@ func (l splitLayout) split(src Source, t *table, d *Dataset) error {
 			for _, f := range t.files[file : file+nf] {
 				n += int(f.rows)
 			}
-			rows := make([]int32, n)
+			rows := column[int32](n)
 			for j := range rows {
 				rows[j] = int32(row + j)
 			}
@@ -76,7 +76,7 @@ func (l splitLayout) split(src Source, t *table, d *Dataset) error {
 			return err
 		}
 	} else {
-		perm = make([]int32, n)
+		perm = column[int32](n)
 		for i := range perm {
 			perm[i] = int32(i)
 		}

@@ -103,3 +103,26 @@ func TestLoad_DenseOverflow(t *testing.T) {
 		t.Errorf("error %v\nwant %s", err, want)
 	}
 }
+
+// column gives zeroed slices of any size; large ones get huge-page advice
+// (which must not change them).
+func TestColumn(t *testing.T) {
+	for _, n := range []int{0, 1, 1000, 3 << 20} {
+		c := column[int32](n)
+		f := column[float32](n)
+		if len(c) != n || len(f) != n {
+			t.Fatalf("n %d: lengths %d %d", n, len(c), len(f))
+		}
+		for i := range c {
+			if c[i] != 0 || f[i] != 0 {
+				t.Fatalf("n %d: value %d not zero", n, i)
+			}
+			c[i], f[i] = int32(i), float32(i)
+		}
+		for i := range c {
+			if c[i] != int32(i) || f[i] != float32(i) {
+				t.Fatalf("n %d: value %d changed", n, i)
+			}
+		}
+	}
+}
