@@ -109,6 +109,9 @@ func runSweep(cmd *cobra.Command, g *globals, spec *search.Spec, shard search.Sh
 	if err != nil {
 		return err
 	}
+	for _, w := range ds.Warnings {
+		fmt.Fprintf(cmd.ErrOrStderr(), "sweep: warning: %s\n", w)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	var obs search.Observer = &search.LogObserver{W: out}

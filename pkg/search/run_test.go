@@ -389,3 +389,41 @@ func TestRun_TPEDeterministicAndReused(t *testing.T) {
 		t.Errorf("repeats 2: %d trials, %d reused, %d trained; want 20, 10, 10", len(seeds), sum.Reused, sum.Ran)
 	}
 }
+
+// A sweep refuses to go on over data files that changed since it started,
+// naming the file; the same files (even rewritten to the same bytes) pass.
+func TestRun_RefusesChangedData(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "clicks.parquet")
+	gen := func(seed uint64) {
+		if err := dataset.Generate(dataset.SynthConfig{Rows: 2000, Seed: seed, History: 4}, path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gen(1)
+	spec, err := ParseSpec("files.yaml", []byte("name: files\ndata: {path: "+path+"}\nmodels: [logreg]\nspace: {batch_size: 256}\ntrain: {epochs: 1}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, _ := store.Open(filepath.Join(dir, "s.db"))
+	defer db.Close()
+	load := func() *dataset.Dataset {
+		ds, err := spec.LoadData(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ds
+	}
+	if _, err := (&Runner{Spec: spec, Data: load(), DB: db, Workers: 1}).Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	gen(1) // the same bytes again, a new modification time
+	if _, err := (&Runner{Spec: spec, Data: load(), DB: db, Workers: 1}).Run(context.Background()); err != nil {
+		t.Fatalf("the same data rewritten: %v", err)
+	}
+	gen(2)
+	_, err = (&Runner{Spec: spec, Data: load(), DB: db, Workers: 1}).Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "data file "+path) || !strings.Contains(err.Error(), "another name") {
+		t.Fatalf("changed data: %v", err)
+	}
+}

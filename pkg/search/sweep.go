@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/goccy/go-yaml"
 
@@ -227,7 +228,14 @@ func (r *Runner) warmSweep(sw *sweepRecord, name string, fixed map[string]bool) 
 
 // dataFiles lists the fingerprints of the files a dataset was read from.
 func dataFiles(ds *dataset.Dataset) []store.DataFile {
-	return nil // MERGE: from ds.Files once pkg/dataset records them
+	if ds == nil {
+		return nil
+	}
+	out := make([]store.DataFile, len(ds.Files))
+	for i, f := range ds.Files {
+		out[i] = store.DataFile{Path: f.Path, Size: f.Size, ModTime: f.ModTime.UTC().Format(time.RFC3339Nano), Hash: f.Hash}
+	}
+	return out
 }
 
 // DataInfo describes the loaded data for the sweep record: rows per split,
