@@ -68,7 +68,7 @@ its metrics in a SQLite file, and writes markdown reports.`,
 	root.AddCommand(
 		newRunCmd(g), newResumeCmd(g), newDatagenCmd(g), newListCmd(g), newQueryCmd(g), newReportCmd(g),
 		newPredictCmd(g),
-		newMergeCmd(g), newExportCmd(g), newInspectCmd(g), newShowCmd(g),
+		newMergeCmd(g), newExportCmd(g), newInspectCmd(g), newShowCmd(g), newUICmd(g),
 	)
 	return root
 }

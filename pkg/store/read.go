@@ -154,9 +154,16 @@ func (d *DB) Statuses(sweep int64) (map[string]string, error) {
 
 // Trials returns a sweep's trials in plan order, with parameters and metrics.
 func (d *DB) Trials(sweep int64) ([]*Trial, error) {
+	return d.readTrials("t.sweep = ?", sweep, "")
+}
+
+// readTrials reads the trials t that where (a condition on trials t with
+// one argument) selects, in plan order, with their parameters and the
+// metrics that metricCond (a condition on metrics m, or "") keeps.
+func (d *DB) readTrials(where string, arg any, metricCond string) ([]*Trial, error) {
 	rows, err := d.db.Query(`SELECT id, key, position, config, model, seed, repeat, status,
 		coalesce(error, ''), coalesce(seconds, 0), coalesce(best_epoch, 0)
-		FROM trials WHERE sweep = ? ORDER BY position`, sweep)
+		FROM trials t WHERE `+where+` ORDER BY position`, arg)
 	if err != nil {
 		return nil, fmt.Errorf("store: list trials: %w", err)
 	}
@@ -178,8 +185,8 @@ func (d *DB) Trials(sweep int64) ([]*Trial, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if err := d.scanEach(`SELECT p.trial, p.name, p.value FROM params p JOIN trials t ON t.id = p.trial WHERE t.sweep = ?`,
-		sweep, func(id int64, name string, v any) {
+	if err := d.scanEach(`SELECT p.trial, p.name, p.value FROM params p JOIN trials t ON t.id = p.trial WHERE `+where,
+		arg, func(id int64, name string, v any) {
 			if t := byID[id]; t != nil {
 				t.Params[name] = v
 			}
@@ -187,8 +194,8 @@ func (d *DB) Trials(sweep int64) ([]*Trial, error) {
 		return nil, err
 	}
 	err = d.scanEach(`SELECT m.trial, m.phase || '/' || m.split || '/' || m.metric, m.value FROM metrics m
-		JOIN trials t ON t.id = m.trial WHERE t.sweep = ? AND m.value IS NOT NULL`,
-		sweep, func(id int64, name string, v any) {
+		JOIN trials t ON t.id = m.trial WHERE `+where+` AND m.value IS NOT NULL`+metricCond,
+		arg, func(id int64, name string, v any) {
 			t := byID[id]
 			f, ok := v.(float64)
 			if t == nil || !ok {
@@ -328,16 +335,14 @@ func (d *DB) TrialByRef(ref string) (*Trial, string, error) {
 	case len(hits) > 1 && fmt.Sprint(hits[0].id) != ref:
 		return nil, "", fmt.Errorf("store: %q matches %d trials: give more of the key, or the trial id", ref, len(hits))
 	}
-	trials, err := d.Trials(hits[0].sweep)
+	trials, err := d.readTrials("t.id = ?", hits[0].id, "")
 	if err != nil {
 		return nil, "", err
 	}
-	for _, t := range trials {
-		if t.ID == hits[0].id {
-			return t, hits[0].name, nil
-		}
+	if len(trials) == 0 {
+		return nil, "", fmt.Errorf("store: trial %q vanished", ref)
 	}
-	return nil, "", fmt.Errorf("store: trial %q vanished", ref)
+	return trials[0], hits[0].name, nil
 }
 
 // ValidCurves returns the valid split's per-epoch values of every trial of a
