@@ -311,7 +311,7 @@ func (d *DB) Query(q string) (*Result, error) {
 // TrialByRef finds a trial by id, key or a unique key prefix (in any sweep).
 func (d *DB) TrialByRef(ref string) (*Trial, string, error) {
 	rows, err := d.db.Query(`SELECT t.id, s.id, s.name FROM trials t JOIN sweeps s ON s.id = t.sweep
-		WHERE CAST(t.id AS TEXT) = ? OR t.key LIKE ? || '%' ORDER BY t.id`, ref, ref)
+		WHERE CAST(t.id AS TEXT) = ? OR t.key LIKE ? || '%' ORDER BY CAST(t.id AS TEXT) = ? DESC, t.id`, ref, ref, ref)
 	if err != nil {
 		return nil, "", fmt.Errorf("store: find trial %q: %w", ref, err)
 	}

@@ -1,0 +1,163 @@
+// #/sweep/NAME: one sweep. Its table of every trial and the live curves come
+// first (they load in well under a second on any sweep); the report's
+// analyses follow when the server has built them.
+"use strict";
+
+const TABLE_PAGE = 200; // rows shown before "show more"
+
+function sweepView(name, view) {
+  document.title = name + " — sweep ui";
+  const head = el("div", { id: "sweep-head" });
+  const curves = el("div", { id: "curves" });
+  const running = el("div", { id: "running" });
+  const trials = el("div", { id: "trials" });
+  const analyses = el("div", { id: "analyses" }, el("p", { class: "muted", text: "Computing the report's analyses…" }));
+  const spec = el("div", { id: "spec" });
+  $main().replaceChildren(head, el("h2", { text: "Learning curves" }), curves, running,
+    el("h2", { text: "Trials" }), trials, analyses, el("h2", { text: "Spec" }), spec);
+
+  const state = { data: null, report: null, live: null, liveText: "", table: { sort: 1, desc: false, model: "", status: "", limit: TABLE_PAGE } };
+  let tableAt = 0, reportAt = 0, reportLoading = false;
+
+  const loadTable = async () => {
+    state.data = await getJSON(`/api/sweeps/${enc(name)}`);
+    tableAt = Date.now();
+    if (!view.alive()) return;
+    document.getElementById("database").textContent = state.data.Database;
+    renderHead(head, state.data, state.live);
+    renderTrials(trials, state);
+    spec.replaceChildren(el("pre", { text: state.data.Spec }));
+  };
+  const loadReport = async () => {
+    reportLoading = true;
+    try {
+      state.report = await getJSON(`/api/sweeps/${enc(name)}/report`);
+      reportAt = Date.now();
+      if (view.alive()) {
+        renderAnalyses(analyses, name, state.report);
+        renderCurves(curves, state);
+      }
+    } catch (e) {
+      if (view.alive()) showError(analyses, e);
+    } finally {
+      reportLoading = false;
+    }
+  };
+
+  loadTable().then(() => loadReport()).catch(e => showError(head, e));
+  view.every(1000, async () => {
+    const live = await getJSON(`/api/sweeps/${enc(name)}/live`);
+    if (!view.alive()) return;
+    state.live = live;
+    const text = JSON.stringify([live.Running, live.Counts]);
+    if (text !== state.liveText) { // redraw only what changed
+      state.liveText = text;
+      renderCurves(curves, state);
+      renderRunning(running, live);
+      if (state.data) renderHead(head, state.data, live);
+    }
+    // A trial changed status: fetch the table and the analyses again, as
+    // often as the server says it rebuilds them.
+    const d = state.data, r = state.report;
+    if (d && live.Version !== d.Built.Version && Date.now() - tableAt >= d.Built.Next / 1e6) await loadTable();
+    if (r && !reportLoading && live.Version !== r.Built.Version && Date.now() - reportAt >= r.Built.Next / 1e6) loadReport();
+  });
+}
+
+function renderHead(head, data, live) {
+  const counts = (live && live.Counts) || data.Counts;
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  const parts = STATUSES.filter(s => counts[s]).map(s => el("span", {}, statusSpan(s), ` ${counts[s]}  `));
+  head.replaceChildren(
+    el("h1", { text: "Sweep " + data.Sweep }),
+    el("p", {}, `${total} trials: `, parts, el("span", { class: "muted", text: ` · created ${data.CreatedAt} · ranked by valid ${data.Objective} (${data.Maximize ? "higher" : "lower"} is better)` })),
+    el("p", {}, el("a", { href: `/report/${enc(data.Sweep)}/report.md`, id: "report-link", text: "markdown report" }),
+      el("span", { class: "muted", text: " · the same file as " }), el("code", { text: `sweep report ${data.Sweep}` })),
+  );
+}
+
+// renderCurves draws the objective on valid and the training loss per epoch
+// of the report's best configurations (solid) and of every running trial
+// (dashed), updated with every poll.
+function renderCurves(box, state) {
+  const series = { valid: [], loss: [] };
+  const legend = [];
+  const add = (id, label, valid, loss, dashed) => {
+    const colour = COLOURS[legend.length % COLOURS.length];
+    series.valid.push({ id, label, points: valid || [], colour, dashed });
+    series.loss.push({ id, label, points: loss || [], colour, dashed });
+    legend.push(el("li", {}, el("span", { class: "swatch" + (dashed ? " dashed" : "") }), el("a", { href: "#/trial/" + id, text: label })));
+    legend[legend.length - 1].firstChild.style.background = dashed ? "" : colour;
+    legend[legend.length - 1].firstChild.style.color = colour;
+  };
+  const rep = state.report && state.report.Results;
+  for (const c of (rep && rep.Curves) || []) {
+    add(c.ID, `#${c.Rank} ${c.Model} ${c.Params}`, c.Valid.map(p => [p.X, p.Y]), c.TrainLoss.map(p => [p.X, p.Y]), false);
+  }
+  for (const t of (state.live && state.live.Running) || []) {
+    add(t.ID, `running: trial ${t.ID} ${t.Model} ${t.Params}`, t.Valid, t.Loss, true);
+  }
+  const obj = state.data ? "valid " + state.data.Objective : "valid objective";
+  if (legend.length === 0) {
+    box.replaceChildren(el("p", { class: "muted", text: "No finished or running trial yet." }));
+    return;
+  }
+  box.replaceChildren(
+    el("div", { class: "charts" },
+      lineChart({ title: obj + " per epoch", xLabel: "epoch", yLabel: obj, series: series.valid }),
+      lineChart({ title: "training loss per epoch", xLabel: "epoch", yLabel: "train loss", series: series.loss })),
+    el("ul", { class: "legend" }, legend),
+    el("p", { class: "muted", text: "Solid: the best configurations (first repeat). Dashed: trials training now, a point per epoch as it is written." }));
+}
+
+function renderRunning(box, live) {
+  if (!live.Running.length) { box.replaceChildren(); return; }
+  const rows = live.Running.map(t => [
+    el("a", { href: "#/trial/" + t.ID, text: String(t.ID) }), t.Model, t.Params, t.Valid ? t.Valid.length : 0,
+    t.Valid && t.Valid.length ? t.Valid[t.Valid.length - 1][1] : null, t.StartedAt, t.Heartbeat, `${t.Host} pid ${t.PID}`, t.Attempts,
+  ]);
+  box.replaceChildren(el("h3", { text: `Running now (${live.Running.length})` }),
+    table(["trial", "model", "parameters", "epochs", "last valid", "started", "heartbeat", "process", "attempt"], rows,
+      { id: "running-table", numeric: [false, false, false, true, true] }));
+}
+
+// renderTrials draws the table of every trial: filters, sortable headers,
+// the first rows (and more on demand); a row opens its trial.
+function renderTrials(box, state) {
+  const tab = state.data.Table, st = state.table;
+  const colIndex = name => tab.Columns.findIndex(c => c.Name === name);
+  const iModel = colIndex("model"), iStatus = colIndex("status");
+  let rows = tab.Rows.filter(r => (!st.model || r[iModel] === st.model) && (!st.status || r[iStatus] === st.status));
+  const kind = tab.Columns[st.sort].Kind;
+  const dir = st.desc ? -1 : 1;
+  rows = rows.slice().sort((a, b) => {
+    const x = a[st.sort], y = b[st.sort];
+    if (x === null || x === undefined) return y === null || y === undefined ? 0 : 1; // missing last
+    if (y === null || y === undefined) return -1;
+    if (kind === "number") return dir * (x - y);
+    return dir * String(x).localeCompare(String(y));
+  });
+  const redraw = () => renderTrials(box, state);
+  const select = (label, values, key) => el("label", {}, label + " ",
+    el("select", { id: "filter-" + key, onchange: e => { st[key] = e.target.value; st.limit = TABLE_PAGE; redraw(); } },
+      el("option", { value: "", text: "all" }), values.map(v => el("option", { value: v, selected: st[key] === v ? "" : null, text: v }))));
+  const statuses = STATUSES.filter(s => tab.Rows.some(r => r[iStatus] === s));
+  const controls = el("div", { class: "controls" }, select("model", tab.Models, "model"), select("status", statuses, "status"),
+    el("span", { class: "muted", text: `${rows.length} of ${tab.Rows.length} trials; click a header to sort, a row to open the trial` }));
+
+  const thead = el("tr", {}, tab.Columns.map((c, i) => el("th", {
+    class: [c.Kind === "number" ? "num" : "", i === st.sort ? (st.desc ? "sorted-desc" : "sorted-asc") : ""].join(" ").trim() || null,
+    title: c.Param ? "hyperparameter" : null, text: c.Name,
+    onclick: () => { st.desc = st.sort === i ? !st.desc : c.Name.startsWith("valid") && state.data.Maximize; st.sort = i; redraw(); },
+  })));
+  const body = el("tbody");
+  for (const r of rows.slice(0, st.limit)) {
+    const tr = el("tr", { class: "link", "data-trial": r[0], onclick: () => { location.hash = "#/trial/" + r[0]; } },
+      r.map((v, i) => el("td", { class: tab.Columns[i].Kind === "number" ? "num" : null },
+        i === iStatus ? statusSpan(v) : tab.Columns[i].Param ? paramNum(v) : num(v))));
+    body.appendChild(tr);
+  }
+  const more = rows.length > st.limit ? el("button", { text: `show ${Math.min(rows.length - st.limit, 1000)} more`,
+    onclick: () => { st.limit += 1000; redraw(); } }) : null;
+  box.replaceChildren(...[controls, el("div", { class: "scroll" }, el("table", { id: "trials-table", class: "sortable" }, el("thead", {}, thead), body)), more].filter(Boolean));
+}
