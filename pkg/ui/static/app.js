@@ -44,6 +44,7 @@ function pm(s) { // a report.Stat as mean ± std
 
 function duration(seconds) {
   if (seconds === null || seconds === undefined) return "";
+  if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
   const s = Math.round(seconds);
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;

@@ -15,15 +15,15 @@ function svgEl(tag, attrs, text) {
   return e;
 }
 
-// niceTicks returns about n round values covering [lo, hi].
+// niceTicks returns about n round values from at or below lo to at or above hi.
 function niceTicks(lo, hi, n) {
   if (!(hi > lo)) { const d = Math.abs(lo) * 0.05 || 0.5; lo -= d; hi += d; }
   const raw = (hi - lo) / n;
   const mag = Math.pow(10, Math.floor(Math.log10(raw)));
   const step = [1, 2, 2.5, 5, 10].map(m => m * mag).find(s => s >= raw);
   const ticks = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) ticks.push(+v.toPrecision(12));
-  return { lo: Math.min(lo, ticks[0]), hi: Math.max(hi, ticks[ticks.length - 1]), ticks };
+  for (let k = Math.floor(lo / step); k <= Math.ceil(hi / step); k++) ticks.push(+(k * step).toPrecision(12));
+  return { lo: ticks[0], hi: ticks[ticks.length - 1], ticks };
 }
 
 // lineChart draws series [{id, label, points: [[x, y], ...], colour, dashed}]
