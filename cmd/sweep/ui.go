@@ -44,9 +44,11 @@ sweep does not slow down for it. Ctrl-C stops the server.`,
 			if !loopback {
 				fmt.Fprintf(out, "sweep ui: warning: %s is not a loopback address: anyone who can reach it can read these results\n", ln.Addr())
 			}
-			hs := &http.Server{Handler: srv.Handler(loopback), ReadHeaderTimeout: 10 * time.Second}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
+			// Requests live in ctx: a signal ends the pages' streams too.
+			hs := &http.Server{Handler: srv.Handler(loopback), ReadHeaderTimeout: 10 * time.Second,
+				BaseContext: func(net.Listener) context.Context { return ctx }}
 			go func() {
 				<-ctx.Done()
 				shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)

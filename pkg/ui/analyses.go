@@ -79,7 +79,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	res := *br.results
 	page := reportPage{Built: b, Configs: len(res.Leaderboard)}
 	res.Leaderboard = res.Leaderboard[:min(len(res.Leaderboard), leaderboardRows)]
-	res.WhatMatters.Lines = nil // parallel.svg
+	res.WhatMatters.Lines = nil                                                       // parallel.svg
 	res.WhatMatters.Progress = report.Progress{Sweep: res.WhatMatters.Progress.Sweep} // progress.svg
 	res.Effects = append([]report.Effect(nil), res.Effects...)
 	for i := range res.Effects {

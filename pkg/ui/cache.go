@@ -20,7 +20,7 @@ const (
 // versioned caches one value built from a sweep at some version.
 type versioned[T any] struct {
 	mu      sync.Mutex // held while building: one build at a time
-	ok      bool // value holds a build
+	ok      bool       // value holds a build
 	version string
 	value   T
 	at      time.Time     // when the last build ended

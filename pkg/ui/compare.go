@@ -10,10 +10,10 @@ import (
 // compareCache keeps the last comparison asked for, keyed by both sweeps'
 // versions: the page asks for its data, then for its plot.
 type compareCache struct {
-	mu    sync.Mutex
-	key   string
-	cmp   *report.Comparison
-	page  *report.Page
+	mu   sync.Mutex
+	key  string
+	cmp  *report.Comparison
+	page *report.Page
 }
 
 // compare returns the comparison of sweeps a and b, rebuilt when either

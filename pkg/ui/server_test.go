@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bufio"
 	"encoding/json"
 	"io"
 	"math"
@@ -63,13 +64,38 @@ func get(t *testing.T, url string, into any) *http.Response {
 	return resp
 }
 
+// firstEvent reads the first server-sent event of a stream into into.
+func firstEvent(t *testing.T, url string, into any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
+		body, _ := io.ReadAll(resp.Body)
+		t.Fatalf("GET %s: %s %s", url, resp.Status, body)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<24)
+	for sc.Scan() {
+		if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+			if err := json.Unmarshal([]byte(data), into); err != nil {
+				t.Fatalf("GET %s: %v in %.300s", url, err, data)
+			}
+			return
+		}
+	}
+	t.Fatalf("GET %s: no event (%v)", url, sc.Err())
+}
+
 func TestSweepsList(t *testing.T) {
 	ts, _, path := testServer(t)
 	var got struct {
 		Database string
 		Sweeps   []sweepSummary
 	}
-	get(t, ts.URL+"/api/sweeps", &got)
+	firstEvent(t, ts.URL+"/api/sweeps", &got)
 	if got.Database != path || len(got.Sweeps) != 2 || got.Sweeps[0].Name != "alpha" || got.Sweeps[1].Name != "beta" {
 		t.Fatalf("sweeps: %+v", got)
 	}
@@ -148,7 +174,7 @@ func TestSweepTable(t *testing.T) {
 func TestLiveCurves(t *testing.T) {
 	ts, db, _ := testServer(t)
 	var live livePage
-	get(t, ts.URL+"/api/sweeps/alpha/live", &live)
+	firstEvent(t, ts.URL+"/api/sweeps/alpha/live", &live)
 	if len(live.Running) != 0 {
 		t.Fatalf("running before any claim: %+v", live.Running)
 	}
@@ -161,7 +187,7 @@ func TestLiveCurves(t *testing.T) {
 		if err := db.AddEpoch(*c, e, fakeEpoch(0.5, e)); err != nil {
 			t.Fatal(err)
 		}
-		get(t, ts.URL+"/api/sweeps/alpha/live", &live)
+		firstEvent(t, ts.URL+"/api/sweeps/alpha/live", &live)
 		if live.Version == before {
 			t.Fatal("the version did not change with a claim")
 		}
@@ -175,6 +201,59 @@ func TestLiveCurves(t *testing.T) {
 	}
 	if !strings.Contains(live.Running[0].Params, "lr=") || live.Running[0].Model == "" {
 		t.Errorf("running trial: %+v", live.Running[0])
+	}
+}
+
+// One stream pushes a new epoch within liveEvery of its being written, and
+// nothing while nothing changes.
+func TestLiveStreamPushesEpochs(t *testing.T) {
+	ts, db, _ := testServer(t)
+	c, err := db.ClaimNext(1, store.NewOwner(), store.DefaultLease, store.ClaimFilter{})
+	if err != nil || c == nil {
+		t.Fatalf("claim: %v %v", c, err)
+	}
+	resp, err := http.Get(ts.URL + "/api/sweeps/alpha/live")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	events := make(chan livePage)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(nil, 1<<24)
+		for sc.Scan() {
+			if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+				var p livePage
+				json.Unmarshal([]byte(data), &p)
+				events <- p
+			}
+		}
+		close(events)
+	}()
+	if p := <-events; len(p.Running) != 1 || len(p.Running[0].Valid) != 0 {
+		t.Fatalf("first event: %+v", p)
+	}
+	select {
+	case p := <-events:
+		t.Fatalf("an event without a change: %+v", p)
+	case <-time.After(3 * liveEvery):
+	}
+	for e := 1; e <= 2; e++ {
+		written := time.Now()
+		if err := db.AddEpoch(*c, e, fakeEpoch(0.5, e)); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case p := <-events:
+			if len(p.Running) != 1 || len(p.Running[0].Valid) != e {
+				t.Fatalf("after epoch %d: %+v", e, p.Running)
+			}
+			if d := time.Since(written); d > 2*liveEvery {
+				t.Errorf("epoch %d arrived after %v", e, d)
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatalf("epoch %d was not pushed within 2 s", e)
+		}
 	}
 }
 
@@ -247,7 +326,7 @@ func TestTrialPage(t *testing.T) {
 		Attention   []store.AttentionRow
 		Commands    map[string]string
 	}
-	get(t, ts.URL+"/api/trials/3", &page) // a dot trial: fakeModels[2]
+	firstEvent(t, ts.URL+"/api/trials/3", &page) // a dot trial: fakeModels[2]
 	d := page.Detail
 	if d.Trial.ID != 3 || d.Sweep != "alpha" || d.Trial.Params["lr"] == nil || len(d.Metrics) == 0 {
 		t.Fatalf("trial: %+v", d)

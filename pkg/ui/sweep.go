@@ -5,7 +5,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/attnsweep/attnsweep/pkg/model"
 	"github.com/attnsweep/attnsweep/pkg/report"
@@ -222,43 +221,48 @@ type liveTrial struct {
 	Valid, Loss [][2]float64
 }
 
-// livePage is what the sweep page polls every second.
+// livePage is what the sweep page follows while it is open: the trial
+// counts, the version (which changes when a trial changes status), and the
+// running trials with their curves so far.
 type livePage struct {
 	Version string
 	Counts  map[string]int
 	Running []liveTrial
-	Now     string
 }
 
-func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
-	sw, err := s.live.SweepByName(r.PathValue("name"))
+// live reads a sweep's live page.
+func (s *Server) livePage(name string) (*livePage, error) {
+	sw, err := s.live.SweepByName(name)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
-	page := livePage{Counts: sw.Counts, Running: []liveTrial{}, Now: time.Now().UTC().Format(time.RFC3339Nano)}
+	page := &livePage{Counts: sw.Counts, Running: []liveTrial{}}
 	if page.Version, err = s.live.Version(sw.ID); err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	running, err := s.live.Running(sw.ID)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	obj := sw.Objective().Name
 	for _, rt := range running {
 		points, err := s.live.Curve(rt.ID)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return nil, err
 		}
 		lt := liveTrial{ID: rt.ID, Key: rt.Key, Position: rt.Position, Model: rt.Model, Params: paramText(rt.Params),
 			StartedAt: rt.StartedAt, Heartbeat: rt.Heartbeat, Host: rt.Host, PID: rt.PID, Attempts: rt.Attempts}
 		lt.Valid, lt.Loss = curveLines(points, obj)
 		page.Running = append(page.Running, lt)
 	}
-	writeJSON(w, page)
+	return page, nil
+}
+
+// handleLive streams a sweep's live page: a new epoch of a running trial
+// reaches the page within liveEvery of its being written.
+func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	s.stream(w, r, liveEvery, func() (any, error) { return s.livePage(name) })
 }
 
 // curveLines splits a stored curve into the objective on valid (derived

@@ -28,16 +28,20 @@ type sweepSummary struct {
 	Left *float64
 }
 
+// handleSweeps streams the list of sweeps.
 func (s *Server) handleSweeps(w http.ResponseWriter, r *http.Request) {
-	acts, err := s.data.Activities()
+	s.stream(w, r, sweepsEvery, s.sweepList)
+}
+
+// sweepList reads every sweep's line.
+func (s *Server) sweepList() (any, error) {
+	acts, err := s.live.Activities()
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
-	sweeps, err := s.data.Sweeps()
+	sweeps, err := s.live.Sweeps()
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	byName := map[string]store.Sweep{}
 	for _, sw := range sweeps {
@@ -51,7 +55,7 @@ func (s *Server) handleSweeps(w http.ResponseWriter, r *http.Request) {
 		sum.Spec, sum.Objective = sw.Spec, sw.Objective().Name
 		out = append(out, sum)
 	}
-	writeJSON(w, map[string]any{"Database": s.path, "Sweeps": out})
+	return map[string]any{"Database": s.path, "Sweeps": out}, nil
 }
 
 // summarise computes a sweep's line of the list at time now.

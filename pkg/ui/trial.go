@@ -22,33 +22,38 @@ type trialPage struct {
 	Commands    map[string]string // show, predict
 }
 
+// handleTrial streams a trial's page: once for a finished trial, again
+// with every epoch of a running one.
 func (s *Server) handleTrial(w http.ResponseWriter, r *http.Request) {
-	d, err := report.BuildTrial(s.data, r.PathValue("id"))
+	ref := r.PathValue("id")
+	s.stream(w, r, liveEvery, func() (any, error) { return s.trialPage(ref) })
+}
+
+// trialPage reads a trial's page (plain: per-group metrics and calibration
+// may be NaN, for a bucket with one class).
+func (s *Server) trialPage(ref string) (any, error) {
+	d, err := report.BuildTrial(s.live, ref)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
-	sw, err := s.data.SweepByName(d.Sweep)
+	sw, err := s.live.SweepByName(d.Sweep)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	t := d.Trial
 	p := trialPage{Detail: d, Objective: sw.Objective().Name}
-	points, err := s.data.Curve(t.ID)
+	points, err := s.live.Curve(t.ID)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	p.Valid, p.Loss = curveLines(points, p.Objective)
-	if p.Groups, err = s.data.GroupMetrics(t.ID); err == nil {
-		if p.Calibration, err = s.data.Calibration(t.ID, "test"); err == nil {
-			p.Attention, err = s.data.Attention(t.ID)
+	if p.Groups, err = s.live.GroupMetrics(t.ID); err == nil {
+		if p.Calibration, err = s.live.Calibration(t.ID, "test"); err == nil {
+			p.Attention, err = s.live.Attention(t.ID)
 		}
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	db := shellQuote(s.path)
 	p.Commands = map[string]string{
@@ -56,7 +61,7 @@ func (s *Server) handleTrial(w http.ResponseWriter, r *http.Request) {
 		"predict": fmt.Sprintf("sweep predict --db %s --sweep %s --trial %d --data DATA.parquet --out scores.parquet",
 			db, shellQuote(d.Sweep), t.ID),
 	}
-	writeJSON(w, plain(p)) // per-group metrics and calibration may be NaN (a bucket with one class)
+	return plain(p), nil
 }
 
 // shellQuote quotes a word for a POSIX shell when it needs quoting.

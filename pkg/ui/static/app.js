@@ -84,23 +84,30 @@ function showError(where, err) {
 
 let generation = 0; // bumped on every navigation: loops of the old view stop
 
-// view is what a page function gets: whether it is still shown, and a
-// poller that stops when it is not.
+// view is what a page function gets: whether it is still shown, and a way
+// to follow a stream of the server that ends when it is not.
 function newView() {
   const gen = ++generation;
   const alive = () => gen === generation;
   return {
     alive,
-    // every calls f now and then every ms after it finished, while shown
-    // and until f returns false.
-    every(ms, f) {
-      const loop = async () => {
-        if (!alive()) return;
-        let more = true;
-        try { more = await f(); setStatus(""); } catch (e) { setStatus("update failed: " + e.message); }
-        if (alive() && more !== false) setTimeout(loop, ms);
+    // listen calls onData with each value the server sends on url (a
+    // stream of server-sent events: it sends a value when it changes),
+    // until the view is left or onData returns false.
+    listen(url, onData) {
+      const source = new EventSource(url);
+      source.onmessage = async (ev) => {
+        if (!alive()) { source.close(); return; }
+        try {
+          if (await onData(JSON.parse(ev.data)) === false) source.close();
+          setStatus("");
+        } catch (e) { setStatus("update failed: " + e.message); }
       };
-      loop();
+      source.onerror = () => {
+        if (!alive()) source.close();
+        else setStatus(source.readyState === EventSource.CLOSED ? "the server refused this page (see its log)" : "reconnecting to sweep ui…");
+      };
+      return source;
     },
   };
 }
@@ -128,8 +135,7 @@ function sweepsView(view) {
   const compare = el("div", { id: "compare-form" });
   $main().replaceChildren(el("h1", { text: "Sweeps" }), list, el("h2", { text: "Compare two sweeps" }), compare);
   let names = "";
-  view.every(2000, async () => {
-    const data = await getJSON("/api/sweeps");
+  view.listen("/api/sweeps", data => {
     document.getElementById("database").textContent = data.Database;
     list.replaceChildren(sweepsTable(data.Sweeps));
     const now = data.Sweeps.map(s => s.Name).join("\n");

@@ -16,8 +16,9 @@ function sweepView(name, view) {
   $main().replaceChildren(head, el("h2", { text: "Learning curves" }), curves, running,
     el("h2", { text: "Trials" }), trials, analyses, el("h2", { text: "Spec" }), spec);
 
-  const state = { data: null, report: null, live: null, liveText: "", table: { sort: 1, desc: false, model: "", status: "", limit: TABLE_PAGE } };
-  let tableAt = 0, reportAt = 0, reportLoading = false;
+  const state = { data: null, report: null, live: null, table: { sort: 1, desc: false, model: "", status: "", limit: TABLE_PAGE } };
+  let tableAt = 0, reportAt = 0;
+  const timers = {};
 
   const loadTable = async () => {
     state.data = await getJSON(`/api/sweeps/${enc(name)}`);
@@ -29,7 +30,6 @@ function sweepView(name, view) {
     spec.replaceChildren(el("pre", { text: state.data.Spec }));
   };
   const loadReport = async () => {
-    reportLoading = true;
     try {
       state.report = await getJSON(`/api/sweeps/${enc(name)}/report`);
       reportAt = Date.now();
@@ -39,28 +39,30 @@ function sweepView(name, view) {
       }
     } catch (e) {
       if (view.alive()) showError(analyses, e);
-    } finally {
-      reportLoading = false;
+    }
+  };
+  // refresh fetches the table and the analyses again when a trial changed
+  // status (the live version moved on), as soon as the server says it will
+  // have rebuilt them (Built.Next), and again until they are of the latest
+  // version.
+  const refresh = () => {
+    const jobs = [["table", state.data, tableAt, loadTable], ["report", state.report, reportAt, loadReport]];
+    for (const [kind, have, at, load] of jobs) {
+      if (!have || !state.live || have.Built.Version === state.live.Version || timers[kind]) continue;
+      timers[kind] = setTimeout(async () => {
+        if (!view.alive()) return;
+        try { await load(); } finally { timers[kind] = null; refresh(); }
+      }, Math.max(0, at + have.Built.Next / 1e6 - Date.now()));
     }
   };
 
-  loadTable().then(() => loadReport()).catch(e => showError(head, e));
-  view.every(1000, async () => {
-    const live = await getJSON(`/api/sweeps/${enc(name)}/live`);
-    if (!view.alive()) return;
+  loadTable().then(() => loadReport()).then(refresh).catch(e => showError(head, e));
+  view.listen(`/api/sweeps/${enc(name)}/live`, live => {
     state.live = live;
-    const text = JSON.stringify([live.Running, live.Counts]);
-    if (text !== state.liveText) { // redraw only what changed
-      state.liveText = text;
-      renderCurves(curves, state);
-      renderRunning(running, live);
-      if (state.data) renderHead(head, state.data, live);
-    }
-    // A trial changed status: fetch the table and the analyses again, as
-    // often as the server says it rebuilds them.
-    const d = state.data, r = state.report;
-    if (d && live.Version !== d.Built.Version && Date.now() - tableAt >= d.Built.Next / 1e6) await loadTable();
-    if (r && !reportLoading && live.Version !== r.Built.Version && Date.now() - reportAt >= r.Built.Next / 1e6) loadReport();
+    renderCurves(curves, state);
+    renderRunning(running, live);
+    if (state.data) renderHead(head, state.data, live);
+    refresh();
   });
 }
 
@@ -78,7 +80,7 @@ function renderHead(head, data, live) {
 
 // renderCurves draws the objective on valid and the training loss per epoch
 // of the report's best configurations (solid) and of every running trial
-// (dashed), updated with every poll.
+// (dashed), redrawn with every epoch the server streams.
 function renderCurves(box, state) {
   const series = { valid: [], loss: [] };
   const legend = [];

@@ -5,12 +5,8 @@
 
 function trialView(id, view) {
   document.title = "trial " + id + " — sweep ui";
-  let last = "";
-  view.every(1000, async () => {
-    const t = await getJSON("/api/trials/" + enc(id));
-    if (!view.alive()) return;
-    const text = JSON.stringify(t);
-    if (text !== last) { last = text; renderTrial(t); }
+  view.listen("/api/trials/" + enc(id), t => {
+    renderTrial(t);
     return t.Detail.Trial.Status === "running"; // a finished trial does not change
   });
 }

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Does watching a sweep slow it down? The same sweep (8 `dot` trials x 3 epochs
+# on 200k synthetic rows, --workers 2: every core) runs alternately without and
+# with `sweep ui` serving its database and headless Chromium keeping the sweep
+# page open (it polls every second), PAIRS times each, in the order
+# without/with, then with/without, and so on, so that drift in the machine's
+# load falls on both alike. Prints a markdown table for BENCHMARKS.md: each
+# run's wall time, and the CPU time the server and the browser used.
+# Usage: bench/ui_throughput.sh [OUT_DIR]     PAIRS=4 by default.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-$(mktemp -d)}
+pairs=${PAIRS:-4}
+mkdir -p "$out"
+go build -o "$out/sweep" ./cmd/sweep
+sweep="$out/sweep"
+browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome) ||
+  { echo "ui_throughput: no Chromium (apt-get install chromium)" >&2; exit 1; }
+
+cat > "$out/uithroughput.yaml" <<'YAML'
+name: uithroughput
+data: {synthetic: {rows: 200000, seed: 1, history: 20}}
+columns:
+  sequences: [{column: hist_item, target: item_id, max_len: 20}]
+models: [dot]
+search: {seed: 1}
+space: {lr: [3.0e-3, 1.0e-2], embed_dim: [8, 16], optimizer: [adam, rmsprop], batch_size: 256, hidden: [64, 32]}
+train: {epochs: 3, patience: 3}
+YAML
+# Every run reads the same cached synthetic file (results folder = the databases' folder).
+[ -f "$out/data/synthetic-v2-r200000-s1-h20.parquet" ] ||
+  "$sweep" datagen --rows 200000 --seed 1 --history 20 --out "$out/data/synthetic-v2-r200000-s1-h20.parquet" >/dev/null
+
+# cpu_of SID: CPU seconds used so far by every process of session SID.
+cpu_of() { ps -s "$1" -o times= 2>/dev/null | awk '{s += $1} END {print s + 0}'; }
+
+# run NAME WATCH: one sweep into $out/NAME.db; WATCH=1 opens the page while it
+# trains. Prints "wall_seconds ui_cpu_seconds browser_cpu_seconds".
+run() {
+  local db="$out/$1.db" watch=$2 ui_sid="" br_sid="" ui_cpu=0 br_cpu=0
+  rm -f "$db" "$db-wal" "$db-shm"
+  local start; start=$(date +%s.%N)
+  "$sweep" run "$out/uithroughput.yaml" --workers 2 --db "$db" >"$out/$1.log" 2>&1 &
+  local pid=$!
+  if [ "$watch" = 1 ]; then
+    until "$sweep" query --db "$db" --format csv "SELECT count(*) FROM sweeps" 2>/dev/null | tail -1 | grep -q 1; do sleep 0.1; done
+    setsid "$sweep" ui --db "$db" --addr 127.0.0.1:0 >"$out/$1.ui.log" 2>&1 &
+    ui_sid=$!
+    local url=""
+    until [ -n "$url" ]; do sleep 0.1; url=$(grep -o 'http://[^ ]*/' "$out/$1.ui.log" || true); done
+    setsid "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
+      --disable-component-update --disable-sync --remote-debugging-port=0 --user-data-dir="$(mktemp -d)" \
+      "${url}#/sweep/uithroughput" >/dev/null 2>&1 &
+    br_sid=$!
+  fi
+  wait "$pid"
+  local wall; wall=$(echo "$(date +%s.%N) - $start" | bc)
+  if [ "$watch" = 1 ]; then
+    ui_cpu=$(cpu_of "$ui_sid"); br_cpu=$(cpu_of "$br_sid")
+    kill -- -"$br_sid" 2>/dev/null || true
+    kill -- -"$ui_sid" 2>/dev/null || true
+    wait "$br_sid" "$ui_sid" 2>/dev/null || true
+  fi
+  echo "$wall $ui_cpu $br_cpu"
+}
+
+echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; date: $(date -u +%F); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| pair | without the page (s) | with the page open (s) | with / without | sweep ui CPU (s) | Chromium CPU (s) |"
+echo "|---|---|---|---|---|---|"
+sum_a=0 sum_b=0
+for i in $(seq 1 "$pairs"); do
+  if [ $((i % 2)) = 1 ]; then
+    read -r a _ _ < <(run "plain$i" 0); read -r b ui br < <(run "watched$i" 1)
+  else
+    read -r b ui br < <(run "watched$i" 1); read -r a _ _ < <(run "plain$i" 0)
+  fi
+  sum_a=$(echo "$sum_a + $a" | bc); sum_b=$(echo "$sum_b + $b" | bc)
+  printf "| %d | %.1f | %.1f | %.3f | %s | %s |\n" "$i" "$a" "$b" "$(echo "$b / $a" | bc -l)" "$ui" "$br"
+done
+printf "| all | %.1f | %.1f | %.3f | | |\n" "$sum_a" "$sum_b" "$(echo "$sum_b / $sum_a" | bc -l)"
+echo
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
