@@ -2,10 +2,10 @@
 # Does watching a sweep slow it down? The same sweep (8 `dot` trials x 3 epochs
 # on 200k synthetic rows, --workers 2: every core) runs alternately without and
 # with `sweep ui` serving its database and headless Chromium keeping the sweep
-# page open (it polls every second), PAIRS times each, in the order
+# page open (following its live curves), PAIRS times each, in the order
 # without/with, then with/without, and so on, so that drift in the machine's
 # load falls on both alike. Prints a markdown table for BENCHMARKS.md: each
-# run's wall time, and the CPU time the server and the browser used.
+# run's wall time, and the CPU time the server and the browser used meanwhile.
 # Usage: bench/ui_throughput.sh [OUT_DIR]     PAIRS=4 by default.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,14 +31,32 @@ YAML
 [ -f "$out/data/synthetic-v2-r200000-s1-h20.parquet" ] ||
   "$sweep" datagen --rows 200000 --seed 1 --history 20 --out "$out/data/synthetic-v2-r200000-s1-h20.parquet" >/dev/null
 
-# cpu_of SID: CPU seconds used so far by every process of session SID.
-cpu_of() { ps -s "$1" -o times= 2>/dev/null | awk '{s += $1} END {print s + 0}'; }
+# cpu_of SID: CPU seconds used so far by the live processes of session SID.
+cpu_of() {
+  local tck; tck=$(getconf CLK_TCK)
+  for p in $(ps -s "$1" -o pid= 2>/dev/null); do awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || true; done |
+    awk -v t="$tck" '{s += $1} END {printf "%.2f", s / t}'
+}
 
-# run NAME WATCH: one sweep into $out/NAME.db; WATCH=1 opens the page while it
-# trains. Prints "wall_seconds ui_cpu_seconds browser_cpu_seconds".
+# session_of DIR: the session of the browser using profile folder DIR.
+session_of() { ps -o sid= -p "$(pgrep -f -- "--user-data-dir=$1" | head -1)" | tr -d ' '; }
+
+# run NAME WATCH: one sweep into $out/NAME.db. With WATCH=1 a browser is
+# started first and left 15 s to settle (a user's browser is running
+# already), and once the sweep is recorded `sweep ui` serves it and the
+# browser opens its page through the DevTools endpoint. Prints
+# "wall_seconds ui_cpu_seconds browser_cpu_seconds" (CPU while the sweep ran).
 run() {
-  local db="$out/$1.db" watch=$2 ui_sid="" br_sid="" ui_cpu=0 br_cpu=0
+  local db="$out/$1.db" watch=$2 ui_sid="" br_sid="" ui_cpu=0 br_cpu=0 br0=0 profile=""
   rm -f "$db" "$db-wal" "$db-shm"
+  if [ "$watch" = 1 ]; then
+    profile=$(mktemp -d)
+    setsid "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
+      --disable-component-update --disable-sync --remote-debugging-port=0 --user-data-dir="$profile" about:blank >/dev/null 2>&1 &
+    sleep 15
+    br_sid=$(session_of "$profile")
+    br0=$(cpu_of "$br_sid")
+  fi
   local start; start=$(date +%s.%N)
   "$sweep" run "$out/uithroughput.yaml" --workers 2 --db "$db" >"$out/$1.log" 2>&1 &
   local pid=$!
@@ -46,27 +64,26 @@ run() {
     until "$sweep" query --db "$db" --format csv "SELECT count(*) FROM sweeps" 2>/dev/null | tail -1 | grep -q 1; do sleep 0.1; done
     setsid "$sweep" ui --db "$db" --addr 127.0.0.1:0 >"$out/$1.ui.log" 2>&1 &
     ui_sid=$!
-    local url=""
+    local url="" port
     until [ -n "$url" ]; do sleep 0.1; url=$(grep -o 'http://[^ ]*/' "$out/$1.ui.log" || true); done
-    setsid "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
-      --disable-component-update --disable-sync --remote-debugging-port=0 --user-data-dir="$(mktemp -d)" \
-      "${url}#/sweep/uithroughput" >/dev/null 2>&1 &
-    br_sid=$!
+    port=$(head -1 "$profile/DevToolsActivePort")
+    curl -sf -X PUT "http://127.0.0.1:$port/json/new?${url}%23/sweep/uithroughput" >/dev/null
   fi
   wait "$pid"
   local wall; wall=$(echo "$(date +%s.%N) - $start" | bc)
   if [ "$watch" = 1 ]; then
-    ui_cpu=$(cpu_of "$ui_sid"); br_cpu=$(cpu_of "$br_sid")
+    ui_cpu=$(cpu_of "$ui_sid"); br_cpu=$(echo "$(cpu_of "$br_sid") - $br0" | bc)
     kill -- -"$br_sid" 2>/dev/null || true
     kill -- -"$ui_sid" 2>/dev/null || true
-    wait "$br_sid" "$ui_sid" 2>/dev/null || true
+    wait "$ui_sid" 2>/dev/null || true
+    rm -rf "$profile"
   fi
   echo "$wall $ui_cpu $br_cpu"
 }
 
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; date: $(date -u +%F); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| pair | without the page (s) | with the page open (s) | with / without | sweep ui CPU (s) | Chromium CPU (s) |"
+echo "| pair | without the page (s) | with the page open (s) | with / without | sweep ui CPU (s) | Chromium CPU during the sweep (s) |"
 echo "|---|---|---|---|---|---|"
 sum_a=0 sum_b=0
 for i in $(seq 1 "$pairs"); do

@@ -37,7 +37,7 @@ function renderTrial(p) {
   if (!d.Metrics.length) out.push(el("p", { class: "muted", text: "No final metrics yet." }));
   else out.push(table(["split", ...d.Metrics], d.Splits.map(s => [s.Split, ...d.Metrics.map((m, i) => {
     let cell = m === "n" && s.Best[i] !== null ? String(s.Best[i]) : num(s.Best[i]);
-    if (cell && s.BeforeMetrics[i] && s.Before[i] !== null) cell += ` (${num(s.Before[i])})`;
+    if (cell && s.Before[i] !== null && m !== "n") cell += ` (${num(s.Before[i])})`;
     return cell;
   })]), { id: "metrics" }));
 
