@@ -76,7 +76,8 @@ run() {
     kill -- -"$br_sid" 2>/dev/null || true
     kill -- -"$ui_sid" 2>/dev/null || true
     wait "$ui_sid" 2>/dev/null || true
-    rm -rf "$profile"
+    while [ -n "$(ps -s "$br_sid" -o pid= 2>/dev/null)" ]; do sleep 0.1; done
+    rm -rf "$profile" || true
   fi
   echo "$wall $ui_cpu $br_cpu"
 }

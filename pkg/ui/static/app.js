@@ -74,7 +74,10 @@ async function getJSON(url) {
   return r.json();
 }
 
-function setStatus(text) { document.getElementById("status").textContent = text; }
+function setStatus(text) {
+  const s = document.getElementById("status");
+  if (s.textContent !== text) s.textContent = text; // an unchanged page is not redrawn
+}
 
 function showError(where, err) {
   where.replaceChildren(el("p", { class: "error", text: String(err.message || err) }));

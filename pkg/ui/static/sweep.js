@@ -4,6 +4,10 @@
 "use strict";
 
 const TABLE_PAGE = 200; // rows shown before "show more"
+// The table and the analyses are fetched again at most this often (ms) while
+// trials change status: the curves are what follows every epoch, and a
+// redrawn table costs the browser far more than a curve.
+const TABLE_EVERY = 5000;
 
 function sweepView(name, view) {
   document.title = name + " — sweep ui";
@@ -29,11 +33,14 @@ function sweepView(name, view) {
     renderTrials(trials, state);
     spec.replaceChildren(el("pre", { text: state.data.Spec }));
   };
+  let reportText = "";
   const loadReport = async () => {
     try {
       state.report = await getJSON(`/api/sweeps/${enc(name)}/report`);
       reportAt = Date.now();
-      if (view.alive()) {
+      const text = JSON.stringify([state.report.Results, state.report.Plots]);
+      if (view.alive() && text !== reportText) { // a rebuild need not change anything shown
+        reportText = text;
         renderAnalyses(analyses, name, state.report);
         renderCurves(curves, state);
       }
@@ -52,16 +59,25 @@ function sweepView(name, view) {
       timers[kind] = setTimeout(async () => {
         if (!view.alive()) return;
         try { await load(); } finally { timers[kind] = null; refresh(); }
-      }, Math.max(0, at + have.Built.Next / 1e6 - Date.now()));
+      }, Math.max(0, at + Math.max(have.Built.Next / 1e6, TABLE_EVERY) - Date.now()));
     }
   };
 
   loadTable().then(() => loadReport()).then(refresh).catch(e => showError(head, e));
+  let shown = "", shownCounts = "";
   view.listen(`/api/sweeps/${enc(name)}/live`, live => {
     state.live = live;
-    renderCurves(curves, state);
-    renderRunning(running, live);
-    if (state.data) renderHead(head, state.data, live);
+    const now = JSON.stringify(live.Running);
+    if (now !== shown) { // redraw the curves when they changed, not when only the counts did
+      shown = now;
+      renderCurves(curves, state);
+      renderRunning(running, live);
+    }
+    const counts = JSON.stringify(live.Counts);
+    if (state.data && counts !== shownCounts) {
+      shownCounts = counts;
+      renderHead(head, state.data, live);
+    }
     refresh();
   });
 }
