@@ -42,6 +42,9 @@ split of the sweep itself: train, valid or test.`,
 					return fmt.Errorf("predict: %s is required", f.name)
 				}
 			}
+			if err := checkOut(out, data); err != nil {
+				return err
+			}
 			db, err := store.OpenReadOnly(g.db)
 			if err != nil {
 				return err
@@ -139,6 +142,26 @@ func pickTrial(trials []*store.Trial, arg string) (*store.Trial, error) {
 	return nil, fmt.Errorf("no trial %q (give a trial id, a key or best; see: sweep query \"SELECT trial, key, model, valid_auc FROM leaderboard\")", arg)
 }
 
+// checkOut refuses an --out that would destroy something: the --data file
+// itself (by path or file identity: a link to it is the same file), or a
+// folder.
+func checkOut(out, data string) error {
+	fo, errO := os.Stat(out)
+	if errO == nil && fo.IsDir() {
+		return fmt.Errorf("predict: --out %s is a folder: give a file, such as %s", out, filepath.Join(out, "scores.parquet"))
+	}
+	a, errA := filepath.Abs(out)
+	b, errB := filepath.Abs(data)
+	same := errA == nil && errB == nil && a == b
+	if fd, err := os.Stat(data); err == nil && errO == nil && os.SameFile(fo, fd) {
+		same = true
+	}
+	if same {
+		return fmt.Errorf("predict: --out %s is the --data file: the scores would overwrite the rows they score; give another --out", out)
+	}
+	return nil
+}
+
 // writeScores writes per row, in order: the label (under the data's label
 // column name, when hasLabel), the group id (encoded, when the data has
 // groups) and the score.
@@ -161,13 +184,28 @@ func writeScores(path string, ds *dataset.Dataset, rows []int32, scores []float3
 	for i, c := range schema.Columns() {
 		col[c[0]] = i
 	}
-	f, err := os.Create(path)
+	// A temporary file beside path, renamed over it once complete: a failed
+	// write leaves no half file, and an existing path stays whole until then.
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
+		return fmt.Errorf("predict: %w", err)
+	}
+	if err := f.Chmod(0o644); err != nil { // CreateTemp makes it private
+		f.Close()
+		os.Remove(f.Name())
 		return fmt.Errorf("predict: %w", err)
 	}
 	defer func() {
 		if cerr := f.Close(); err == nil && cerr != nil {
 			err = fmt.Errorf("predict: %s: %w", path, cerr)
+		}
+		if err == nil {
+			if rerr := os.Rename(f.Name(), path); rerr != nil {
+				err = fmt.Errorf("predict: %w", rerr)
+			}
+		}
+		if err != nil {
+			os.Remove(f.Name())
 		}
 	}()
 	w := parquet.NewWriter(f, schema)

@@ -75,7 +75,7 @@ func runSweep(cmd *cobra.Command, g *globals, spec *search.Spec, shard search.Sh
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	var obs search.Observer = &search.LogObserver{W: out}
 	if isTerminal(out) {
