@@ -272,7 +272,7 @@ func (d *DB) Query(q string) (*Result, error) {
 	if err != nil {
 		if d.readOnly && refused(err) {
 			return nil, fmt.Errorf("store: %s is opened read-only: %s refused: `sweep query` only reads, it never changes results or creates files (%v)",
-				d.path, firstWord(q), err)
+				d.path, refusedWord(q), err)
 		}
 		return nil, fmt.Errorf("store: query: %w", err)
 	}
@@ -315,13 +315,24 @@ func refused(err error) bool {
 	return strings.Contains(msg, "readonly") || strings.Contains(msg, "read-only") || strings.Contains(msg, "not authorized")
 }
 
-// firstWord is a statement's first keyword, upper case ("ATTACH").
-func firstWord(q string) string {
-	f := strings.Fields(q)
-	if len(f) == 0 {
+// refusedWord names what a refused statement tried: its first keyword
+// that changes something (DELETE in "SELECT 1; DELETE …"), else its first
+// word.
+func refusedWord(q string) string {
+	words := strings.FieldsFunc(strings.ToUpper(q), func(r rune) bool {
+		return !(r >= 'A' && r <= 'Z' || r == '_')
+	})
+	for _, w := range words {
+		switch w {
+		case "ATTACH", "DETACH", "VACUUM", "PRAGMA", "INSERT", "UPDATE", "DELETE", "REPLACE",
+			"CREATE", "DROP", "ALTER", "REINDEX", "ANALYZE", "LOAD_EXTENSION":
+			return w
+		}
+	}
+	if len(words) == 0 {
 		return "the statement"
 	}
-	return strings.ToUpper(strings.TrimRight(f[0], ";"))
+	return words[0]
 }
 
 // likeEscaper escapes a LIKE pattern's wildcards with a backslash.
