@@ -254,9 +254,11 @@ func dbCases() []hostile {
 		{name: "a sweep name reused with another spec", owner: "store", db: "fixture", spec: with(1, "name: fx"), args: run1(), code: 1, want: []string{`"fx"`, "different spec"}},
 		{name: "database deleted during a sweep", owner: "store", spec: slowSpec, args: run1("--workers", "2"), changes: true,
 			during: deleteDBAfterOneTrial, code: 1, want: []string{"{db}", "deleted or replaced"}},
-		{name: "disk full during a sweep", owner: "store", spec: with(0, "columns: {sequences: [{column: hist_item, target: item_id}]}", 3, "models: [dot]"),
+		// 1 MiB holds the sweep's setup, not a dnn's 1.3 MB checkpoint: the
+		// disk fills when the first trial finishes.
+		{name: "disk full during a sweep", owner: "store", spec: with(3, "models: [dnn]"),
 			prep: smallDisk, args: []string{"run", "{spec}", "--db", "{dir}/small/sweeps.db", "--workers", "1"}, changes: true, code: 1, want: []string{"{dir}/small/sweeps.db", "disk full"}},
-		{name: "disk full leaves no trial running", owner: "runner", notYet: true, spec: with(0, "columns: {sequences: [{column: hist_item, target: item_id}]}", 3, "models: [dot]"),
+		{name: "disk full leaves no trial running", owner: "runner", notYet: true, spec: with(3, "models: [dnn]"),
 			prep: smallDisk, args: []string{"run", "{spec}", "--db", "{dir}/small/sweeps.db", "--workers", "1"}, changes: true, code: 1, want: []string{"disk full"},
 			check: noneRunning("{dir}/small/sweeps.db")},
 	}
@@ -581,11 +583,11 @@ func newerSchema(t *testing.T, e *hostileEnv) {
 	}
 }
 
-// smallDisk mounts a 192 KiB tmpfs at {dir}/small (root only).
+// smallDisk mounts a 1 MiB tmpfs at {dir}/small (root only).
 func smallDisk(t *testing.T, e *hostileEnv) {
 	dir := filepath.Join(e.dir, "small")
 	os.Mkdir(dir, 0o755)
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=192k"); err != nil {
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=1m"); err != nil {
 		t.Skipf("cannot mount a small tmpfs (%v): needs root", err)
 	}
 	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
