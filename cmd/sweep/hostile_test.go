@@ -320,7 +320,7 @@ func runHostile(t *testing.T, e *hostileEnv, c hostile) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := hostileCommand(ctx, c.limit, args)
+	cmd := hostileCommand(t, ctx, c.limit, args)
 	cmd.Dir = e.dir
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -363,16 +363,26 @@ func runHostile(t *testing.T, e *hostileEnv, c hostile) {
 }
 
 // hostileCommand runs this test binary as the sweep command, under a 2 GB
-// address-space limit when limit is set.
-func hostileCommand(ctx context.Context, limit bool, args []string) *exec.Cmd {
+// address-space limit when limit is set (prlimit, or bash's ulimit -v).
+func hostileCommand(t *testing.T, ctx context.Context, limit bool, args []string) *exec.Cmd {
 	var cmd *exec.Cmd
-	if limit {
-		cmd = exec.CommandContext(ctx, "prlimit", append([]string{"--as=2147483648", "--", os.Args[0]}, args...)...)
-	} else {
+	switch {
+	case !limit:
 		cmd = exec.CommandContext(ctx, os.Args[0], args...)
+	case haveCommand("prlimit"):
+		cmd = exec.CommandContext(ctx, "prlimit", append([]string{"--as=2147483648", "--", os.Args[0]}, args...)...)
+	case haveCommand("bash"):
+		cmd = exec.CommandContext(ctx, "bash", append([]string{"-c", `ulimit -v 2097152 && exec "$0" "$@"`, os.Args[0]}, args...)...)
+	default:
+		t.Skip("neither prlimit nor bash to limit the address space")
 	}
 	cmd.Env = append(os.Environ(), "SWEEP_AS_MAIN=1")
 	return cmd
+}
+
+func haveCommand(name string) bool {
+	_, err := exec.LookPath(name)
+	return err == nil
 }
 
 func clip(s string) string {
@@ -388,6 +398,8 @@ func clip(s string) string {
 func checkDatabases(t *testing.T, e *hostileEnv, c hostile) {
 	t.Helper()
 	paths, _ := filepath.Glob(filepath.Join(e.dir, "*.db"))
+	deeper, _ := filepath.Glob(filepath.Join(e.dir, "*", "*.db"))
+	paths = append(paths, deeper...)
 	for _, p := range paths {
 		if fi, err := os.Lstat(p); err != nil || fi.Mode()&os.ModeSymlink != 0 || fi.Size() == 0 || p == filepath.Join(e.dir, "cut.db") {
 			continue
@@ -581,16 +593,6 @@ func newerSchema(t *testing.T, e *hostileEnv) {
 	if _, err := db.Exec("UPDATE schema_version SET version = 99"); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// smallDisk mounts a 1 MiB tmpfs at {dir}/small (root only).
-func smallDisk(t *testing.T, e *hostileEnv) {
-	dir := filepath.Join(e.dir, "small")
-	os.Mkdir(dir, 0o755)
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=1m"); err != nil {
-		t.Skipf("cannot mount a small tmpfs (%v): needs root", err)
-	}
-	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
 }
 
 // waitDoneTrials waits until the database at path has n done trials.
