@@ -18,6 +18,10 @@ import (
 // memory_test.go checks the parameter count exactly and the total against
 // the bytes Train really allocates, for every model. Sizes are computed in
 // float64 and saturate at math.MaxInt64, so no spec overflows them.
+//
+// Not counted: the dataset, which every trial shares (Dataset.Bytes), and
+// the Go collector's headroom (with the default GOGC the heap grows to
+// about twice what is live before a collection).
 type Memory struct {
 	Params     int64 // weights and their gradients: 8 bytes a parameter
 	Optimizer  int64 // the optimizer's state per trainable parameter
