@@ -278,6 +278,9 @@ func (in *mergeInput) row(tx *sql.Tx, table string, id int64, skip ...string) ([
 	if err != nil {
 		return nil, nil, err
 	}
+	if len(cols) == 0 {
+		return nil, nil, fmt.Errorf("table %s of %s has no column this database knows", table, in.path)
+	}
 	rows, err := readRows(in.db.db, `SELECT `+strings.Join(cols, ", ")+` FROM `+table+` WHERE id = ?`, len(cols), id)
 	if err != nil {
 		return nil, nil, err
@@ -293,7 +296,7 @@ func (in *mergeInput) row(tx *sql.Tx, table string, id int64, skip ...string) ([
 // dst; verb is "" or "OR IGNORE".
 func (in *mergeInput) copyRows(tx *sql.Tx, table, where string, arg any, owner string, dst int64, verb string) error {
 	cols, err := in.columns(tx, table, owner)
-	if err != nil {
+	if err != nil || len(cols) == 0 {
 		return err
 	}
 	rows, err := readRows(in.db.db, `SELECT `+strings.Join(cols, ", ")+` FROM `+table+` WHERE `+where, len(cols), arg)
@@ -310,7 +313,8 @@ func (in *mergeInput) copyRows(tx *sql.Tx, table, where string, arg any, owner s
 }
 
 // columns lists the columns of table that both databases have, in the
-// destination's order, without the skipped ones.
+// destination's order, without the skipped ones; none when the input has
+// no such table (an older schema).
 func (in *mergeInput) columns(tx *sql.Tx, table string, skip ...string) ([]string, error) {
 	shared, ok := in.cols[table]
 	if !ok {
@@ -335,10 +339,7 @@ func (in *mergeInput) columns(tx *sql.Tx, table string, skip ...string) ([]strin
 			out = append(out, c)
 		}
 	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("table %s: no column in common", table)
-	}
-	return out, nil
+	return out, nil // none when the input predates the table
 }
 
 func columnNames(db queryer, table string) ([]string, error) {

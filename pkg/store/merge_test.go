@@ -1,6 +1,7 @@
 package store
 
 import (
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
@@ -127,5 +128,32 @@ func TestMerge_ManyInputsOnce(t *testing.T) {
 		if err != nil || res.Rows[0][0] != int64(2) || res.Rows[0][1] != int64(1) {
 			t.Fatalf("round %d: trials %v, %v; want 2, one done", round, res.Rows, err)
 		}
+	}
+}
+
+// An input of an older schema (a table and a column missing) merges: what
+// it has is copied, what it lacks stays empty.
+func TestMerge_OlderSchemaInput(t *testing.T) {
+	dir := t.TempDir()
+	old := shard(t, dir, "old.db")
+	raw, err := sql.Open("sqlite3", old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`DROP TABLE attention; ALTER TABLE trials DROP COLUMN started_at`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	out, err := Open(filepath.Join(dir, "out.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	if _, err := out.Merge(old); err != nil {
+		t.Fatal(err)
+	}
+	res, err := out.Query(`SELECT l.key, l.status, t.started_at IS NULL, l.test_auc FROM leaderboard l JOIN trials t ON t.id = l.trial ORDER BY l.key`)
+	if err != nil || len(res.Rows) != 2 || res.Rows[0][1] != "done" || res.Rows[0][2] != int64(1) || res.Rows[0][3] != 0.6 {
+		t.Fatalf("after merging an older schema: %v, %v", res, err)
 	}
 }
