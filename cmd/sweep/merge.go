@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -19,7 +20,11 @@ func newMergeCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			for _, in := range args { // before the output is created
 				if _, err := os.Stat(in); err != nil {
-					return fmt.Errorf("merge: input %s: %w", in, errors.Unwrap(err))
+					var pe *fs.PathError
+					if errors.As(err, &pe) {
+						err = pe.Err
+					}
+					return fmt.Errorf("merge: input %s: %w", in, err)
 				}
 			}
 			db, err := store.Open(g.db)

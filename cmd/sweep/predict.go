@@ -42,7 +42,7 @@ split of the sweep itself: train, valid or test.`,
 					return fmt.Errorf("predict: %s is required", f.name)
 				}
 			}
-			if err := checkOut(out, data); err != nil {
+			if err := checkOut(out, [2]string{"--data", data}, [2]string{"--db", g.db}); err != nil {
 				return err
 			}
 			db, err := store.OpenReadOnly(g.db)
@@ -142,22 +142,25 @@ func pickTrial(trials []*store.Trial, arg string) (*store.Trial, error) {
 	return nil, fmt.Errorf("no trial %q (give a trial id, a key or best; see: sweep query \"SELECT trial, key, model, valid_auc FROM leaderboard\")", arg)
 }
 
-// checkOut refuses an --out that would destroy something: the --data file
-// itself (by path or file identity: a link to it is the same file), or a
-// folder.
-func checkOut(out, data string) error {
+// checkOut refuses an --out that would destroy something: a folder, or
+// the file of another flag (--data, --db) by path or by file identity (a
+// link to it is the same file).
+func checkOut(out string, others ...[2]string) error {
 	fo, errO := os.Stat(out)
 	if errO == nil && fo.IsDir() {
 		return fmt.Errorf("predict: --out %s is a folder: give a file, such as %s", out, filepath.Join(out, "scores.parquet"))
 	}
 	a, errA := filepath.Abs(out)
-	b, errB := filepath.Abs(data)
-	same := errA == nil && errB == nil && a == b
-	if fd, err := os.Stat(data); err == nil && errO == nil && os.SameFile(fo, fd) {
-		same = true
-	}
-	if same {
-		return fmt.Errorf("predict: --out %s is the --data file: the scores would overwrite the rows they score; give another --out", out)
+	for _, o := range others {
+		flag, path := o[0], o[1]
+		b, errB := filepath.Abs(path)
+		same := errA == nil && errB == nil && a == b
+		if fp, err := os.Stat(path); err == nil && errO == nil && os.SameFile(fo, fp) {
+			same = true
+		}
+		if same {
+			return fmt.Errorf("predict: --out %s is the %s file: the scores would overwrite it; give another --out", out, flag)
+		}
 	}
 	return nil
 }
