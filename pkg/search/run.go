@@ -56,6 +56,10 @@ type Runner struct {
 	Observer Observer      // may be nil
 	Shard    Shard         // recorded with the sweep so `sweep resume` runs the same part
 	Lease    time.Duration // a silent claim's life (default store.DefaultLease)
+	// MemoryBudget, when > 0, is the most memory one trial may need by its
+	// estimate (model.EstimateBytes): a trial above it is recorded failed,
+	// with the estimate, before it allocates anything.
+	MemoryBudget int64
 
 	train func(context.Context, *dataset.Dataset, model.Params, model.Callback) (*model.Result, error) // tests replace model.Train
 }

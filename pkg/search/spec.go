@@ -179,6 +179,8 @@ func ParseSpec(file string, text []byte) (*Spec, error) {
 	if err := yaml.UnmarshalWithOptions(text, s, yaml.DisallowUnknownField()); err != nil {
 		return nil, yamlError(file, err)
 	}
+	// An empty document decodes as null, which zeroes the whole struct.
+	s.File, s.Text, s.Hash, s.ast = file, string(text), hex.EncodeToString(sum[:]), f
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
@@ -201,7 +203,7 @@ const (
 // full of aliases, naming the line where it goes over.
 func checkShape(file string, text []byte) error {
 	if len(text) > maxSpecBytes {
-		return &SpecError{File: file, Msg: fmt.Sprintf("spec is %d bytes, over the limit of %d: a spec is settings, not data", len(text), maxSpecBytes)}
+		return &SpecError{File: file, Msg: fmt.Sprintf("spec too large: %d bytes, over the limit of %d (a spec is settings, not data)", len(text), maxSpecBytes)}
 	}
 	depth, aliases := 0, 0
 	var indents []int
