@@ -16,9 +16,8 @@ func TestDurable_DeletedOrReplacedFile(t *testing.T) {
 		t.Run(how, func(t *testing.T) {
 			db, path := newTestDB(t)
 			sweep := fill(t, db)
-			if _, err := db.StartTrial(sweep, "k1"); err != nil {
-				t.Fatal(err)
-			}
+			me := NewOwner()
+			c := mustClaim(t, db, sweep, me, "k1")
 			if err := os.Remove(path); err != nil {
 				t.Fatal(err)
 			}
@@ -32,14 +31,13 @@ func TestDurable_DeletedOrReplacedFile(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			// A transaction (FinishTrial) and an autocommit statement
-			// (InterruptRunning) are both refused, naming the path.
-			err := db.FinishTrial(1, Outcome{Status: Done})
+			// A trial's end and a heartbeat are both refused, naming the path.
+			err := db.FinishTrial(c, Outcome{Status: Done})
 			if !errors.Is(err, ErrDatabaseGone) || !strings.Contains(err.Error(), path) {
 				t.Fatalf("FinishTrial after the file was %s: %v, want ErrDatabaseGone naming %s", how, err, path)
 			}
-			if _, err := db.InterruptRunning(sweep); !errors.Is(err, ErrDatabaseGone) {
-				t.Fatalf("InterruptRunning after the file was %s: %v", how, err)
+			if err := db.Heartbeat(me); !errors.Is(err, ErrDatabaseGone) {
+				t.Fatalf("Heartbeat after the file was %s: %v", how, err)
 			}
 			if IsDiskFull(err) {
 				t.Fatalf("a deleted file is not a full disk: %v", err)
@@ -53,11 +51,9 @@ func TestDurable_DeletedOrReplacedFile(t *testing.T) {
 func TestDurable_UnchangedFileCommits(t *testing.T) {
 	db, path := newTestDB(t)
 	sweep := fill(t, db)
-	id, err := db.StartTrial(sweep, "k1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.FinishTrial(id, Outcome{Status: Done}); err != nil {
+	me := NewOwner()
+	id := mustClaim(t, db, sweep, me, "k1")
+	if err := db.AddEpoch(id, 1, []Value{{"valid", "auc", 0.5}}); err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Dir(path)
@@ -75,10 +71,7 @@ func TestDurable_UnchangedFileCommits(t *testing.T) {
 func TestDurable_DiskFullIsRecognised(t *testing.T) {
 	db, path := newTestDB(t)
 	sweep := fill(t, db)
-	id, err := db.StartTrial(sweep, "k1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := mustClaim(t, db, sweep, NewOwner(), "k1")
 	var pages int
 	if err := db.db.QueryRow(`PRAGMA page_count`).Scan(&pages); err != nil {
 		t.Fatal(err)
@@ -86,7 +79,7 @@ func TestDurable_DiskFullIsRecognised(t *testing.T) {
 	if _, err := db.db.Exec(`PRAGMA max_page_count = ` + strconv.Itoa(pages+2)); err != nil {
 		t.Fatal(err)
 	}
-	err = db.FinishTrial(id, Outcome{Status: Done, Checkpoint: make([]byte, 1<<20)})
+	err := db.FinishTrial(id, Outcome{Status: Done, Checkpoint: make([]byte, 1<<20)})
 	if !IsDiskFull(err) || !errors.Is(err, ErrDiskFull) || !strings.Contains(err.Error(), path) {
 		t.Fatalf("write past max_page_count: %v, want ErrDiskFull naming %s", err, path)
 	}

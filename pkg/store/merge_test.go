@@ -19,10 +19,7 @@ func shard(t *testing.T, dir, name string) string {
 	}
 	defer db.Close()
 	sweep := fill(t, db)
-	id, err := db.StartTrial(sweep, "k1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := mustClaim(t, db, sweep, NewOwner(), "k1")
 	if err := db.FinishTrial(id, Outcome{Status: Done, Best: []Value{{"test", "auc", 0.6}}}); err != nil {
 		t.Fatal(err)
 	}

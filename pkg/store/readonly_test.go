@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -72,7 +73,7 @@ func TestTrialByRef_LiteralPrefix(t *testing.T) {
 	for i, k := range []string{"ab12", "a_34", "a%56", `a\78`, "axyz"} {
 		trials = append(trials, NewTrial{Key: k, Position: i, Config: k, Model: "logreg"})
 	}
-	if err := db.AddTrials(id, trials); err != nil {
+	if _, err := db.AddTrials(context.Background(), id, trials, ""); err != nil {
 		t.Fatal(err)
 	}
 	for ref, want := range map[string]string{"a_": "a_34", "a%": "a%56", `a\`: `a\78`, "ab": "ab12", "ax": "axyz", "AB1": "ab12"} {
