@@ -43,10 +43,10 @@ type dotNet struct {
 	w       []float32 // [cap, L] attention weights
 	uniform bool      // meanpool
 
-	wq, wk *linear    // projections (Params.AttentionDim); nil without
-	q, dq  []float32  // [cap, A]
-	k, dk  []float32  // [cap·L, A]
-	theta  []float32  // [1] log temperature (Params.DotTemperature); nil without
+	wq, wk *linear   // projections (Params.AttentionDim); nil without
+	q, dq  []float32 // [cap, A]
+	k, dk  []float32 // [cap·L, A]
+	theta  []float32 // [1] log temperature (Params.DotTemperature); nil without
 	dtheta []float32
 }
 

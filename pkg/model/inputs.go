@@ -40,11 +40,11 @@ type inputs struct {
 	ids     []int32
 	dense   []float32
 
-	seq   bool    // the model uses a history
-	t, L  int     // first target field, history positions used
-	S, H  int     // sequence columns used, H = S·D values per position
-	seqs  []int   // [S] their indices in ds.Seq
-	ts    []int   // [S] their target fields
+	seq   bool  // the model uses a history
+	t, L  int   // first target field, history positions used
+	S, H  int   // sequence columns used, H = S·D values per position
+	seqs  []int // [S] their indices in ds.Seq
+	ts    []int // [S] their target fields
 	hists [][]int32
 	hist  []int32 // hists[0]: the ids attention readouts show
 	lens  []int32
@@ -60,7 +60,7 @@ type inputs struct {
 
 	dropRate float64     // Params.EmbeddingDropout, for the models that take it
 	drop     *embDropout // nil without
-	mba  *batchL2    // Params.L2Batch; nil without
+	mba      *batchL2    // Params.L2Batch; nil without
 }
 
 // seqUse says what a model does with the data's history.
