@@ -23,19 +23,8 @@ func TestDot_GroceryDiagnostics(t *testing.T) {
 	if os.Getenv("ATTNSWEEP_LONG") != "1" {
 		t.Skip("long run: set ATTNSWEEP_LONG=1")
 	}
-	dir := filepath.Join("..", "..", "..", "shared", "data", "grocery")
-	if _, err := os.Stat(filepath.Join(dir, "train.parquet")); err != nil {
-		t.Skipf("Grocery data not found in %s (it lives beside the clone in shared/data): %v", dir, err)
-	}
-	ds, err := dataset.Load(dataset.Source{
-		Train: []string{filepath.Join(dir, "train.parquet")},
-		Valid: []string{filepath.Join(dir, "valid.parquet")},
-		Test:  []string{filepath.Join(dir, "test.parquet")},
-	}, dataset.Columns{Categorical: []string{"user_id", "item_id", "cate_id", "hist_len"},
+	ds := sharedData(t, "grocery", dataset.Columns{Categorical: []string{"user_id", "item_id", "cate_id", "hist_len"},
 		Sequences: []dataset.SeqSpec{{Column: "hist_item", Target: "item_id", MaxLen: 20}, {Column: "hist_cate", Target: "cate_id", MaxLen: 20}}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	variants := []Params{
 		{History: "first"},
 		{},
@@ -73,6 +62,25 @@ func TestDot_GroceryDiagnostics(t *testing.T) {
 				epoch, valid.AUC, d.rms, d.spread, d.dev, d.share, theta)
 		}
 	}
+}
+
+// sharedData loads ../shared/data/NAME/{train,valid,test}.parquet (beside
+// the clone) with cols, and skips the test when the files are absent.
+func sharedData(t *testing.T, name string, cols dataset.Columns) *dataset.Dataset {
+	t.Helper()
+	dir := filepath.Join("..", "..", "..", "shared", "data", name)
+	if _, err := os.Stat(filepath.Join(dir, "train.parquet")); err != nil {
+		t.Skipf("%s data not found in %s (it lives beside the clone in shared/data): %v", name, dir, err)
+	}
+	ds, err := dataset.Load(dataset.Source{
+		Train: []string{filepath.Join(dir, "train.parquet")},
+		Valid: []string{filepath.Join(dir, "valid.parquet")},
+		Test:  []string{filepath.Join(dir, "test.parquet")},
+	}, cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds
 }
 
 type dotDiag struct{ rms, spread, dev, share float64 }
