@@ -315,6 +315,8 @@ def main():
     ap.add_argument("--dnn-act", default="relu", help="din_fuxi: DNN activation (relu, dice)")
     ap.add_argument("--softmax", action="store_true", help="din_fuxi: softmax over the attention scores")
     ap.add_argument("--clip", type=float, default=0.0, help="clip the gradient norm at this (FuxiCTR: 10); 0: off")
+    ap.add_argument("--patience", type=int, default=0,
+                    help="stop after this many epochs without a better valid AUC (FuxiCTR: 2); 0: run every epoch")
     a = ap.parse_args()
     if a.epochs < 2:
         sys.exit("torch_ctr: --epochs must be at least 2 (the first epoch is not timed)")
@@ -330,7 +332,7 @@ def main():
     gen = torch.Generator().manual_seed(a.seed)
 
     epoch_s, epoch_cpu, valid_auc = [], [], []
-    best_auc, best_state, best_epoch, lr = -1.0, None, 0, a.lr
+    best_auc, best_state, best_epoch, lr, bad = -1.0, None, 0, a.lr, 0
     for epoch in range(1, a.epochs + 1):
         perm = train[torch.randperm(len(train), generator=gen)]
         t0, c0 = time.perf_counter(), time.process_time()
@@ -348,16 +350,19 @@ def main():
         valid_auc.append(auc)
         print(f"torch {a.model}: epoch {epoch} valid AUC {auc:.4f} ({epoch_s[-1]:.1f}s training)", file=sys.stderr)
         if best_state is None or auc > best_auc:
-            best_auc, best_state, best_epoch = auc, copy.deepcopy(net.state_dict()), epoch
+            best_auc, best_state, best_epoch, bad = auc, copy.deepcopy(net.state_dict()), epoch, 0
         else:
             lr *= 0.1
+            bad += 1
             for g in opt.param_groups:
                 g["lr"] = lr
+            if a.patience and bad >= a.patience:
+                break
     net.load_state_dict(best_state)
     pt = predict(net, data, test, a.batch)
     print(json.dumps({
         "side": "torch", "model": a.model, "seed": a.seed, "threads": torch.get_num_threads(),
-        "batch": a.batch, "emb": a.emb, "epochs": a.epochs, "train_rows": len(train),
+        "batch": a.batch, "emb": a.emb, "epochs": len(epoch_s), "train_rows": len(train),
         "epoch_seconds": epoch_s,
         "samples_per_s": len(train) / float(np.median(epoch_s[1:])),
         "epoch_cpu_seconds": epoch_cpu,
