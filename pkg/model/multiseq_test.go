@@ -1,9 +1,11 @@
 package model
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/attnsweep/attnsweep/pkg/dataset"
@@ -276,4 +278,32 @@ func TestAttentionQK_Backward(t *testing.T) {
 	sc := []float32{at.Scale}
 	scaleObj := func() float64 { at.Scale = sc[0]; return obj() }
 	gradCheck(t, "scale", sc, []float32{float32(dc)}, []int{0}, 1e-3, scaleObj)
+}
+
+// TestCheckpoint_TwoHistoriesAndOptions: a model trained with two history
+// columns and the new options reloads from its checkpoint and scores the
+// test rows exactly as Train did.
+func TestCheckpoint_TwoHistoriesAndOptions(t *testing.T) {
+	ds := twoHistories(synth(synthConfig{Rows: 1500, Seed: 9}), 20)
+	for _, p := range []Params{
+		{Model: "dot", AttentionDim: 6, DotTemperature: true, EmbeddingDropout: 0.1, L2Batch: 0.5},
+		{Model: "din", DINPooling: "mean", AttentionActivation: "relu", EmbeddingDropout: 0.1},
+		{Model: "bst", L2Batch: 0.5},
+		{Model: "deepfm", EmbeddingDropout: 0.2},
+	} {
+		p.EmbedDim, p.Hidden, p.BatchSize, p.Epochs, p.Seed = 4, []int{8}, 100, 2, 3
+		res, err := Train(context.Background(), ds, p, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", p.Model, err)
+		}
+		pr, err := Load(res.Checkpoint, ds)
+		if err != nil {
+			t.Fatalf("%s: Load: %v", p.Model, err)
+		}
+		out := make([]float32, len(ds.Test))
+		pr.Predict(ds, ds.Test, out)
+		if !slices.Equal(out, res.TestScores) {
+			t.Errorf("%s: the reloaded checkpoint scores the test rows differently", p.Model)
+		}
+	}
 }
