@@ -11,29 +11,6 @@ import (
 	"github.com/attnsweep/attnsweep/pkg/dataset"
 )
 
-// twoHistories returns ds (from synth) with a second history column,
-// hist_cat → category (field 2): each history item's category. Every
-// third row's category history is one shorter than its item history, so
-// that the models read the padding id past a column's own length.
-func twoHistories(ds *dataset.Dataset, clusters int) *dataset.Dataset {
-	c := *ds
-	sq := ds.Seq[0]
-	cat := dataset.SeqColumn{MaxLen: sq.MaxLen, IDs: make([]int32, len(sq.IDs)), Len: make([]int32, len(sq.Len))}
-	for r, ln := range sq.Len {
-		if r%3 == 0 && ln > 0 {
-			ln--
-		}
-		cat.Len[r] = ln
-		for j := 0; j < int(ln); j++ {
-			cat.IDs[r*sq.MaxLen+j] = (sq.IDs[r*sq.MaxLen+j]-1)%int32(clusters) + 1
-		}
-	}
-	c.Schema.Sequences = append(append([]dataset.Sequence{}, ds.Schema.Sequences...),
-		dataset.Sequence{Name: "hist_cat", Target: "category", Field: 2, MaxLen: sq.MaxLen})
-	c.Seq = append(append([]dataset.SeqColumn{}, ds.Seq...), cat)
-	return &c
-}
-
 // TestModels_Backward_TwoHistories: with two history columns every model's
 // backward pass (the history models reading both, concatenated; autoint the
 // first) passes the finite-difference check, with the new options too.
@@ -306,4 +283,27 @@ func TestCheckpoint_TwoHistoriesAndOptions(t *testing.T) {
 			t.Errorf("%s: the reloaded checkpoint scores the test rows differently", p.Model)
 		}
 	}
+}
+
+// twoHistories returns ds (from synth) with a second history column,
+// hist_cat → category (field 2): each history item's category. Every
+// third row's category history is one shorter than its item history, so
+// that the models read the padding id past a column's own length.
+func twoHistories(ds *dataset.Dataset, clusters int) *dataset.Dataset {
+	c := *ds
+	sq := ds.Seq[0]
+	cat := dataset.SeqColumn{MaxLen: sq.MaxLen, IDs: make([]int32, len(sq.IDs)), Len: make([]int32, len(sq.Len))}
+	for r, ln := range sq.Len {
+		if r%3 == 0 && ln > 0 {
+			ln--
+		}
+		cat.Len[r] = ln
+		for j := 0; j < int(ln); j++ {
+			cat.IDs[r*sq.MaxLen+j] = (sq.IDs[r*sq.MaxLen+j]-1)%int32(clusters) + 1
+		}
+	}
+	c.Schema.Sequences = append(append([]dataset.Sequence{}, ds.Schema.Sequences...),
+		dataset.Sequence{Name: "hist_cat", Target: "category", Field: 2, MaxLen: sq.MaxLen})
+	c.Seq = append(append([]dataset.SeqColumn{}, ds.Seq...), cat)
+	return &c
 }
