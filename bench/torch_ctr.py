@@ -40,7 +40,9 @@ One model is NOT a mirror of pkg/model but a reference to hold din against:
              u = Σ w_j·e_j replaces the history fields in the DNN input, which is every
              field's embedding (the target's included) and the dense values; the DNN
              is --hidden with --dnn-act (FuxiCTR's default ReLU), --bn, --dropout.
-             --clip is FuxiCTR's max_gradient_norm (10 in its configs).
+             --clip is FuxiCTR's max_gradient_norm (10 in its configs). --att-real-only
+             scores the real positions only (pkg/model's way), to measure that one
+             difference.
   training   mean binary cross-entropy on logits; Adam (β 0.9, 0.999, ε 1e-8, dense
              updates) with L2 added to the gradients (λ·W: weight_decay) of the embedding
              tables (--l2e) and of the Linear weights (--l2d); each epoch shuffles the
@@ -253,6 +255,7 @@ class FuxiDIN(nn.Module):
         att_hidden = [int(x) for x in a.att_hidden.split(",")]
         self.att = MLP(4 * h, att_hidden, a.att_act, dice_momentum=0.01)
         self.softmax = a.softmax
+        self.real_only = a.att_real_only
         k = data.dense.shape[1]
         hidden = [int(x) for x in a.hidden.split(",")]
         self.mlp = MLP(len(data.vocab) * d + h + k, hidden, a.dnn_act, a.bn, a.dropout, dice_momentum=0.01)
@@ -265,7 +268,12 @@ class FuxiDIN(nn.Module):
         L = seq.shape[1]
         tt = tgt.unsqueeze(1).expand(-1, L, -1)
         q = torch.cat([tt, seq, tt - seq, tt * seq], -1).reshape(-1, 4 * seq.shape[-1])
-        w = self.att(q).view(-1, L) * mask
+        if self.real_only:  # as din.go: score the real positions only (Dice's statistics over them)
+            keep = mask.reshape(-1) > 0
+            w = torch.zeros(q.shape[0], dtype=q.dtype).masked_scatter(keep, self.att(q[keep]).squeeze(-1))
+            w = w.view(-1, L)
+        else:
+            w = self.att(q).view(-1, L) * mask
         if self.softmax:
             w = (w + -1.0e9 * (1 - mask)).softmax(-1)
         u = (w.unsqueeze(-1) * seq).sum(1)
@@ -314,6 +322,8 @@ def main():
     ap.add_argument("--att-act", default="dice", help="din_fuxi: attention MLP activation (dice, relu)")
     ap.add_argument("--dnn-act", default="relu", help="din_fuxi: DNN activation (relu, dice)")
     ap.add_argument("--softmax", action="store_true", help="din_fuxi: softmax over the attention scores")
+    ap.add_argument("--att-real-only", action="store_true",
+                    help="din_fuxi: run the attention MLP on the real positions only, as pkg/model does")
     ap.add_argument("--clip", type=float, default=0.0, help="clip the gradient norm at this (FuxiCTR: 10); 0: off")
     ap.add_argument("--patience", type=int, default=0,
                     help="stop after this many epochs without a better valid AUC (FuxiCTR: 2); 0: run every epoch")
