@@ -41,8 +41,9 @@ One model is NOT a mirror of pkg/model but a reference to hold din against:
              field's embedding (the target's included) and the dense values; the DNN
              is --hidden with --dnn-act (FuxiCTR's default ReLU), --bn, --dropout.
              --clip is FuxiCTR's max_gradient_norm (10 in its configs). --att-real-only
-             scores the real positions only (pkg/model's way), to measure that one
-             difference.
+             scores the real positions only (pkg/model's way) and --dice-momentum 0.1
+             keeps Dice's running statistics as pkg/model does, to measure those
+             differences one at a time.
   training   mean binary cross-entropy on logits; Adam (β 0.9, 0.999, ε 1e-8, dense
              updates) with L2 added to the gradients (λ·W: weight_decay) of the embedding
              tables (--l2e) and of the Linear weights (--l2d); each epoch shuffles the
@@ -253,12 +254,12 @@ class FuxiDIN(nn.Module):
         self.targets = [sq["target_field"] for sq in data.seqs]
         h = d * len(self.targets)
         att_hidden = [int(x) for x in a.att_hidden.split(",")]
-        self.att = MLP(4 * h, att_hidden, a.att_act, dice_momentum=0.01)
+        self.att = MLP(4 * h, att_hidden, a.att_act, dice_momentum=a.dice_momentum)
         self.softmax = a.softmax
         self.real_only = a.att_real_only
         k = data.dense.shape[1]
         hidden = [int(x) for x in a.hidden.split(",")]
-        self.mlp = MLP(len(data.vocab) * d + h + k, hidden, a.dnn_act, a.bn, a.dropout, dice_momentum=0.01)
+        self.mlp = MLP(len(data.vocab) * d + h + k, hidden, a.dnn_act, a.bn, a.dropout, dice_momentum=a.dice_momentum)
 
     def forward(self, b):
         fs = [e(b["ids"][f]) for f, e in enumerate(self.emb)]
@@ -322,6 +323,8 @@ def main():
     ap.add_argument("--att-act", default="dice", help="din_fuxi: attention MLP activation (dice, relu)")
     ap.add_argument("--dnn-act", default="relu", help="din_fuxi: DNN activation (relu, dice)")
     ap.add_argument("--softmax", action="store_true", help="din_fuxi: softmax over the attention scores")
+    ap.add_argument("--dice-momentum", type=float, default=0.01,
+                    help="din_fuxi: momentum of Dice's running statistics (FuxiCTR 0.01, pkg/model 0.1)")
     ap.add_argument("--att-real-only", action="store_true",
                     help="din_fuxi: run the attention MLP on the real positions only, as pkg/model does")
     ap.add_argument("--clip", type=float, default=0.0, help="clip the gradient norm at this (FuxiCTR: 10); 0: off")
