@@ -100,7 +100,7 @@ func (t *tally) net(ds *dataset.Dataset, p Params, c float64) {
 	switch p.Model {
 	case "fm", "dnn", "deepfm":
 		in := t.inputs(p, d, true)
-		f := in.m + in.seq
+		f := in.m + in.cols
 		din := f*d + k
 		if p.Model != "dnn" {
 			t.wide(in.m)
@@ -113,10 +113,17 @@ func (t *tally) net(ds *dataset.Dataset, p Params, c float64) {
 		t.buf += 8 * c * din // x, dx
 	case "meanpool", "dot":
 		in := t.inputs(p, d, true)
-		din := (in.m+2)*d + k
+		din := in.m*d + k + 2*in.h
 		t.mlp(din, mainMLPOpts(p, "relu"), c)
 		if p.Model == "dot" {
 			t.buf += 4*c*in.l + 4*in.l // weights, scratch
+			if a := float64(p.AttentionDim); a > 0 {
+				t.params += 2 * in.h * a            // Wq, Wk
+				t.buf += 8*c*a + 8*c*in.l*a + 4*in.l // q, dq, k, dk; the attention's scores
+			}
+			if p.DotTemperature {
+				t.params++
+			}
 		}
 		t.buf += 8 * c * din
 	case "din":
@@ -132,8 +139,9 @@ func (t *tally) net(ds *dataset.Dataset, p Params, c float64) {
 }
 
 // shape is what inputs reports: fields (categorical and pooled), history
-// positions used, and 1 when the model reads a history.
-type shape struct{ m, l, seq float64 }
+// positions used, 1 when the model reads a history, the sequence columns
+// it reads and a history position's width (cols·d).
+type shape struct{ m, l, seq, cols, h float64 }
 
 // inputs adds declareInputs and inputs.bind: a table of dimension d per
 // field and the batch's ids, dense values and (history models) history.
@@ -142,7 +150,11 @@ func (t *tally) inputs(p Params, d float64, history bool) shape {
 	sc := ds.Schema
 	s := shape{m: float64(len(sc.Categorical) + len(sc.Pooled))}
 	if history && len(sc.Sequences) > 0 && len(ds.Seq) > 0 {
-		s.seq = 1
+		s.seq, s.cols = 1, 1
+		if h, _ := LookupHyper("history"); h.UsedByModel(p.Model) && p.History != "first" {
+			s.cols = float64(len(sc.Sequences))
+		}
+		s.h = s.cols * d
 		s.l = float64(ds.Seq[0].MaxLen)
 		if p.MaxLen > 0 {
 			s.l = math.Min(s.l, float64(p.MaxLen))
@@ -157,7 +169,10 @@ func (t *tally) inputs(p Params, d float64, history bool) shape {
 	}
 	t.buf += 4 * c * float64(len(sc.Dense))
 	if s.seq > 0 {
-		t.buf += 4*c*s.l + 4*c + 8*c*s.l*d // hist, lens, e and de
+		t.buf += 4*c*s.l*s.cols + 4*c + 8*c*s.l*s.h + 8*c*s.h // hists, lens, e and de, v and dv
+	}
+	if p.EmbeddingDropout > 0 {
+		t.buf += 12 * c * (s.m*d + s.l*s.h) // its mask, ones and the dropout's own mask
 	}
 	return s
 }
@@ -231,26 +246,27 @@ func (t *tally) din(p Params, d, k, c float64) {
 		ah = DefaultAttentionHidden
 	}
 	pc := c * in.l
-	t.mlp(4*d, mlpOpts{Hidden: ah, Act: act}, pc)
-	din := (in.m+1)*d + k
+	t.mlp(4*in.h, mlpOpts{Hidden: ah, Act: act}, pc)
+	din := in.m*d + k + in.h
 	t.mlp(din, mainMLPOpts(p, "dice"), c)
-	t.buf += 8*c*din + 8*pc*4*d + 12*pc + 4*in.l + 8*(c+1) // x, dx; q, dq; scores, their gradients, weights; scratch; starts
+	t.buf += 8*c*din + 8*pc*4*in.h + 12*pc + 4*in.l + 8*(c+1) // x, dx; q, dq; scores, their gradients, weights; scratch; starts
 }
 
 func (t *tally) bst(p Params, d, k, c float64) {
 	in := t.inputs(p, d, true)
-	heads, da, layers := float64(orInt(p.Heads, 2)), float64(orInt(p.AttentionDim, p.EmbedDim)), float64(orInt(p.Layers, 1))
+	h := in.h // a token's width
+	heads, da, layers := float64(orInt(p.Heads, 2)), float64(orInt(p.AttentionDim, int(h))), float64(orInt(p.Layers, 1))
 	tt := in.l + 1
-	t.params += tt * d // position embeddings
+	t.params += tt * h // position embeddings
 	rows := c * tt
 	// Per block: the attention (Wq, Wk, Wv), Wo, two LayerNorms, the FFN.
-	t.params += layers * (3*d*da + da*d + 2*d + d*4*d + 4*d + 4*d*d + d + 2*d)
+	t.params += layers * (3*h*da + da*h + 2*h + h*4*h + 4*h + 4*h*h + h + 2*h)
 	t.buf += layers * (t.selfAttention(c, tt, da, heads, 0) +
-		2*(4*rows*d+4*rows) + // LayerNorms' x̂ and rstd
-		2*4*rows*da + 6*4*rows*d + 4*4*rows*4*d) // att; s1, s, s2 and gradients; FFN hidden, relu and gradients
-	din := (in.m+1)*d + k
+		2*(4*rows*h+4*rows) + // LayerNorms' x̂ and rstd
+		2*4*rows*da + 6*4*rows*h + 4*4*rows*4*h) // att; s1, s, s2 and gradients; FFN hidden, relu and gradients
+	din := in.m*d + k + h
 	t.mlp(din, mainMLPOpts(p, "relu"), c)
-	t.buf += 8*c*din + 2*(layers+1)*4*rows*d // x, dx; tokens and their gradients
+	t.buf += 8*c*din + 2*(layers+1)*4*rows*h // x, dx; tokens and their gradients
 }
 
 func (t *tally) autoInt(p Params, d, k, c float64) {

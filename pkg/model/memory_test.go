@@ -22,15 +22,16 @@ func memoryCases() []Params {
 		q.Optimizer = optimizerNames[i%len(optimizerNames)]
 		q.Heads, q.AttentionDim, q.Layers, q.MaxLen = 3, 12, 2, 4
 		q.L2Embedding = 1e-6
+		q.EmbeddingDropout, q.DotTemperature = 0.1, true
 		out = append(out, q)
 	}
 	return out
 }
 
 // memoryData is small data with every kind of column: categorical,
-// dense, a history and two pooled lists.
+// dense, two history columns and two pooled lists.
 func memoryData() *dataset.Dataset {
-	return withPooled(synth(synthConfig{Rows: 3000, Seed: 31}), 32)
+	return twoHistories(withPooled(synth(synthConfig{Rows: 3000, Seed: 31}), 32), 20)
 }
 
 // The parameter count is exact: it is the slab every constructor declares.
