@@ -118,7 +118,7 @@ func (t *tally) net(ds *dataset.Dataset, p Params, c float64) {
 		if p.Model == "dot" {
 			t.buf += 4*c*in.l + 4*in.l // weights, scratch
 			if a := float64(p.AttentionDim); a > 0 {
-				t.params += 2 * in.h * a            // Wq, Wk
+				t.params += 2 * in.h * a             // Wq, Wk
 				t.buf += 8*c*a + 8*c*in.l*a + 4*in.l // q, dq, k, dk; the attention's scores
 			}
 			if p.DotTemperature {
