@@ -217,6 +217,9 @@ func printPlan(w io.Writer, spec *search.Spec, shard search.Shard) error {
 	} else {
 		fmt.Fprintf(w, "sweep %s: %d trials\n", spec.Name, len(plan))
 	}
+	if c := spec.Search.Confirm; c > 0 {
+		fmt.Fprintf(w, "then each model's best configuration again, up to %d seeds (it depends on the results)\n", c)
+	}
 	for _, t := range plan {
 		fmt.Fprintf(w, "%4d  %s  %-8s seed=%-16d %s\n", t.Position, t.Key, t.Model, t.Seed, t)
 	}

@@ -62,7 +62,11 @@ func (s *Spec) Count() int {
 	default:
 		configs = s.Search.Trials
 	}
-	return satMul(configs, s.Search.Repeats)
+	n := satMul(configs, s.Search.Repeats)
+	if s.Search.Confirm > 0 {
+		n = satAdd(n, satMul(len(s.Models), s.Search.Confirm-s.Search.Repeats))
+	}
+	return n
 }
 
 func satMul(a, b int) int {

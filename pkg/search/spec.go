@@ -115,6 +115,10 @@ type SearchSpec struct {
 	// WarmStart names earlier sweeps of the same data whose finished trials
 	// TPE starts from (tpe only).
 	WarmStart []string `yaml:"warm_start"`
+	// Confirm, when > repeats, runs each model's best configuration again
+	// until it has this many seeds, once the search is over: the seed
+	// spread and the report's intervals need them.
+	Confirm int `yaml:"confirm"`
 
 	budget time.Duration
 }
@@ -359,6 +363,9 @@ func (s *Spec) validateSearch() error {
 			return s.errorAt("$.search.budget", "budget %q: want a positive duration such as 30m or 2h", sr.Budget)
 		}
 		sr.budget = d
+	}
+	if s.has("$.search.confirm") && sr.Confirm <= sr.Repeats {
+		return s.errorAt("$.search.confirm", "confirm %d: want more seeds than repeats (%d) for each model's best configuration", sr.Confirm, sr.Repeats)
 	}
 	if sr.Method == "tpe" {
 		return s.validateTPE()

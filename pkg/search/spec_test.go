@@ -150,6 +150,7 @@ func TestSpec_Mistakes(t *testing.T) {
 		{"deep nesting", "name: x\ndata: {synthetic: {rows: 10}}\nmodels: [logreg]\nspace:\n  hidden: " + strings.Repeat("[", 40) + strings.Repeat("]", 40) + "\n", `t.yaml:5: spec nests deeper than 32 levels`},
 		{"huge spec", "name: x\n" + strings.Repeat("# padding\n", 120000), `spec too large: 1200008 bytes, over the limit`},
 		{"alias bomb", "name: x\na: &a [1, 2]\nb: [" + strings.Repeat("*a, ", 40) + "*a]\n", `t.yaml:3: spec uses more than 32 YAML aliases`},
+		{"confirm not above repeats", "name: x\ndata: {synthetic: {rows: 10}}\nmodels: [logreg]\nsearch:\n  repeats: 2\n  confirm: 2\n", `t.yaml:6: confirm 2: want more seeds than repeats (2)`},
 		{"auc minimised", "name: x\ndata: {synthetic: {rows: 10}}\nmodels: [logreg]\nobjective:\n  metric: auc\n  direction: min\n", `t.yaml:6: auc is maximised: direction min`},
 		{"logloss maximised", "name: x\ndata: {synthetic: {rows: 10}}\nmodels: [logreg]\nobjective: {metric: logloss, direction: max}\n", `t.yaml:4: logloss is minimised`},
 		{"epochs 0", "name: x\ndata: {synthetic: {rows: 10}}\nmodels: [logreg]\ntrain:\n  epochs: 0\n", `t.yaml:5: epochs must be at least 1, got 0`},
