@@ -39,6 +39,9 @@ split of the sweep itself: train, valid or test.`,
 					return fmt.Errorf("predict: %s is required", f.name)
 				}
 			}
+			if err := checkOut(out, [2]string{"--data", data}, [2]string{"--db", g.db}); err != nil {
+				return err
+			}
 			db, err := store.OpenReadOnly(g.db)
 			if err != nil {
 				return err
@@ -108,6 +111,29 @@ split of the sweep itself: train, valid or test.`,
 	return cmd
 }
 
+// checkOut refuses an --out that would destroy something: a folder, or
+// the file of another flag (--data, --db) by path or by file identity (a
+// link to it is the same file).
+func checkOut(out string, others ...[2]string) error {
+	fo, errO := os.Stat(out)
+	if errO == nil && fo.IsDir() {
+		return fmt.Errorf("predict: --out %s is a folder: give a file, such as %s", out, filepath.Join(out, "scores.parquet"))
+	}
+	a, errA := filepath.Abs(out)
+	for _, o := range others {
+		flag, path := o[0], o[1]
+		b, errB := filepath.Abs(path)
+		same := errA == nil && errB == nil && a == b
+		if fp, err := os.Stat(path); err == nil && errO == nil && os.SameFile(fo, fp) {
+			same = true
+		}
+		if same {
+			return fmt.Errorf("predict: --out %s is the %s file: the scores would overwrite it; give another --out", out, flag)
+		}
+	}
+	return nil
+}
+
 // writeScores writes per row, in order: the label (under the data's label
 // column name, when hasLabel), the group id (encoded, when the data has
 // groups) and the score.
@@ -130,13 +156,28 @@ func writeScores(path string, ds *dataset.Dataset, rows []int32, scores []float3
 	for i, c := range schema.Columns() {
 		col[c[0]] = i
 	}
-	f, err := os.Create(path)
+	// A temporary file beside path, renamed over it once complete: a failed
+	// write leaves no half file, and an existing path stays whole until then.
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
+		return fmt.Errorf("predict: %w", err)
+	}
+	if err := f.Chmod(0o644); err != nil { // CreateTemp makes it private
+		f.Close()
+		os.Remove(f.Name())
 		return fmt.Errorf("predict: %w", err)
 	}
 	defer func() {
 		if cerr := f.Close(); err == nil && cerr != nil {
 			err = fmt.Errorf("predict: %s: %w", path, cerr)
+		}
+		if err == nil {
+			if rerr := os.Rename(f.Name(), path); rerr != nil {
+				err = fmt.Errorf("predict: %w", rerr)
+			}
+		}
+		if err != nil {
+			os.Remove(f.Name())
 		}
 	}()
 	w := parquet.NewWriter(f, schema)
