@@ -23,8 +23,9 @@ func newUICmd(g *globals) *cobra.Command {
 		Long: `Serves a local web page over the results database, read-only: every sweep with
 its progress, a sweep's trials (sortable, filterable) with learning curves that
 fill in while trials train, the report's analyses and plots, one trial whole,
-and two sweeps compared. The page polls the database once a second; a running
-sweep does not slow down for it. Ctrl-C stops the server.`,
+and two sweeps compared. The server re-reads what a page follows every half
+second with short statements; a running sweep does not slow down for it.
+The database is opened read-only; no endpoint writes. Ctrl-C stops the server.`,
 		Example: `  sweep ui
   sweep ui --db results/sweeps.db --addr 127.0.0.1:8321`,
 		Args: cobra.NoArgs,

@@ -121,12 +121,35 @@ func newBrowser(t *testing.T, browser string) context.Context {
 // go test -artifacts -outputdir DIR).
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
+	// The page skips laying out sections off screen (content-visibility:
+	// auto); a whole-page picture needs them drawn.
+	show := `document.querySelectorAll('*').forEach(e => {
+		if (getComputedStyle(e).contentVisibility === 'auto') e.style.contentVisibility = 'visible' }); true`
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](show)); err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100: PNG
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
+	writeArtifact(t, name, png)
+}
+
+// screenshotView writes what the window shows (the README's picture of the
+// sweep page, docs/ui-sweep.png, is one).
+func screenshotView(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	writeArtifact(t, name, png)
+}
+
+func writeArtifact(t *testing.T, name string, data []byte) {
+	t.Helper()
 	path := filepath.Join(t.ArtifactDir(), name)
-	if err := os.WriteFile(path, png, 0o644); err != nil {
+	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s", path)
@@ -190,6 +213,7 @@ func TestUI_WatchesARunningSweep(t *testing.T) {
 		t.Fatalf("sweep page: %v", err)
 	}
 	watchNewEpoch(t, ctx, db)
+	screenshotView(t, ctx, "sweep-view.png")
 	screenshot(t, ctx, "sweep.png")
 
 	if err := chromedp.Do(ctx, chromedp.Click(`#trials-table tbody tr[data-trial]`), chromedp.WaitVisible(`#params`)); err != nil {
