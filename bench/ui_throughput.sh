@@ -5,7 +5,10 @@
 # page open (following its live curves), PAIRS times each, in the order
 # without/with, then with/without, and so on, so that drift in the machine's
 # load falls on both alike. Prints a markdown table for BENCHMARKS.md: each
-# run's wall time, and the CPU time the server and the browser used meanwhile.
+# run's wall time and the sweep's own CPU time, the CPU time the server and the
+# browser used meanwhile, and that as a share of the sweep's CPU time: on a
+# machine whose cores the sweep fills, what the page costs the sweep at most,
+# a steadier figure than wall times when other jobs share the machine.
 # Usage: bench/ui_throughput.sh [OUT_DIR]     PAIRS=4 by default.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +19,7 @@ go build -o "$out/sweep" ./cmd/sweep
 sweep="$out/sweep"
 browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome) ||
   { echo "ui_throughput: no Chromium (apt-get install chromium)" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "ui_throughput: no /usr/bin/time (apt-get install time)" >&2; exit 1; }
 
 cat > "$out/uithroughput.yaml" <<'YAML'
 name: uithroughput
@@ -44,8 +48,8 @@ session_of() { ps -o sid= -p "$(pgrep -f -- "--user-data-dir=$1" | head -1)" | t
 # run NAME WATCH: one sweep into $out/NAME.db. With WATCH=1 a browser is
 # started first and left 15 s to settle (a user's browser is running
 # already), and once the sweep is recorded `sweep ui` serves it and the
-# browser opens its page through the DevTools endpoint. Prints
-# "wall_seconds ui_cpu_seconds browser_cpu_seconds" (CPU while the sweep ran).
+# browser opens its page through the DevTools endpoint. Prints "wall_seconds
+# ui_cpu_seconds browser_cpu_seconds sweep_cpu_seconds" (CPU while the sweep ran).
 run() {
   local db="$out/$1.db" watch=$2 ui_sid="" br_sid="" ui_cpu=0 br_cpu=0 br0=0 profile=""
   rm -f "$db" "$db-wal" "$db-shm"
@@ -58,7 +62,7 @@ run() {
     br0=$(cpu_of "$br_sid")
   fi
   local start; start=$(date +%s.%N)
-  "$sweep" run "$out/uithroughput.yaml" --workers 2 --db "$db" >"$out/$1.log" 2>&1 &
+  /usr/bin/time -f '%U %S' -o "$out/$1.time" "$sweep" run "$out/uithroughput.yaml" --workers 2 --db "$db" >"$out/$1.log" 2>&1 &
   local pid=$!
   if [ "$watch" = 1 ]; then
     until "$sweep" query --db "$db" --format csv "SELECT count(*) FROM sweeps" 2>/dev/null | tail -1 | grep -q 1; do sleep 0.1; done
@@ -79,23 +83,26 @@ run() {
     while [ -n "$(ps -s "$br_sid" -o pid= 2>/dev/null)" ]; do sleep 0.1; done
     rm -rf "$profile" || true
   fi
-  echo "$wall $ui_cpu $br_cpu"
+  echo "$wall $ui_cpu $br_cpu $(awk '{print $1 + $2}' "$out/$1.time")"
 }
 
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; date: $(date -u +%F); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| pair | without the page (s) | with the page open (s) | with / without | sweep ui CPU (s) | Chromium CPU during the sweep (s) |"
-echo "|---|---|---|---|---|---|"
-sum_a=0 sum_b=0
+echo "| pair | without the page (s) | with the page open (s) | with / without | sweep CPU without / with (s) | sweep ui CPU (s) | Chromium CPU (s) | page CPU / sweep CPU |"
+echo "|---|---|---|---|---|---|---|---|"
+sum_a=0 sum_b=0 sum_page=0 sum_cpu=0
 for i in $(seq 1 "$pairs"); do
   if [ $((i % 2)) = 1 ]; then
-    read -r a _ _ < <(run "plain$i" 0); read -r b ui br < <(run "watched$i" 1)
+    read -r a _ _ ca < <(run "plain$i" 0); read -r b ui br cb < <(run "watched$i" 1)
   else
-    read -r b ui br < <(run "watched$i" 1); read -r a _ _ < <(run "plain$i" 0)
+    read -r b ui br cb < <(run "watched$i" 1); read -r a _ _ ca < <(run "plain$i" 0)
   fi
   sum_a=$(echo "$sum_a + $a" | bc); sum_b=$(echo "$sum_b + $b" | bc)
-  printf "| %d | %.1f | %.1f | %.3f | %s | %s |\n" "$i" "$a" "$b" "$(echo "$b / $a" | bc -l)" "$ui" "$br"
+  sum_page=$(echo "$sum_page + $ui + $br" | bc); sum_cpu=$(echo "$sum_cpu + $cb" | bc)
+  printf "| %d | %.1f | %.1f | %.3f | %.1f / %.1f | %s | %s | %.1f%% |\n" "$i" "$a" "$b" "$(echo "$b / $a" | bc -l)" \
+    "$ca" "$cb" "$ui" "$br" "$(echo "100 * ($ui + $br) / $cb" | bc -l)"
 done
-printf "| all | %.1f | %.1f | %.3f | | |\n" "$sum_a" "$sum_b" "$(echo "$sum_b / $sum_a" | bc -l)"
+printf "| all | %.1f | %.1f | %.3f | | | | %.1f%% |\n" "$sum_a" "$sum_b" "$(echo "$sum_b / $sum_a" | bc -l)" \
+  "$(echo "100 * $sum_page / $sum_cpu" | bc -l)"
 echo
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
