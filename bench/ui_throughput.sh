@@ -9,11 +9,12 @@
 # browser used meanwhile, and that as a share of the sweep's CPU time: on a
 # machine whose cores the sweep fills, what the page costs the sweep at most,
 # a steadier figure than wall times when other jobs share the machine.
-# Usage: bench/ui_throughput.sh [OUT_DIR]     PAIRS=4 by default.
+# Usage: bench/ui_throughput.sh [OUT_DIR]     PAIRS=4, EPOCHS=3 by default.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-$(mktemp -d)}
 pairs=${PAIRS:-4}
+epochs=${EPOCHS:-3}
 mkdir -p "$out"
 go build -o "$out/sweep" ./cmd/sweep
 sweep="$out/sweep"
@@ -21,7 +22,7 @@ browser=$(command -v chromium || command -v chromium-browser || command -v googl
   { echo "ui_throughput: no Chromium (apt-get install chromium)" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "ui_throughput: no /usr/bin/time (apt-get install time)" >&2; exit 1; }
 
-cat > "$out/uithroughput.yaml" <<'YAML'
+cat > "$out/uithroughput.yaml" <<YAML
 name: uithroughput
 data: {synthetic: {rows: 200000, seed: 1, history: 20}}
 columns:
@@ -29,7 +30,7 @@ columns:
 models: [dot]
 search: {seed: 1}
 space: {lr: [3.0e-3, 1.0e-2], embed_dim: [8, 16], optimizer: [adam, rmsprop], batch_size: 256, hidden: [64, 32]}
-train: {epochs: 3, patience: 3}
+train: {epochs: $epochs, patience: $epochs}
 YAML
 # Every run reads the same cached synthetic file (results folder = the databases' folder).
 [ -f "$out/data/synthetic-v2-r200000-s1-h20.parquet" ] ||
@@ -86,7 +87,7 @@ run() {
   echo "$wall $ui_cpu $br_cpu $(awk '{print $1 + $2}' "$out/$1.time")"
 }
 
-echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; date: $(date -u +%F); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; date: $(date -u +%F); $epochs epochs; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| pair | without the page (s) | with the page open (s) | with / without | sweep CPU without / with (s) | sweep ui CPU (s) | Chromium CPU (s) | page CPU / sweep CPU |"
 echo "|---|---|---|---|---|---|---|---|"
