@@ -92,3 +92,24 @@ func stepAll(o optimizer, w, g []float32, lr float64) {
 	o.begin(lr)
 	o.update(w, g, 0)
 }
+
+// TestAdam_FirstStep: with bias correction the first Adam step moves every
+// weight by lr·g/(|g|+ε) ≈ lr·sign(g), whatever the gradient's scale.
+func TestAdam_FirstStep(t *testing.T) {
+	w := []float32{1, 1, 1, 1}
+	g := []float32{1e-3, -5, 200, 0}
+	o := newAdam(len(w))
+	stepAll(o, w, g, 0.01)
+	want := []float32{0.99, 1.01, 0.99, 1}
+	for i := range w {
+		if math.Abs(float64(w[i]-want[i])) > 1e-5 {
+			t.Errorf("w[%d] = %v, want %v", i, w[i], want[i])
+		}
+	}
+	// SGD: w -= lr·g.
+	w = []float32{1, 2}
+	stepAll(&sgd{}, w, []float32{0.5, -1}, 0.1)
+	if w[0] != 0.95 || w[1] != 2.1 {
+		t.Errorf("sgd step gave %v, want [0.95 2.1]", w)
+	}
+}
