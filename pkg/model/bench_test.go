@@ -28,12 +28,7 @@ func BenchmarkEpoch(b *testing.B) {
 	for _, m := range Models() {
 		b.Run(m, func(b *testing.B) {
 			p := benchParams(m)
-			nt, err := newNet(ds, p, p.BatchSize)
-			if err != nil {
-				b.Fatal(err)
-			}
-			opt, _ := newOptimizer(p, nt.params().Trainable)
-			tr := newTrainer(ds, nt, opt, p, ds.N)
+			tr := newTestTrainer(b, ds, p)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {

@@ -2,6 +2,7 @@ package model
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -65,7 +66,7 @@ func TestOptimizers_StateUntouched(t *testing.T) {
 	if s.Trainable == len(s.W) {
 		t.Fatal("no state tensors with BatchNorm")
 	}
-	s.init(tr.rng)
+	tr.init(rand.New(rand.NewPCG(3, 4)))
 	before := append([]float32(nil), s.W[s.Trainable:]...)
 	tr.step(ds.Train[:64], p.LR, s)
 	changed := 0

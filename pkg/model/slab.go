@@ -60,7 +60,17 @@ type slab struct {
 	W, G      []float32
 	Trainable int // parameters before the state region
 	tensors   []tensor
+
+	// A replica of a trial's network (parallel.go) belongs to a team and
+	// runs its slice rank; layers with batch statistics sum them over the
+	// team's slices through sum. Nil outside training.
+	team *team
+	rank int
 }
+
+// sum replaces v, this slice's partial sums, by the sums over the step's
+// slices (parallel.go); without a team it leaves v as it is.
+func (s *slab) sum(v []float64) { s.team.sum(s.rank, v) }
 
 // add declares a tensor and returns its index. It panics after alloc.
 func (s *slab) add(name string, k kind, shape ...int) int {

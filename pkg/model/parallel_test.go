@@ -1,0 +1,251 @@
+package model
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// lender is a Cores that lends up to extra cores at a time and counts what
+// it lent.
+type lender struct {
+	mu            sync.Mutex
+	extra, out    int
+	asked, lent   int // TryAcquire calls, cores lent in all
+	maxOut, wants int
+}
+
+func (l *lender) TryAcquire(n int) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	k := min(n, l.extra-l.out)
+	l.out += k
+	l.asked++
+	l.lent += k
+	l.maxOut = max(l.maxOut, l.out)
+	l.wants = max(l.wants, n)
+	return k
+}
+
+func (l *lender) Release(n int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.out -= n
+}
+
+// TestTrainOn_CoresDoNotChangeResults: every model, with BatchNorm, dropout
+// and clipping on, trains to the same bits with 1, 2 and 3 cores: weights,
+// curve, metrics, test scores and attention samples. The batch (1,024 rows)
+// is cut into 4 slices and the last batch of an epoch into fewer.
+func TestTrainOn_CoresDoNotChangeResults(t *testing.T) {
+	ds := synth(synthConfig{Rows: 3300, Seed: 23})
+	if len(ds.Train)%1024 == 0 || len(ds.Train)%1024 > 3*256 {
+		t.Fatalf("%d train rows: want a last batch of fewer than 4 slices", len(ds.Train))
+	}
+	for _, m := range Models() {
+		t.Run(m, func(t *testing.T) {
+			p := smallParams(m)
+			p.Epochs, p.BatchSize = 2, 1024
+			p.Hidden, p.BatchNorm, p.Dropout, p.MaxGradNorm = []int{16}, true, 0.2, 1
+			p.AttentionDim, p.Layers = 8, 1
+			if k := sliceCount(p.BatchSize, 0); k != 4 {
+				t.Fatalf("batch %d: %d slices, want 4", p.BatchSize, k)
+			}
+			var want *Result
+			for cores := 1; cores <= 3; cores++ {
+				l := &lender{extra: cores - 1}
+				res, err := TrainOn(context.Background(), ds, p, nil, l)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if l.out != 0 || l.wants != 3 || (cores > 1 && l.maxOut != cores-1) {
+					t.Fatalf("%d cores: %d not given back, asked for up to %d, %d lent at most", cores, l.out, l.wants, l.maxOut)
+				}
+				if want == nil {
+					want = res
+					continue
+				}
+				if !bytes.Equal(res.Checkpoint, want.Checkpoint) {
+					t.Errorf("%d cores: the weights differ from 1 core's", cores)
+				}
+				for i, e := range res.Epochs {
+					if e.TrainLoss != want.Epochs[i].TrainLoss || !sameMetrics(e.Valid, want.Epochs[i].Valid) {
+						t.Errorf("%d cores: epoch %d: loss %v, valid %+v; 1 core: %v, %+v", cores, i+1, e.TrainLoss, e.Valid, want.Epochs[i].TrainLoss, want.Epochs[i].Valid)
+					}
+				}
+				for s, f := range res.Final {
+					if !sameMetrics(f, want.Final[s]) {
+						t.Errorf("%d cores: final %s metrics differ", cores, s)
+					}
+				}
+				if !slices.Equal(res.TestScores, want.TestScores) || !equalAttention(res.Attention, want.Attention) {
+					t.Errorf("%d cores: test scores or attention samples differ", cores)
+				}
+			}
+		})
+	}
+}
+
+func equalAttention(a, b []AttentionSample) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Row != b[i].Row || a[i].Score != b[i].Score || !slices.Equal(a[i].Items, b[i].Items) ||
+			!slices.EqualFunc(a[i].Weights, b[i].Weights, slices.Equal) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestBatchNorm_Slices: BatchNorm on a batch cut into 3 slices of a team
+// (one of them empty) gives the whole batch's outputs, running statistics
+// and gradients, up to rounding.
+func TestBatchNorm_Slices(t *testing.T) {
+	const c = 5
+	rows := []int{7, 0, 4}
+	n := 11
+	rng := rand.New(rand.NewPCG(1, 2))
+	x, dy := randSlice(rng, n*c), randSlice(rng, n*c)
+	for i := range x {
+		x[i] = 3*x[i] + 1
+	}
+	mk := func() (*slab, *batchNorm) {
+		s := &slab{}
+		bind := declareBatchNorm(s, "bn_", c, true, 1e-5)
+		s.alloc()
+		s.init(rand.New(rand.NewPCG(5, 6)))
+		for j := range s.W[:s.Trainable] { // γ, β away from 1, 0
+			s.W[j] += 0.3 * float32(j%3)
+		}
+		return s, bind(n)
+	}
+	_, ref := mk()
+	y := make([]float32, n*c)
+	ref.forward(y, x, n, true)
+	dx := make([]float32, n*c)
+	ref.backward(dx, dy)
+
+	tm := newTeam(len(rows), nil)
+	defer tm.close()
+	var bns []*batchNorm
+	for j := range rows {
+		s, bn := mk()
+		s.team, s.rank = tm, j
+		bns = append(bns, bn)
+	}
+	ys, dxs := make([]float32, n*c), make([]float32, n*c)
+	job := func(j int) {
+		lo := 0
+		for _, r := range rows[:j] {
+			lo += r
+		}
+		hi := lo + rows[j]
+		bns[j].forward(ys[lo*c:hi*c], x[lo*c:hi*c], rows[j], true)
+		bns[j].backward(dxs[lo*c:hi*c], dy[lo*c:hi*c])
+	}
+	tm.run(len(rows), job, false)
+	near := func(what string, got, want []float32) {
+		t.Helper()
+		for i := range want {
+			if math.Abs(float64(got[i]-want[i])) > 1e-5*(1+math.Abs(float64(want[i]))) {
+				t.Fatalf("%s[%d] = %v, whole batch %v", what, i, got[i], want[i])
+			}
+		}
+	}
+	near("y", ys, y)
+	near("dx", dxs, dx)
+	dgamma := make([]float32, c)
+	for j := range bns {
+		for k := range dgamma {
+			dgamma[k] += bns[j].dgamma[k]
+		}
+		near("running mean", bns[j].runMean, ref.runMean)
+		near("running var", bns[j].runVar, ref.runVar)
+	}
+	near("dgamma", dgamma, ref.dgamma)
+	if bns[0].total != n {
+		t.Errorf("batch rows %d, want %d", bns[0].total, n)
+	}
+}
+
+// TestTeam_PanicInASlice: a slice that panics while the others wait at a
+// barrier stops the run with its message, on the calling goroutine, and
+// the team still works after it.
+func TestTeam_PanicInASlice(t *testing.T) {
+	tm := newTeam(3, &lender{extra: 2})
+	defer tm.close()
+	v := make([][]float64, 3)
+	job := func(j int) {
+		if j == 2 {
+			panic("boom")
+		}
+		v[j] = []float64{float64(j)}
+		tm.sum(j, v[j])
+	}
+	func() {
+		defer func() {
+			r := recover()
+			if s, _ := r.(string); !strings.Contains(s, "boom") || !strings.Contains(s, "slice 2") {
+				t.Errorf("recovered %v, want the slice's panic", r)
+			}
+		}()
+		tm.run(3, job, false)
+		t.Error("run returned")
+	}()
+	tm.run(3, func(j int) {
+		v[j] = []float64{float64(j + 1)}
+		tm.sum(j, v[j])
+	}, false)
+	for j := range v {
+		if v[j][0] != 6 {
+			t.Errorf("slice %d: sum %v, want 6", j, v[j][0])
+		}
+	}
+}
+
+// BenchmarkTrainCores times one epoch of a Frappe trial (the BARS dnn:
+// [400, 400, 400], BatchNorm, dropout 0.2, batch 4096, clipping; autoint
+// with the BARS network) on 1 and 2 cores, from the same initial weights:
+// one op is one epoch, samples/s its train rows per second. After the
+// epoch the two runs' weights must be the same bits. Run with
+// -benchtime 1x -count 2; skipped without ../shared/data.
+func BenchmarkTrainCores(b *testing.B) {
+	ds := frappeData(b)
+	for _, p := range []Params{
+		{Model: "dnn", L2Embedding: 0.05, BatchNorm: true, Dropout: 0.2, MaxGradNorm: 10, Seed: 1},
+		{Model: "autoint", L2Embedding: 0.05, Layers: 6, Heads: 4, AttentionDim: 128, MaxGradNorm: 10, Seed: 1},
+	} {
+		p = p.WithDefaults()
+		var first []float32
+		for cores := 1; cores <= 2; cores++ {
+			b.Run(fmt.Sprintf("%s/cores=%d", p.Model, cores), func(b *testing.B) {
+				tr, err := newTrainer(ds, p, len(ds.Train), &lender{extra: cores - 1})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer tr.close()
+				for b.Loop() {
+					tr.init(rand.New(rand.NewPCG(p.Seed, streamInit)))
+					tr.opt, _ = newOptimizer(p, tr.net.params().Trainable)
+					if _, err := tr.epoch(context.Background(), ds.Train, p.LR, 1); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(len(ds.Train))*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+				if w := tr.net.params().W; first == nil {
+					first = slices.Clone(w)
+				} else if !slices.Equal(first, w) {
+					b.Errorf("%d cores: the weights after the epoch differ from 1 core's", cores)
+				}
+			})
+		}
+	}
+}
