@@ -80,7 +80,7 @@ func newAutoInt(ds *dataset.Dataset, p Params, capacity int) (*autoIntNet, error
 	for _, b := range bind {
 		m.layers = append(m.layers, b(capacity))
 		m.pre = append(m.pre, make([]float32, capacity*m.T*a))
-		m.dpre = append(m.dpre, make([]float32, capacity*m.T*a))
+		m.dpre = append(m.dpre, make([]float32, capacity*m.T*a+attSlack(a))) // read in place by the attention's backward
 		m.out = append(m.out, make([]float32, capacity*m.T*a))
 		m.dout = append(m.dout, make([]float32, capacity*m.T*a))
 	}
@@ -140,20 +140,19 @@ func (m *autoIntNet) backward(dz []float32) {
 	n := in.n
 	d, T, ld := in.D, m.T, m.T*in.D
 	w := n * T * m.A
-	clear(m.dtok[:n*ld])
-	for l := range m.layers {
-		clear(m.dpre[l][:w])
-		clear(m.dout[l][:w])
-	}
 	last := len(m.layers) - 1
+	clear(m.dout[last][:w])
 	m.fc.backward(m.dout[last], dz, m.out[last], T*m.A, n)
+	// Each layer writes its input's gradient (no clearing first): dpre from
+	// dout through the ReLU, dout[l−1] (or dtok) from dpre through the
+	// attention.
 	for l := last; l >= 0; l-- {
-		reluBackward(m.dpre[l][:w], m.dout[l][:w], m.pre[l][:w])
+		reluBackwardSet(m.dpre[l][:w], m.dout[l][:w], m.pre[l][:w])
 		dx := m.dtok
 		if l > 0 {
 			dx = m.dout[l-1]
 		}
-		m.layers[l].backward(dx, m.dpre[l])
+		m.layers[l].backwardDX(dx, m.dpre[l], true)
 	}
 	if m.dnn != nil {
 		m.dnn.backward(m.dtok, dz)

@@ -30,15 +30,20 @@ func newDropout(p float64, capacity int) *dropout {
 }
 
 // forward writes y from x (len(x) values). rng nil means evaluation: y = x.
-func (d *dropout) forward(y, x []float32, rng *rand.Rand) {
+func (d *dropout) forward(y, x []float32, rng *rand.Rand) { d.forwardAt(0, y, x, rng) }
+
+// forwardAt is forward for the values [off, off+len(x)) of a forward done
+// in pieces, in order: their masks go to mask[off:], and backward covers
+// every value up to the last piece's end.
+func (d *dropout) forwardAt(off int, y, x []float32, rng *rand.Rand) {
 	n := len(x)
-	if len(y) < n || len(d.mask) < n {
-		panic(fmt.Sprintf("model: dropout: %d values, y len %d, capacity %d", n, len(y), len(d.mask)))
+	if len(y) < n || len(d.mask) < off+n {
+		panic(fmt.Sprintf("model: dropout: %d values at %d, y len %d, capacity %d", n, off, len(y), len(d.mask)))
 	}
-	d.n = n
+	d.n = off + n
 	if rng == nil || d.p == 0 {
 		copy(y, x)
-		m := d.mask[:n]
+		m := d.mask[off : off+n]
 		for j := range m {
 			m[j] = 1
 		}
@@ -46,7 +51,7 @@ func (d *dropout) forward(y, x []float32, rng *rand.Rand) {
 	}
 	thr := int64(d.p * (1 << 32))
 	scale := math.Float32bits(float32(1 / (1 - d.p)))
-	m := d.mask[:n]
+	m := d.mask[off : off+n]
 	// keep is scale where the 32-bit draw b ≥ thr and 0 otherwise, without a
 	// branch (a 20 % drop rate mispredicts one value in five): b − thr is
 	// negative exactly when the value is dropped, and its sign fills drop.

@@ -96,8 +96,25 @@ GLOBL gemmColMask<>(SB), RODATA|NOPTR, $128
 #define NEXTMASKROW(lo, hi) \
 	DECQ AX; JEQ maskdone; ADDQ R10, DI; MASKROW(lo, hi)
 
-// func gemmKernel6x16(kc int, a *float32, rs, ls int, b *float32, bs int, c *float32, ldc int, alpha float32, rows, cols int)
-TEXT ·gemmKernel6x16(SB), NOSPLIT, $0-88
+// SETROW and SETMASKROW are STOREROW and MASKROW for set: C = alpha·acc,
+// C not read.
+#define SETROW(lo, hi) \
+	VMULPS  lo, Y14, Y12; \
+	VMULPS  hi, Y14, Y13; \
+	VMOVUPS Y12, (DI); \
+	VMOVUPS Y13, 32(DI)
+
+#define SETMASKROW(lo, hi) \
+	VMULPS     lo, Y14, Y15; \
+	VMASKMOVPS Y15, Y12, (DI); \
+	VMULPS     hi, Y14, Y15; \
+	VMASKMOVPS Y15, Y13, 32(DI)
+
+#define NEXTSETMASKROW(lo, hi) \
+	DECQ AX; JEQ maskdone; ADDQ R10, DI; SETMASKROW(lo, hi)
+
+// func gemmKernel6x16(kc int, a *float32, rs, ls int, b *float32, bs int, c *float32, ldc int, alpha float32, rows, cols int, set bool)
+TEXT ·gemmKernel6x16(SB), NOSPLIT, $0-89
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), R8
@@ -151,8 +168,9 @@ tail:
 	JNZ  tail
 
 store:
-	// C[r, :] = fma(alpha, acc[r, :], C[r, :]) for r = 0..5; an edge tile
-	// (rows < 6 or cols < 16) goes to the masked store below.
+	// C[r, :] = fma(alpha, acc[r, :], C[r, :]) (or alpha·acc[r, :] with set)
+	// for r = 0..5; an edge tile (rows < 6 or cols < 16) goes to the masked
+	// stores below.
 	VBROADCASTSS alpha+64(FP), Y14
 	MOVQ         rows+72(FP), AX
 	MOVQ         cols+80(FP), BX
@@ -160,6 +178,8 @@ store:
 	JNE          masked
 	CMPQ         BX, $16
 	JNE          masked
+	CMPB         set+88(FP), $0
+	JNE          setfull
 	STOREROW(Y0, Y1)
 	ADDQ R10, DI
 	STOREROW(Y2, Y3)
@@ -174,6 +194,21 @@ store:
 	VZEROUPPER
 	RET
 
+setfull:
+	SETROW(Y0, Y1)
+	ADDQ R10, DI
+	SETROW(Y2, Y3)
+	ADDQ R10, DI
+	SETROW(Y4, Y5)
+	ADDQ R10, DI
+	SETROW(Y6, Y7)
+	ADDQ R10, DI
+	SETROW(Y8, Y9)
+	ADDQ R10, DI
+	SETROW(Y10, Y11)
+	VZEROUPPER
+	RET
+
 masked:
 	// Rows 0..rows−1, lanes j < cols only.
 	LEAQ    gemmColMask<>(SB), R12
@@ -182,12 +217,23 @@ masked:
 	LEAQ    (R12)(R13*4), R12
 	VMOVDQU (R12), Y12
 	VMOVDQU 32(R12), Y13
+	CMPB    set+88(FP), $0
+	JNE     setmasked
 	MASKROW(Y0, Y1)
 	NEXTMASKROW(Y2, Y3)
 	NEXTMASKROW(Y4, Y5)
 	NEXTMASKROW(Y6, Y7)
 	NEXTMASKROW(Y8, Y9)
 	NEXTMASKROW(Y10, Y11)
+	JMP maskdone
+
+setmasked:
+	SETMASKROW(Y0, Y1)
+	NEXTSETMASKROW(Y2, Y3)
+	NEXTSETMASKROW(Y4, Y5)
+	NEXTSETMASKROW(Y6, Y7)
+	NEXTSETMASKROW(Y8, Y9)
+	NEXTSETMASKROW(Y10, Y11)
 
 maskdone:
 	VZEROUPPER

@@ -31,14 +31,15 @@ func TestReLU_Edges(t *testing.T) {
 	for _, v := range []float32{1, -1, 0, negZero, 1e-40, -1e-40, inf, -inf, math.MaxFloat32, -math.MaxFloat32} {
 		y := []float32{7}
 		reluForward(y, []float32{v})
-		dx := []float32{0.5}
+		dx, set := []float32{0.5}, []float32{0.5}
 		reluBackward(dx, []float32{3}, []float32{v})
-		wantY, wantDx := float32(0), float32(0.5)
+		reluBackwardSet(set, []float32{3}, []float32{v})
+		wantY, wantDx, wantSet := float32(0), float32(0.5), float32(0)
 		if v > 0 {
-			wantY, wantDx = v, 3.5
+			wantY, wantDx, wantSet = v, 3.5, 3
 		}
-		if y[0] != wantY || dx[0] != wantDx {
-			t.Errorf("relu(%v) = %v, dx %v; want %v, %v", v, y[0], dx[0], wantY, wantDx)
+		if y[0] != wantY || dx[0] != wantDx || set[0] != wantSet {
+			t.Errorf("relu(%v) = %v, dx %v, set %v; want %v, %v, %v", v, y[0], dx[0], set[0], wantY, wantDx, wantSet)
 		}
 	}
 }

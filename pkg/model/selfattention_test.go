@@ -3,6 +3,8 @@ package model
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"slices"
 	"testing"
 )
 
@@ -66,4 +68,98 @@ func TestSelfAttention_Backward(t *testing.T) {
 		gradCheck(t, tc.name+" x", x, dx, allIdx(len(x)), 1e-2, obj)
 		gradCheck(t, tc.name+" W", s.W, s.G, allIdx(len(s.W)), 1e-2, obj)
 	}
+}
+
+// TestSelfAttention_Blocks: on more rows than a block (forward and backward
+// run block by block, the kernel's whole tiles spilling into the next
+// rows), each row's output and input gradient are those of the row alone,
+// bit for bit; the weights' gradient is the sum of the rows' up to
+// rounding; backwardDX with set writes dx as backward adds it to zeros; and
+// with dropout the gradient still checks against finite differences.
+func TestSelfAttention_Blocks(t *testing.T) {
+	const T, in, a, heads = 5, 4, 6, 2
+	rng := rand.New(rand.NewPCG(25, 7))
+	var bind func(int) *selfAttention
+	s := newTestSlab(rng, func(s *slab) { bind = declareSelfAttention(s, "sa_", T, in, a, heads, true, false, 0, 0.3) })
+	n := 2*(attBlockTokens/T) + 3
+	sa, one := bind(n), bind(1)
+	if sa.blockRows() >= n {
+		t.Fatalf("%d rows fit in one block of %d", n, sa.blockRows())
+	}
+	x, r := randSlice(rng, n*T*in), randSlice(rng, n*T*a)
+	out, dx := make([]float32, n*T*a), make([]float32, n*T*in)
+	sa.forward(out, x, nil, n, nil)
+	clear(s.G)
+	sa.backward(dx, r)
+	dW := append([]float32(nil), s.G...)
+	sum := make([]float32, len(s.G))
+	clear(s.G)
+	o1, dx1 := make([]float32, T*a), make([]float32, T*in)
+	for i := 0; i < n; i++ {
+		one.forward(o1, x[i*T*in:(i+1)*T*in], nil, 1, nil)
+		clear(dx1)
+		one.backward(dx1, r[i*T*a:(i+1)*T*a])
+		if !slices.Equal(o1, out[i*T*a:(i+1)*T*a]) || !slices.Equal(dx1, dx[i*T*in:(i+1)*T*in]) {
+			t.Fatalf("row %d: output or input gradient differs from the row alone", i)
+		}
+		for j, g := range s.G {
+			sum[j] += g
+		}
+		clear(s.G)
+	}
+	for j := range sum {
+		if math.Abs(float64(sum[j]-dW[j])) > 1e-4*(1+math.Abs(float64(sum[j]))) {
+			t.Fatalf("weight gradient %d: %v, the rows' sum %v", j, dW[j], sum[j])
+		}
+	}
+	set := randSlice(rng, len(dx)) // garbage that set must overwrite
+	sa.forward(out, x, nil, n, nil)
+	sa.backwardDX(set, r, true)
+	if !slices.Equal(set, dx) {
+		t.Error("backwardDX with set differs from backward into zeros")
+	}
+
+	// Dropout, drawn block by block: finite differences on a sample.
+	obj := func() float64 {
+		sa.forward(out, x, nil, n, rand.New(rand.NewPCG(8, 8)))
+		return weighted(r, out)
+	}
+	obj()
+	clear(dx)
+	clear(s.G)
+	sa.backward(dx, r)
+	var idx, widx []int
+	for range 40 {
+		idx, widx = append(idx, rng.IntN(len(x))), append(widx, rng.IntN(len(s.W)))
+	}
+	gradCheck(t, "dropout x", x, dx, idx, 1e-2, obj)
+	gradCheck(t, "dropout W", s.W, s.G, widx, 1e-2, obj)
+}
+
+// BenchmarkSelfAttention: one AutoInt layer of the BARS Frappe network (10
+// tokens, 128 wide, 4 heads) forward and backward over 1,024 rows (a
+// slice of a 4,096-row batch); GFLOP/s counts the products' flops.
+func BenchmarkSelfAttention(b *testing.B) {
+	const n, t, a, h = 1024, 10, 128, 4
+	rng := rand.New(rand.NewPCG(1, 2))
+	var bind func(int) *selfAttention
+	s := newTestSlab(rng, func(s *slab) { bind = declareSelfAttention(s, "att_", t, a, a, h, true, false, 0, 0) })
+	sa := bind(n)
+	x, dout := randSlice(rng, n*t*a), randSlice(rng, n*t*a)
+	out, dx := make([]float32, n*t*a), make([]float32, n*t*a)
+	dh := a / h
+	proj := 3 * 2 * float64(n*t) * a * a // Q, K, V
+	att := 2 * 2 * float64(n*h*t*t*dh)   // S and O
+	flops := 3*proj + 3*att              // backward: twice the forward
+	sa.forward(out, x, nil, n, rng)      // warm the buffers
+	sa.backward(dx, dout)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	cpu0 := threadCPUTime()
+	for b.Loop() {
+		sa.forward(out, x, nil, n, rng)
+		clear(s.G)
+		sa.backward(dx, dout)
+	}
+	reportGFLOPS(b, flops*float64(b.N), threadCPUTime()-cpu0)
 }
