@@ -196,6 +196,10 @@ func (sa *selfAttention) forwardBlock(out, x []float32, i0, i1 int, rng *rand.Ra
 			gemmTiles(sa.tr, sa.tc, dh, sa.scale, q, ld, 1, sa.kt, gemmNR, dh*gemmNR, sa.s, sa.tc, true)
 			for q := 0; q < t; q++ {
 				sr := sa.s[q*sa.tc : q*sa.tc+t]
+				if len(keys) == t { // every key valid (AutoInt)
+					softmaxForward(sa.weights(i, h, q), sr)
+					continue
+				}
 				sc := sa.sc[:len(keys)]
 				for kk, j := range keys {
 					sc[kk] = sr[j]
