@@ -3,13 +3,13 @@ package model
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // lender is a Cores that lends up to extra cores at a time and counts what
@@ -213,10 +213,13 @@ func TestTeam_PanicInASlice(t *testing.T) {
 
 // BenchmarkTrainCores times one epoch of a Frappe trial (the BARS dnn:
 // [400, 400, 400], BatchNorm, dropout 0.2, batch 4096, clipping; autoint
-// with the BARS network) on 1 and 2 cores, from the same initial weights:
-// one op is one epoch, samples/s its train rows per second. After the
-// epoch the two runs' weights must be the same bits. Run with
-// -benchtime 1x -count 2; skipped without ../shared/data.
+// with the BARS network) on 1 core and on 2, step by step in lockstep: two
+// trainers from the same initial weights take the same batch one after the
+// other, so that both see the same load on a shared machine. It reports
+// samples/s of each (over the epoch) and the median over the steps of the
+// 1-core step time over the 2-core one (speedup). After the epoch the two
+// must hold the same weights, bit for bit. One op is one epoch of each;
+// run with -benchtime 1x; skipped without ../shared/data.
 func BenchmarkTrainCores(b *testing.B) {
 	ds := frappeData(b)
 	for _, p := range []Params{
@@ -224,28 +227,43 @@ func BenchmarkTrainCores(b *testing.B) {
 		{Model: "autoint", L2Embedding: 0.05, Layers: 6, Heads: 4, AttentionDim: 128, MaxGradNorm: 10, Seed: 1},
 	} {
 		p = p.WithDefaults()
-		var first []float32
-		for cores := 1; cores <= 2; cores++ {
-			b.Run(fmt.Sprintf("%s/cores=%d", p.Model, cores), func(b *testing.B) {
-				tr, err := newTrainer(ds, p, len(ds.Train), &lender{extra: cores - 1})
+		b.Run(p.Model, func(b *testing.B) {
+			var trs [2]*trainer
+			for c := range trs {
+				tr, err := newTrainer(ds, p, len(ds.Train), &lender{extra: c})
 				if err != nil {
 					b.Fatal(err)
 				}
 				defer tr.close()
-				for b.Loop() {
+				trs[c] = tr
+			}
+			var took [2]time.Duration
+			var ratios []float64
+			for b.Loop() {
+				for _, tr := range trs {
 					tr.init(rand.New(rand.NewPCG(p.Seed, streamInit)))
 					tr.opt, _ = newOptimizer(p, tr.net.params().Trainable)
-					if _, err := tr.epoch(context.Background(), ds.Train, p.LR, 1); err != nil {
-						b.Fatal(err)
+				}
+				for i := 0; i < len(ds.Train); i += p.BatchSize {
+					rows := ds.Train[i:min(i+p.BatchSize, len(ds.Train))]
+					var d [2]time.Duration
+					for c, tr := range trs {
+						start := time.Now()
+						tr.step(rows, p.LR, tr.net.params())
+						d[c] = time.Since(start)
+						took[c] += d[c]
 					}
+					ratios = append(ratios, d[0].Seconds()/d[1].Seconds())
 				}
-				b.ReportMetric(float64(len(ds.Train))*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
-				if w := tr.net.params().W; first == nil {
-					first = slices.Clone(w)
-				} else if !slices.Equal(first, w) {
-					b.Errorf("%d cores: the weights after the epoch differ from 1 core's", cores)
-				}
-			})
-		}
+			}
+			n := float64(len(ds.Train)) * float64(b.N)
+			b.ReportMetric(n/took[0].Seconds(), "samples/s-1core")
+			b.ReportMetric(n/took[1].Seconds(), "samples/s-2cores")
+			slices.Sort(ratios)
+			b.ReportMetric(ratios[len(ratios)/2], "speedup")
+			if !slices.Equal(trs[0].net.params().W, trs[1].net.params().W) {
+				b.Error("2 cores: the weights after the epoch differ from 1 core's")
+			}
+		})
 	}
 }
