@@ -119,12 +119,22 @@ func (m *autoIntNet) forward(ds *dataset.Dataset, rows []int32, z []float32, rng
 		in.history()
 		in.meanPool(m.tok[(T-1)*d:], ld)
 	}
+	// Layer by layer within blocks of rows (rows are independent): a block
+	// goes through every layer while its activations are still in cache.
 	x := m.tok
 	for l, sa := range m.layers {
-		w := n * T * m.A
-		sa.forward(m.pre[l], x, nil, n, rng)
-		reluForward(m.out[l][:w], m.pre[l][:w])
+		sa.begin(m.pre[l], x, nil, n, rng)
 		x = m.out[l]
+	}
+	nb := m.layers[0].blockRows()
+	for i0 := 0; i0 < n; i0 += nb {
+		i1 := min(i0+nb, n)
+		x := m.tok
+		for l, sa := range m.layers {
+			sa.forwardBlock(m.pre[l], x, i0, i1, rng)
+			reluForward(m.out[l][i0*T*m.A:i1*T*m.A], m.pre[l][i0*T*m.A:i1*T*m.A])
+			x = m.out[l]
+		}
 	}
 	m.fc.forward(z, x, T*m.A, n)
 	if m.dnn != nil {
@@ -145,14 +155,24 @@ func (m *autoIntNet) backward(dz []float32) {
 	m.fc.backward(m.dout[last], dz, m.out[last], T*m.A, n)
 	// Each layer writes its input's gradient (no clearing first): dpre from
 	// dout through the ReLU, dout[l−1] (or dtok) from dpre through the
-	// attention.
-	for l := last; l >= 0; l-- {
-		reluBackwardSet(m.dpre[l][:w], m.dout[l][:w], m.pre[l][:w])
-		dx := m.dtok
-		if l > 0 {
-			dx = m.dout[l-1]
+	// attention; block by block of rows, through every layer, as forward.
+	for _, sa := range m.layers {
+		sa.beginBackward()
+	}
+	nb := m.layers[0].blockRows()
+	for i0 := 0; i0 < n; i0 += nb {
+		r0, r1 := i0*T*m.A, min(i0+nb, n)*T*m.A
+		for l := last; l >= 0; l-- {
+			reluBackwardSet(m.dpre[l][r0:r1], m.dout[l][r0:r1], m.pre[l][r0:r1])
+			dx := m.dtok
+			if l > 0 {
+				dx = m.dout[l-1]
+			}
+			m.layers[l].backwardBlock(dx, m.dpre[l], i0, min(i0+nb, n), true)
 		}
-		m.layers[l].backwardDX(dx, m.dpre[l], true)
+	}
+	for _, sa := range m.layers {
+		sa.endBackward()
 	}
 	if m.dnn != nil {
 		m.dnn.backward(m.dtok, dz)

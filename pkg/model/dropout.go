@@ -82,3 +82,13 @@ func (d *dropout) backward(dx, dy []float32) {
 		dx[j] += m * dy[j]
 	}
 }
+
+// backwardAt is backward for the values [off, off+len(dy)) only.
+func (d *dropout) backwardAt(off int, dx, dy []float32) {
+	if len(dx) < len(dy) || off+len(dy) > d.n {
+		panic(fmt.Sprintf("model: dropout: %d values at %d, dx len %d, last forward %d values", len(dy), off, len(dx), d.n))
+	}
+	for j, m := range d.mask[off : off+len(dy)] {
+		dx[j] += m * dy[j]
+	}
+}

@@ -165,6 +165,15 @@ func (sa *selfAttention) blockRows() int { return max(1, attBlockTokens/sa.T) }
 // kept until backward. rng is the training step's dropout randomness (nil:
 // evaluation).
 func (sa *selfAttention) forward(out, x []float32, lens []int32, n int, rng *rand.Rand) {
+	sa.begin(out, x, lens, n, rng)
+	for i0 := 0; i0 < n; i0 += sa.blockRows() {
+		sa.forwardBlock(out, x, i0, min(i0+sa.blockRows(), n), rng)
+	}
+}
+
+// begin starts a forward done in blocks (forwardBlock over the row blocks
+// in order): it keeps x and lens for backward and stacks the weights.
+func (sa *selfAttention) begin(out, x []float32, lens []int32, n int, rng *rand.Rand) {
 	t, a := sa.T, sa.A
 	rows := n * t
 	if len(x) < rows*sa.I || len(out) < rows*a || len(sa.o) < rows*a {
@@ -176,9 +185,6 @@ func (sa *selfAttention) forward(out, x []float32, lens []int32, n int, rng *ran
 	sa.x, sa.lens, sa.n = x, lens, n
 	sa.dropped = rng != nil && sa.dropP != nil
 	sa.stack()
-	for i0 := 0; i0 < n; i0 += sa.blockRows() {
-		sa.forwardBlock(out, x, i0, min(i0+sa.blockRows(), n), rng)
-	}
 }
 
 // forwardBlock is forward for rows [i0, i1).
@@ -251,63 +257,77 @@ func (sa *selfAttention) forwardBlock(out, x []float32, i0, i1 int, rng *rand.Ra
 // backward adds dx [n, T, I] (and the projections' gradients) for
 // dout [n, T, A]. dout with attSlack(A) floats past its n·T·A is read in
 // place, else copied.
-func (sa *selfAttention) backward(dx, dout []float32) { sa.backwardDX(dx, dout, false) }
+func (sa *selfAttention) backward(dx, dout []float32) {
+	sa.beginBackward()
+	for i0 := 0; i0 < sa.n; i0 += sa.blockRows() {
+		sa.backwardBlock(dx, dout, i0, min(i0+sa.blockRows(), sa.n), false)
+	}
+	sa.endBackward()
+}
 
-// backwardDX is backward; with set it writes dx instead of adding to it.
-func (sa *selfAttention) backwardDX(dx, dout []float32, set bool) {
-	n, t, a, ld := sa.n, sa.T, sa.A, sa.nw*sa.A
-	rows := n * t
-	if len(dx) < rows*sa.I || len(dout) < rows*a {
-		panic(fmt.Sprintf("model: self-attention: dx len %d, dout len %d, want %d and %d", len(dx), len(dout), rows*sa.I, rows*a))
-	}
-	dO, pw := dout, sa.p
-	if sa.dropped || len(dout) < rows*a+attSlack(a) {
-		dO = sa.do // a copy with the kernel's slack (masked when dropping)
-		clear(dO[:rows*a])
-		if sa.dropped {
-			sa.dropO.backward(dO, dout)
-			pw = sa.pd
-		} else {
-			copy(dO, dout[:rows*a])
-		}
-	}
-	// Block by block: dQ, dK, dV [rows of the block·T, 3A] per row and head
-	// (each part written by its own row and head only), then the stacked
-	// projections: dW += Xᵀ·[dQ dK dV], dX += [dQ dK dV]·[Wq Wk Wv]ᵀ.
-	l3 := 3 * a
+// beginBackward starts a backward done in blocks (backwardBlock over the
+// row blocks, in any order; endBackward after the last).
+func (sa *selfAttention) beginBackward() {
 	clear(sa.dwcat)
+	l3, ld := 3*sa.A, sa.nw*sa.A
 	for c := 0; c < sa.I; c++ {
 		for j, w := range sa.wcat[c*ld : c*ld+l3] {
 			sa.wcatT[j*sa.I+c] = w
 		}
 	}
-	for i0 := 0; i0 < n; i0 += sa.blockRows() {
-		i1 := min(i0+sa.blockRows(), n)
-		for i := i0; i < i1; i++ {
-			keys := sa.validKeys(i)
-			for h := 0; h < sa.H; h++ {
-				sa.headBackward(i, h, sa.dqkv[(i-i0)*t*l3:], keys, dO, pw)
-			}
-		}
-		r0, r1 := i0*t, i1*t
-		Gemm(true, false, sa.I, l3, r1-r0, 1, sa.x[r0*sa.I:], sa.I, sa.dqkv, l3, 1, sa.dwcat, l3)
-		beta := float32(1)
-		if set {
-			beta = 0
-		}
-		Gemm(false, false, r1-r0, sa.I, l3, 1, sa.dqkv, l3, sa.wcatT, sa.I, beta, dx[r0*sa.I:], sa.I)
-	}
+}
+
+// endBackward adds the stacked weights' gradient into dWq, dWk, dWv.
+func (sa *selfAttention) endBackward() {
+	a, l3 := sa.A, 3*sa.A
 	for c := 0; c < sa.I; c++ {
 		for k, dw := range [3][]float32{sa.wq.dW, sa.wk.dW, sa.wv.dW} {
 			axpy(dw[c*a:c*a+a], 1, sa.dwcat[c*l3+k*a:c*l3+k*a+a])
 		}
 	}
+}
+
+// backwardBlock is backward for rows [i0, i1); with set it writes their dx
+// instead of adding to it. dO = dout (through the output's dropout mask),
+// then per row and head dQ, dK, dV [rows of the block·T, 3A] (each part
+// written by its own row and head only), then the stacked projections:
+// dW += Xᵀ·[dQ dK dV], dX += [dQ dK dV]·[Wq Wk Wv]ᵀ, and the residual.
+func (sa *selfAttention) backwardBlock(dx, dout []float32, i0, i1 int, set bool) {
+	t, a, l3 := sa.T, sa.A, 3*sa.A
+	r0, r1 := i0*t, i1*t
+	rows := sa.n * t
+	if len(dx) < rows*sa.I || len(dout) < rows*a {
+		panic(fmt.Sprintf("model: self-attention: dx len %d, dout len %d, want %d and %d", len(dx), len(dout), rows*sa.I, rows*a))
+	}
+	dO, pw := dout, sa.p
+	if sa.dropped || len(dout) < rows*a+attSlack(a) {
+		dO = sa.do // with the kernel's slack (masked when dropping)
+		if sa.dropped {
+			clear(dO[r0*a : r1*a])
+			sa.dropO.backwardAt(r0*a, dO[r0*a:r1*a], dout[r0*a:r1*a])
+			pw = sa.pd
+		} else {
+			copy(dO[r0*a:r1*a], dout[r0*a:r1*a])
+		}
+	}
+	for i := i0; i < i1; i++ {
+		keys := sa.validKeys(i)
+		for h := 0; h < sa.H; h++ {
+			sa.headBackward(i, h, sa.dqkv[(i-i0)*t*l3:], keys, dO, pw)
+		}
+	}
+	beta := float32(1)
+	if set {
+		beta = 0
+	}
+	Gemm(true, false, sa.I, l3, r1-r0, 1, sa.x[r0*sa.I:], sa.I, sa.dqkv, l3, 1, sa.dwcat, l3)
+	Gemm(false, false, r1-r0, sa.I, l3, 1, sa.dqkv, l3, sa.wcatT, sa.I, beta, dx[r0*sa.I:], sa.I)
 	switch {
 	case sa.wres != nil:
-		sa.wres.backward(dx, dout, sa.x, sa.I, rows)
+		sa.wres.backward(dx[r0*sa.I:], dout[r0*a:], sa.x[r0*sa.I:], sa.I, r1-r0)
 	case sa.residual:
-		for j, g := range dout[:rows*a] {
-			dx[j] += g
+		for j, g := range dout[r0*a : r1*a] {
+			dx[r0*a+j] += g
 		}
 	}
 }

@@ -74,7 +74,8 @@ func TestSelfAttention_Backward(t *testing.T) {
 // run block by block, the kernel's whole tiles spilling into the next
 // rows), each row's output and input gradient are those of the row alone,
 // bit for bit; the weights' gradient is the sum of the rows' up to
-// rounding; backwardDX with set writes dx as backward adds it to zeros; and
+// rounding; backwardBlock with set, over the blocks in reverse order, writes
+// dx as backward adds it to zeros; and
 // with dropout the gradient still checks against finite differences.
 func TestSelfAttention_Blocks(t *testing.T) {
 	const T, in, a, heads = 5, 4, 6, 2
@@ -114,9 +115,13 @@ func TestSelfAttention_Blocks(t *testing.T) {
 	}
 	set := randSlice(rng, len(dx)) // garbage that set must overwrite
 	sa.forward(out, x, nil, n, nil)
-	sa.backwardDX(set, r, true)
+	sa.beginBackward()
+	for i0 := n / sa.blockRows() * sa.blockRows(); i0 >= 0; i0 -= sa.blockRows() { // blocks in any order
+		sa.backwardBlock(set, r, i0, min(i0+sa.blockRows(), n), true)
+	}
+	sa.endBackward()
 	if !slices.Equal(set, dx) {
-		t.Error("backwardDX with set differs from backward into zeros")
+		t.Error("backwardBlock with set differs from backward into zeros")
 	}
 
 	// Dropout, drawn block by block: finite differences on a sample.
