@@ -99,12 +99,7 @@ func gemmBlocked(transA, transB bool, m, n, k int, alpha float32, a []float32, l
 	}
 	var pb []float32
 	if direct {
-		if cap(buf.c) < saved*n {
-			buf.c = make([]float32, saved*n)
-		}
-		for i := 0; i < saved; i++ {
-			copy(buf.c[i*n:(i+1)*n], c[i*ldc:i*ldc+n])
-		}
+		buf.saveC(c, saved, n, ldc)
 	} else {
 		size := panels * gemmNR * k
 		if cap(buf.b) < size {
@@ -176,6 +171,17 @@ func gemmBlocked(transA, transB bool, m, n, k int, alpha float32, a []float32, l
 		}
 	}
 	return true
+}
+
+// saveC copies C's first m rows of n cells into buf.c (gemmRestoreC puts
+// them back).
+func (buf *gemmBuf) saveC(c []float32, m, n, ldc int) {
+	if cap(buf.c) < m*n {
+		buf.c = make([]float32, m*n)
+	}
+	for i := 0; i < m; i++ {
+		copy(buf.c[i*n:(i+1)*n], c[i*ldc:i*ldc+n])
+	}
 }
 
 // gemmRestoreC copies the saved m×n cells back into C.
