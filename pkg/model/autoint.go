@@ -131,7 +131,7 @@ func (m *autoIntNet) forward(ds *dataset.Dataset, rows []int32, z []float32, rng
 		i1 := min(i0+nb, n)
 		x := m.tok
 		for l, sa := range m.layers {
-			sa.forwardBlock(m.pre[l], x, i0, i1, rng)
+			sa.forwardBlock(m.pre[l], x, i0, i1)
 			reluForward(m.out[l][i0*T*m.A:i1*T*m.A], m.pre[l][i0*T*m.A:i1*T*m.A])
 			x = m.out[l]
 		}

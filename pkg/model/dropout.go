@@ -36,14 +36,21 @@ func (d *dropout) forward(y, x []float32, rng *rand.Rand) { d.forwardAt(0, y, x,
 // in pieces, in order: their masks go to mask[off:], and backward covers
 // every value up to the last piece's end.
 func (d *dropout) forwardAt(off int, y, x []float32, rng *rand.Rand) {
-	n := len(x)
-	if len(y) < n || len(d.mask) < off+n {
-		panic(fmt.Sprintf("model: dropout: %d values at %d, y len %d, capacity %d", n, off, len(y), len(d.mask)))
+	d.drawAt(off, len(x), rng)
+	d.applyAt(off, y, x)
+}
+
+// drawAt draws the masks of the values [off, off+n) (all 1 when rng is nil)
+// without applying them: a layer that runs its rows in blocks draws its
+// masks for the whole batch first, so that they are those one forward over
+// the batch would draw.
+func (d *dropout) drawAt(off, n int, rng *rand.Rand) {
+	if off < 0 || len(d.mask) < off+n {
+		panic(fmt.Sprintf("model: dropout: %d values at %d, capacity %d", n, off, len(d.mask)))
 	}
 	d.n = off + n
+	m := d.mask[off : off+n]
 	if rng == nil || d.p == 0 {
-		copy(y, x)
-		m := d.mask[off : off+n]
 		for j := range m {
 			m[j] = 1
 		}
@@ -51,7 +58,6 @@ func (d *dropout) forwardAt(off int, y, x []float32, rng *rand.Rand) {
 	}
 	thr := int64(d.p * (1 << 32))
 	scale := math.Float32bits(float32(1 / (1 - d.p)))
-	m := d.mask[off : off+n]
 	// keep is scale where the 32-bit draw b ≥ thr and 0 otherwise, without a
 	// branch (a 20 % drop rate mispredicts one value in five): b − thr is
 	// negative exactly when the value is dropped, and its sign fills drop.
@@ -67,6 +73,15 @@ func (d *dropout) forwardAt(off int, y, x []float32, rng *rand.Rand) {
 	if j < n {
 		m[j] = keep(uint32(rng.Uint64()))
 	}
+}
+
+// applyAt writes y = mask ⊙ x for the values [off, off+len(x)), whose masks
+// drawAt drew.
+func (d *dropout) applyAt(off int, y, x []float32) {
+	if len(y) < len(x) || off+len(x) > d.n {
+		panic(fmt.Sprintf("model: dropout: %d values at %d, y len %d, %d drawn", len(x), off, len(y), d.n))
+	}
+	m := d.mask[off : off+len(x)]
 	for j, v := range x {
 		y[j] = v * m[j]
 	}

@@ -4,16 +4,14 @@ import (
 	"context"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/attnsweep/attnsweep/pkg/dataset"
 )
 
-// frappeRef are the published BARS Frappe_x1 test figures (DESIGN.md) and
+// frappeRef are the published BARS Frappe_x1 test figures (docs/ARCHITECTURE.md) and
 // the per-model settings of those runs; the common ones (emb 10, Adam 1e-3,
 // batch 4096, 100 epochs, patience 2, LR decay 0.1, AUC monitor) are the defaults.
 var frappeRef = []struct {
@@ -29,30 +27,6 @@ var frappeRef = []struct {
 	{Params{Model: "autoint+", L2Embedding: 0.1, Layers: 5, Heads: 1, AttentionDim: 128, BatchNorm: true, Dropout: 0.3}, 0.9848, 0.1490, 0.003},
 }
 
-// frappeDir is Frappe x1's folder, beside the repository.
-var frappeDir = filepath.Join("..", "..", "..", "shared", "data", "frappe_x1")
-
-// frappeData loads Frappe x1 once, or skips the test when it is absent.
-func frappeData(t testing.TB) *dataset.Dataset {
-	t.Helper()
-	if _, err := os.Stat(filepath.Join(frappeDir, "train.parquet")); err != nil {
-		t.Skipf("Frappe data not found in %s (it lives beside the clone in shared/data): %v", frappeDir, err)
-	}
-	ds, err := loadFrappe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ds
-}
-
-var loadFrappe = sync.OnceValues(func() (*dataset.Dataset, error) {
-	return dataset.Load(dataset.Source{
-		Train: []string{filepath.Join(frappeDir, "train.parquet")},
-		Valid: []string{filepath.Join(frappeDir, "valid.parquet")},
-		Test:  []string{filepath.Join(frappeDir, "test.parquet")},
-	}, dataset.Columns{})
-})
-
 // TestFrappe_BARS reproduces the published Frappe results. It is a long run,
 // not a unit test: it runs only with ATTNSWEEP_LONG=1, for the models in
 // ATTNSWEEP_FRAPPE_MODELS (comma-separated; default logreg,fm, the fast
@@ -62,7 +36,7 @@ func TestFrappe_BARS(t *testing.T) {
 	if os.Getenv("ATTNSWEEP_LONG") != "1" {
 		t.Skip("long run: set ATTNSWEEP_LONG=1 (and ATTNSWEEP_FRAPPE_MODELS=logreg,fm,dnn,...)")
 	}
-	ds := frappeData(t)
+	ds := sharedData(t, "frappe_x1", dataset.Columns{})
 	want := map[string]bool{"logreg": true, "fm": true}
 	if s := os.Getenv("ATTNSWEEP_FRAPPE_MODELS"); s != "" {
 		want = map[string]bool{}

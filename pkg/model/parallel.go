@@ -51,9 +51,9 @@ const (
 
 // sliceCount is the number of slices for batches of up to capacity rows of a
 // model with params parameters.
-func sliceCount(capacity, params int) int {
+func sliceCount(capacity int, params float64) int {
 	k := min(max(capacity/minSliceRows, 1), maxSlices)
-	for k > 1 && (k-1)*params*8 > replicaBudget {
+	for k > 1 && float64(k-1)*params*8 > replicaBudget {
 		k--
 	}
 	return k

@@ -3,6 +3,7 @@ package model
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -10,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/attnsweep/attnsweep/pkg/dataset"
 )
 
 // lender is a Cores that lends up to extra cores at a time and counts what
@@ -39,56 +42,74 @@ func (l *lender) Release(n int) {
 	l.out -= n
 }
 
-// TestTrainOn_CoresDoNotChangeResults: every model, with BatchNorm, dropout
-// and clipping on, trains to the same bits with 1, 2 and 3 cores: weights,
-// curve, metrics, test scores and attention samples. The batch (1,024 rows)
-// is cut into 4 slices and the last batch of an epoch into fewer.
+// TestTrainOn_CoresDoNotChangeResults: every registered model, with
+// BatchNorm, dropout and clipping on, trains to the same bits with 1, 2 and
+// 3 cores: weights, curve, metrics, test scores and attention samples. The
+// batch (1,024 rows) is cut into 4 slices and the last batch of an epoch
+// into fewer. Each model runs twice: on one history column, and on two with
+// every option that draws masks or sums over the batch (embedding dropout,
+// the mini-batch-aware L2, DIN's mean pooling and dice attention, dot's
+// projections and temperature).
 func TestTrainOn_CoresDoNotChangeResults(t *testing.T) {
-	ds := synth(synthConfig{Rows: 3300, Seed: 23})
-	if len(ds.Train)%1024 == 0 || len(ds.Train)%1024 > 3*256 {
-		t.Fatalf("%d train rows: want a last batch of fewer than 4 slices", len(ds.Train))
+	one := synth(synthConfig{Rows: 3300, Seed: 23})
+	two := twoHistories(one, 20)
+	if len(one.Train)%1024 == 0 || len(one.Train)%1024 > 3*256 {
+		t.Fatalf("%d train rows: want a last batch of fewer than 4 slices", len(one.Train))
 	}
 	for _, m := range Models() {
-		t.Run(m, func(t *testing.T) {
+		for _, opts := range []bool{false, true} {
 			p := smallParams(m)
 			p.Epochs, p.BatchSize = 2, 1024
 			p.Hidden, p.BatchNorm, p.Dropout, p.MaxGradNorm = []int{16}, true, 0.2, 1
 			p.AttentionDim, p.Layers = 8, 1
-			if k := sliceCount(p.BatchSize, 0); k != 4 {
-				t.Fatalf("batch %d: %d slices, want 4", p.BatchSize, k)
-			}
-			var want *Result
-			for cores := 1; cores <= 3; cores++ {
-				l := &lender{extra: cores - 1}
-				res, err := TrainOn(context.Background(), ds, p, nil, l)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if l.out != 0 || l.wants != 3 || (cores > 1 && l.maxOut != cores-1) {
-					t.Fatalf("%d cores: %d not given back, asked for up to %d, %d lent at most", cores, l.out, l.wants, l.maxOut)
-				}
-				if want == nil {
-					want = res
-					continue
-				}
-				if !bytes.Equal(res.Checkpoint, want.Checkpoint) {
-					t.Errorf("%d cores: the weights differ from 1 core's", cores)
-				}
-				for i, e := range res.Epochs {
-					if e.TrainLoss != want.Epochs[i].TrainLoss || !sameMetrics(e.Valid, want.Epochs[i].Valid) {
-						t.Errorf("%d cores: epoch %d: loss %v, valid %+v; 1 core: %v, %+v", cores, i+1, e.TrainLoss, e.Valid, want.Epochs[i].TrainLoss, want.Epochs[i].Valid)
-					}
-				}
-				for s, f := range res.Final {
-					if !sameMetrics(f, want.Final[s]) {
-						t.Errorf("%d cores: final %s metrics differ", cores, s)
-					}
-				}
-				if !slices.Equal(res.TestScores, want.TestScores) || !equalAttention(res.Attention, want.Attention) {
-					t.Errorf("%d cores: test scores or attention samples differ", cores)
+			ds := one
+			if opts {
+				ds = two
+				p.EmbeddingDropout, p.L2Batch, p.DotTemperature = 0.2, 0.05, true
+				if m == "din" {
+					p.DINPooling, p.AttentionActivation = "mean", "dice"
 				}
 			}
-		})
+			t.Run(fmt.Sprintf("%s/options=%v", m, opts), func(t *testing.T) { checkCoresIdentity(t, ds, p) })
+		}
+	}
+}
+
+// checkCoresIdentity trains p on ds with 1, 2 and 3 cores and compares.
+func checkCoresIdentity(t *testing.T, ds *dataset.Dataset, p Params) {
+	if k := sliceCount(p.BatchSize, 0); k != 4 {
+		t.Fatalf("batch %d: %d slices, want 4", p.BatchSize, k)
+	}
+	var want *Result
+	for cores := 1; cores <= 3; cores++ {
+		l := &lender{extra: cores - 1}
+		res, err := TrainOn(context.Background(), ds, p, nil, l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.out != 0 || l.wants != 3 || (cores > 1 && l.maxOut != cores-1) {
+			t.Fatalf("%d cores: %d not given back, asked for up to %d, %d lent at most", cores, l.out, l.wants, l.maxOut)
+		}
+		if want == nil {
+			want = res
+			continue
+		}
+		if !bytes.Equal(res.Checkpoint, want.Checkpoint) {
+			t.Errorf("%d cores: the weights differ from 1 core's", cores)
+		}
+		for i, e := range res.Epochs {
+			if e.TrainLoss != want.Epochs[i].TrainLoss || !sameMetrics(e.Valid, want.Epochs[i].Valid) {
+				t.Errorf("%d cores: epoch %d: loss %v, valid %+v; 1 core: %v, %+v", cores, i+1, e.TrainLoss, e.Valid, want.Epochs[i].TrainLoss, want.Epochs[i].Valid)
+			}
+		}
+		for s, f := range res.Final {
+			if !sameMetrics(f, want.Final[s]) {
+				t.Errorf("%d cores: final %s metrics differ", cores, s)
+			}
+		}
+		if !slices.Equal(res.TestScores, want.TestScores) || !equalAttention(res.Attention, want.Attention) {
+			t.Errorf("%d cores: test scores or attention samples differ", cores)
+		}
 	}
 }
 
@@ -223,7 +244,7 @@ func TestTeam_PanicInASlice(t *testing.T) {
 // on a shared machine the second core may not be there. One op is one
 // epoch of each; run with -benchtime 1x; skipped without ../shared/data.
 func BenchmarkTrainCores(b *testing.B) {
-	ds := frappeData(b)
+	ds := sharedData(b, "frappe_x1", dataset.Columns{})
 	for _, p := range []Params{
 		{Model: "dnn", L2Embedding: 0.05, BatchNorm: true, Dropout: 0.2, MaxGradNorm: 10, Seed: 1},
 		{Model: "autoint", L2Embedding: 0.05, Layers: 6, Heads: 4, AttentionDim: 128, MaxGradNorm: 10, Seed: 1},
@@ -299,4 +320,59 @@ func machineSpeedup() float64 {
 	}
 	slices.Sort(r)
 	return r[2]
+}
+
+// TestStep_SlicesMatchWholeBatch: one SGD step of a batch cut into 4 slices
+// moves every model's weights as the gradient of the whole batch on one
+// network says, up to rounding: the slices' gradients, BatchNorm's and
+// Dice's batch statistics and the mini-batch-aware L2 (applied once a batch
+// even to a table row that several slices use) add up to the batch's.
+func TestStep_SlicesMatchWholeBatch(t *testing.T) {
+	ds := twoHistories(synth(synthConfig{Rows: 3300, Seed: 23}), 20)
+	for _, m := range Models() {
+		p := smallParams(m)
+		p.BatchSize, p.Optimizer, p.Hidden, p.BatchNorm = 1024, "sgd", []int{16}, true
+		p.AttentionDim, p.Layers, p.L2Batch, p.DotTemperature = 8, 1, 1, true
+		if m == "din" {
+			p.AttentionActivation = "dice"
+		}
+		p = p.WithDefaults()
+		tr := newTestTrainer(t, ds, p)
+		if len(tr.reps) != 4 {
+			t.Fatalf("%s: %d slices, want 4", m, len(tr.reps))
+		}
+		s := tr.net.params()
+		tr.init(rand.New(rand.NewPCG(1, 2)))
+		w0 := slices.Clone(s.W)
+		rows := ds.Train[:1024]
+		tr.step(rows, 1, s) // w ← w − g
+
+		ref, err := newNet(ds, p, len(rows))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs := ref.params()
+		copy(rs.W, w0)
+		z, dz, y := make([]float32, len(rows)), make([]float32, len(rows)), make([]float32, len(rows))
+		for i, r := range rows {
+			y[i] = ds.Label[r]
+		}
+		ref.forward(ds, rows, z, rand.New(rand.NewPCG(3, 4)))
+		bceBackward(dz, z, y, 1/float32(len(rows)))
+		ref.backward(dz)
+		rs.addL2(kindEmbedding, float32(p.L2Embedding))
+		rs.addL2(kindWeight, float32(p.L2Dense))
+		var gmax float64
+		for _, g := range rs.G[:rs.Trainable] {
+			gmax = math.Max(gmax, math.Abs(float64(g)))
+		}
+		bad := 0
+		for i, g := range rs.G[:rs.Trainable] {
+			got := float64(w0[i]) - float64(s.W[i])
+			if d := math.Abs(got - float64(g)); d > 1e-4*math.Abs(float64(g))+1e-5*gmax && bad < 3 {
+				bad++
+				t.Errorf("%s: parameter %d moved by %v, the whole batch's gradient is %v", m, i, got, g)
+			}
+		}
+	}
 }

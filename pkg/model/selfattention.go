@@ -167,7 +167,7 @@ func (sa *selfAttention) blockRows() int { return max(1, attBlockTokens/sa.T) }
 func (sa *selfAttention) forward(out, x []float32, lens []int32, n int, rng *rand.Rand) {
 	sa.begin(out, x, lens, n, rng)
 	for i0 := 0; i0 < n; i0 += sa.blockRows() {
-		sa.forwardBlock(out, x, i0, min(i0+sa.blockRows(), n), rng)
+		sa.forwardBlock(out, x, i0, min(i0+sa.blockRows(), n))
 	}
 }
 
@@ -184,11 +184,15 @@ func (sa *selfAttention) begin(out, x []float32, lens []int32, n int, rng *rand.
 	}
 	sa.x, sa.lens, sa.n = x, lens, n
 	sa.dropped = rng != nil && sa.dropP != nil
+	if sa.dropped { // every block's masks now, in the order of one forward over the batch
+		sa.dropP.drawAt(0, n*sa.H*t*t, rng)
+		sa.dropO.drawAt(0, rows*a, rng)
+	}
 	sa.stack()
 }
 
 // forwardBlock is forward for rows [i0, i1).
-func (sa *selfAttention) forwardBlock(out, x []float32, i0, i1 int, rng *rand.Rand) {
+func (sa *selfAttention) forwardBlock(out, x []float32, i0, i1 int) {
 	t, a, dh, ld := sa.T, sa.A, sa.dh, sa.nw*sa.A
 	r0, r1 := i0*t, i1*t
 	Gemm(false, false, r1-r0, ld, sa.I, 1, x[r0*sa.I:], sa.I, sa.wcat, ld, 0, sa.qkv[r0*ld:], ld)
@@ -221,7 +225,7 @@ func (sa *selfAttention) forwardBlock(out, x []float32, i0, i1 int, rng *rand.Ra
 	}
 	pw, hw := sa.p, sa.H*t*t
 	if sa.dropped {
-		sa.dropP.forwardAt(i0*hw, sa.pd[i0*hw:i1*hw], sa.p[i0*hw:i1*hw], rng)
+		sa.dropP.applyAt(i0*hw, sa.pd[i0*hw:i1*hw], sa.p[i0*hw:i1*hw])
 		pw = sa.pd
 	}
 	// O_h = P_h·V_h per row and head, V_h read in place. Whole tiles of tr
@@ -233,7 +237,7 @@ func (sa *selfAttention) forwardBlock(out, x []float32, i0, i1 int, rng *rand.Ra
 	}
 	o := sa.o[r0*a : r1*a]
 	if sa.dropped {
-		sa.dropO.forwardAt(r0*a, sa.od[r0*a:r1*a], o, rng)
+		sa.dropO.applyAt(r0*a, sa.od[r0*a:r1*a], o)
 		o = sa.od[r0*a : r1*a]
 	}
 	for r := r0; r < r1; r++ {

@@ -66,6 +66,11 @@ type slab struct {
 	// team's slices through sum. Nil outside training.
 	team *team
 	rank int
+
+	// l2in is the inputs whose mini-batch-aware L2 (Params.L2Batch) the
+	// network applies in its backward; nil without. A trainer whose batch
+	// is cut into slices takes it over, to apply it once per batch.
+	l2in *inputs
 }
 
 // sum replaces v, this slice's partial sums, by the sums over the step's

@@ -27,6 +27,8 @@ type trainer struct {
 	rngs      []*rand.Rand // [slice] dropout masks
 	l2e       float32
 	l2d       float32
+	l2batch   *batchL2  // Params.L2Batch over the whole batch when it is cut into slices; nil otherwise
+	l2in      *inputs   // replica 0's inputs, whose tables l2batch regularises
 	z, dz     []float32 // [slices·sliceRows] logits and their gradients
 	y         []float32 // [slices·sliceRows] labels of the batch
 	loss      []float64 // [slice] summed data loss of the last step
@@ -46,36 +48,27 @@ type trainer struct {
 // replicas' goroutines.
 func newTrainer(ds *dataset.Dataset, p Params, maxSplit int, cores Cores) (*trainer, error) {
 	capacity := min(p.BatchSize, maxSplit)
-	k := sliceCount(capacity, 0)
-	nt, err := newNet(ds, p, ceilDiv(capacity, k))
+	reps, err := newReplicas(ds, p, capacity)
 	if err != nil {
 		return nil, err
 	}
-	if k2 := sliceCount(capacity, len(nt.params().W)); k2 != k {
-		k = k2
-		if nt, err = newNet(ds, p, ceilDiv(capacity, k)); err != nil {
-			return nil, err
-		}
-	}
+	nt, k := reps[0], len(reps)
 	s := nt.params()
 	opt, err := newOptimizer(p, s.Trainable)
 	if err != nil {
 		return nil, err
 	}
 	t := &trainer{
-		ds: ds, net: nt, reps: []net{nt}, sliceRows: ceilDiv(capacity, k), opt: opt, p: p,
+		ds: ds, net: nt, reps: reps, sliceRows: ceilDiv(capacity, k), opt: opt, p: p,
 		upd: newUpdatePlan(s, ds, capacity, p.L2Embedding == 0),
 		l2e: float32(p.L2Embedding), l2d: float32(p.L2Dense),
 		z: make([]float32, capacity), dz: make([]float32, capacity), y: make([]float32, capacity),
 		loss:   make([]float64, k),
 		scores: make([]float32, maxSplit), labels: make([]float32, maxSplit), groups: make([]int32, maxSplit),
 	}
-	for j := 1; j < k; j++ {
-		r, err := newNet(ds, p, t.sliceRows)
-		if err != nil {
-			return nil, err
-		}
-		t.reps = append(t.reps, r)
+	if in := s.l2in; in != nil && k > 1 {
+		// Per slice, a table row two slices use would get the term twice.
+		t.l2in, t.l2batch, in.mba = in, in.mba, nil
 	}
 	t.team = newTeam(k, cores)
 	for j, r := range t.reps {
@@ -88,6 +81,34 @@ func newTrainer(ds *dataset.Dataset, p Params, maxSplit int, cores Cores) (*trai
 	}
 	t.stepJob, t.evalJob = t.stepSlice, t.evalSlice
 	return t, nil
+}
+
+// newReplicas builds the replicas of p.Model for batches of up to capacity
+// rows: sliceCount of them, each for one slice. Only the first counts the
+// rows for the mini-batch-aware L2 (the trainer applies it once a batch).
+func newReplicas(ds *dataset.Dataset, p Params, capacity int) ([]net, error) {
+	k := sliceCount(capacity, 0)
+	nt, err := newNet(ds, p, ceilDiv(capacity, k))
+	if err != nil {
+		return nil, err
+	}
+	if k2 := sliceCount(capacity, float64(len(nt.params().W))); k2 != k {
+		k = k2
+		if nt, err = newNet(ds, p, ceilDiv(capacity, k)); err != nil {
+			return nil, err
+		}
+	}
+	reps := []net{nt}
+	q := p
+	q.L2Batch = 0
+	for j := 1; j < k; j++ {
+		r, err := newNet(ds, q, ceilDiv(capacity, k))
+		if err != nil {
+			return nil, err
+		}
+		reps = append(reps, r)
+	}
+	return reps, nil
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
@@ -150,6 +171,9 @@ func (t *trainer) step(rows []int32, lr float64, s *slab) float64 {
 			axpy(s.G[lo:hi], 1, g[lo:hi]) // one rounding per entry, as an addition
 			clear(g[lo:hi])
 		})
+	}
+	if t.l2batch != nil {
+		t.l2batch.addRows(t.l2in, t.ds, rows)
 	}
 	s.addL2(kindEmbedding, t.l2e)
 	s.addL2(kindWeight, t.l2d)
