@@ -100,6 +100,35 @@ func (bn *batchNorm) forward(y, x []float32, n int, train bool) {
 	}
 }
 
+// forwardEvalReLU is forward in evaluation mode followed by reluForward,
+// in one pass from x straight into y and without keeping x̂: the same bits,
+// for scoring. A backward after it needs forward(…, false) first.
+func (bn *batchNorm) forwardEvalReLU(y, x []float32, n int) {
+	c := bn.C
+	if len(x) < n*c || len(y) < n*c {
+		panic(fmt.Sprintf("model: batchnorm: x len %d, y len %d, want %d", len(x), len(y), n*c))
+	}
+	bn.n, bn.train, bn.total = n, false, 0
+	mean, rstd := bn.mean[:c], bn.rstd[:c]
+	for j := range mean {
+		mean[j] = bn.runMean[j]
+		rstd[j] = float32(1 / math.Sqrt(float64(bn.runVar[j])+bn.eps))
+	}
+	for i := 0; i < n; i++ {
+		xr, yr := x[i*c:i*c+c], y[i*c:i*c+c]
+		if bn.gamma == nil {
+			for j, v := range xr {
+				yr[j] = max((v-mean[j])*rstd[j], 0)
+			}
+			continue
+		}
+		gamma, beta := bn.gamma[:c], bn.beta[:c]
+		for j, v := range xr {
+			yr[j] = max(gamma[j]*((v-mean[j])*rstd[j])+beta[j], 0)
+		}
+	}
+}
+
 // batchStats sets mean, rstd and total (the batch's rows) from x [n, C] and
 // the other slices' rows, in two passes (the mean, then the squared
 // deviations from it, in float64), and updates the running statistics.

@@ -3,6 +3,7 @@ package model
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -70,6 +71,31 @@ func TestBatchNorm_Backward(t *testing.T) {
 			if s.G[j] != 0 {
 				t.Errorf("running statistics got gradient %v", s.G[j])
 			}
+		}
+	}
+}
+
+// TestBatchNorm_EvalReLU: the fused evaluation pass gives the bits of
+// forward (running statistics) followed by ReLU, with and without γ, β.
+func TestBatchNorm_EvalReLU(t *testing.T) {
+	const c, n = 7, 5
+	rng := rand.New(rand.NewPCG(3, 9))
+	x := randSlice(rng, n*c)
+	for _, affine := range []bool{true, false} {
+		s := &slab{}
+		bind := declareBatchNorm(s, "bn_", c, affine, 1e-5)
+		s.alloc()
+		s.init(rand.New(rand.NewPCG(5, 6)))
+		for j := range s.W { // γ, β and the running statistics away from 1, 0
+			s.W[j] += 0.3*float32(j%3) + 0.1
+		}
+		bn := bind(n)
+		want, got := make([]float32, n*c), make([]float32, n*c)
+		bn.forward(want, x, n, false)
+		reluForward(want, want)
+		bn.forwardEvalReLU(got, x, n)
+		if !slices.Equal(got, want) {
+			t.Errorf("affine %v: fused %v, want %v", affine, got, want)
 		}
 	}
 }

@@ -115,6 +115,13 @@ func (m *mlp) forward(z []float32, x []float32, n int, rng *rand.Rand) {
 		l := &m.layers[k]
 		w := l.lin.O
 		l.lin.forward(l.a, in, l.lin.I, n)
+		if l.bn != nil && l.dc == nil && !m.train {
+			// Evaluation: BatchNorm and ReLU in one pass straight into g
+			// (backward, if one follows, recomputes c: backwardEval).
+			l.bn.forwardEvalReLU(l.g[:n*w], l.a[:n*w], n)
+			in = l.g
+			continue
+		}
 		if l.bn != nil {
 			l.bn.forward(l.c, l.a, n, m.train)
 		}
@@ -164,6 +171,9 @@ func (m *mlp) backward(dx []float32, dz []float32) {
 		w := l.lin.O
 		if l.drop != nil && m.train {
 			l.drop.backward(l.dg[:n*w], l.dh[:n*w])
+		}
+		if l.bn != nil && l.dc == nil && !m.train { // forward skipped c and x̂
+			l.bn.forward(l.c, l.a, n, false)
 		}
 		if l.dc != nil {
 			l.dc.backward(l.dc_[:n*w], l.dg[:n*w], l.c[:n*w])
