@@ -124,12 +124,21 @@ func TestSelfAttention_Blocks(t *testing.T) {
 		t.Error("backwardBlock with set differs from backward into zeros")
 	}
 
-	// Dropout, drawn block by block: finite differences on a sample.
+	// Dropout, applied block by block: finite differences on a sample.
 	obj := func() float64 {
 		sa.forward(out, x, nil, n, rand.New(rand.NewPCG(8, 8)))
 		return weighted(r, out)
 	}
 	obj()
+	// The masks are those one pass over the batch draws: the weights', then
+	// the output's, each for every row.
+	drng := rand.New(rand.NewPCG(8, 8))
+	wantP, wantO := newDropout(0.3, n*heads*T*T), newDropout(0.3, n*T*a)
+	wantP.drawAt(0, n*heads*T*T, drng)
+	wantO.drawAt(0, n*T*a, drng)
+	if !slices.Equal(sa.dropP.mask[:n*heads*T*T], wantP.mask) || !slices.Equal(sa.dropO.mask[:n*T*a], wantO.mask) {
+		t.Error("the dropout masks differ from one draw over the batch")
+	}
 	clear(dx)
 	clear(s.G)
 	sa.backward(dx, r)
