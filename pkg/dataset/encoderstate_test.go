@@ -305,8 +305,12 @@ func TestEncoderState_Refused(t *testing.T) {
 		want   string
 	}{
 		{func(s *EncoderState) { s.Types[0].Type = "decimal" }, "unknown type"},
-		{func(s *EncoderState) { s.Categorical[user].Strs = append(s.Categorical[user].Strs, s.Categorical[user].Strs[0]) }, "twice"},
-		{func(s *EncoderState) { s.Categorical[item].Ints = append(s.Categorical[item].Ints, s.Categorical[item].Ints[0]) }, "twice"},
+		{func(s *EncoderState) {
+			s.Categorical[user].Strs = append(s.Categorical[user].Strs, s.Categorical[user].Strs[0])
+		}, "twice"},
+		{func(s *EncoderState) {
+			s.Categorical[item].Ints = append(s.Categorical[item].Ints, s.Categorical[item].Ints[0])
+		}, "twice"},
 		{func(s *EncoderState) { s.Categorical[user].Strings = false }, "values of the wrong kind"},
 		{func(s *EncoderState) { s.Categorical[item].Strings = true }, "values of the wrong kind"},
 		{func(s *EncoderState) { s.Dense[0].Std = nil }, `dense column "price": 1 means and 0 deviations`},
