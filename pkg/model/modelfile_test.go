@@ -60,14 +60,6 @@ func shopRows(n int, seed uint64) []shopRow {
 	return rows
 }
 
-func writeShop(t testing.TB, path string, rows []shopRow) string {
-	t.Helper()
-	if err := parquet.WriteFile(path, rows); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 // shopData is the shop log in three split files, loaded (min_count 2).
 var shopData = sync.OnceValues(func() (*dataset.Dataset, error) {
 	dir, err := os.MkdirTemp("", "modelfile")
