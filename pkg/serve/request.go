@@ -154,7 +154,7 @@ func (s *Server) describe() map[string]any {
 		"model": s.mf.Params.Model, "params": s.mf.Params, "about": s.mf.About,
 		"format_version": s.mf.Version, "content_sha256": s.mf.Hash,
 		"inputs": inputs, "attention": s.attend, "label": st.Label,
-		"limits": map[string]any{"max_rows": s.cfg.MaxRows, "max_body": s.cfg.MaxBody, "workers": s.cfg.Workers},
+		"limits":  map[string]any{"max_rows": s.cfg.MaxRows, "max_body": s.cfg.MaxBody, "workers": s.cfg.Workers},
 		"request": `{"rows": [{column: value, ...}, ...], "common": {column: value, ...}, "attention": bool}`,
 	}
 }
