@@ -23,11 +23,11 @@ type Column struct {
 }
 
 // Len is the number of rows.
-func (c *Column) Len() int { return c.arr.Len() }
+func (c Column) Len() int { return c.arr.Len() }
 
 // Value is row i's value: nil for null, int64, float64, string or bool, and
 // for a list column a []any of those.
-func (c *Column) Value(i int) any {
+func (c Column) Value(i int) any {
 	if c.arr.IsNull(i) {
 		return nil
 	}
