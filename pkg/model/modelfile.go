@@ -156,7 +156,10 @@ func (mf *ModelFile) Bytes() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	ts := mf.tensorsOut()
+	ts, err := mf.tensorsOut()
+	if err != nil {
+		return nil, err
+	}
 	// I64 first, then F32, then U8: every tensor starts aligned to its size.
 	slices.SortStableFunc(ts, func(a, b *stTensor) int { return cmp.Compare(dtypeSize[b.Dtype], dtypeSize[a.Dtype]) })
 	header := map[string]any{"__metadata__": meta}
@@ -221,20 +224,33 @@ func hashAt(hb []byte) (int, error) {
 	return i + len(key), nil
 }
 
+// layout is where each parameter tensor lies in the model's slab (the
+// slab puts the trainable tensors first and the state last, so tensor
+// order is not slab order): it builds the model to ask it.
+func (mf *ModelFile) layout() ([]tensor, error) {
+	ds, err := mf.Data()
+	if err != nil {
+		return nil, fmt.Errorf("model file: %w", err)
+	}
+	nt, err := newNet(ds, mf.Params, 1)
+	if err != nil {
+		return nil, fmt.Errorf("model file: %w", err)
+	}
+	return nt.params().tensors, nil
+}
+
 // tensorsOut lists the weights and vocabularies as tensors.
-func (mf *ModelFile) tensorsOut() []*stTensor {
+func (mf *ModelFile) tensorsOut() ([]*stTensor, error) {
+	layout, err := mf.layout()
+	if err != nil {
+		return nil, err
+	}
 	var ts []*stTensor
-	at := 0
-	for _, t := range mf.tensors {
-		n := 1
-		for _, d := range t.Shape {
-			n *= d
-		}
-		b := make([]byte, 4*n)
-		for i, w := range mf.weights[at : at+n] {
+	for _, t := range layout {
+		b := make([]byte, 4*t.Len)
+		for i, w := range mf.weights[t.Off : t.Off+t.Len] {
 			binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(w))
 		}
-		at += n
 		ts = append(ts, &stTensor{name: "weights/" + t.Name, Dtype: "F32", Shape: slices.Clone(t.Shape), data: b})
 	}
 	for _, part := range []struct {
@@ -245,7 +261,7 @@ func (mf *ModelFile) tensorsOut() []*stTensor {
 			ts = append(ts, vocabTensors(fmt.Sprintf("vocab/%s/%d", part.name, i), v)...)
 		}
 	}
-	return ts
+	return ts, nil
 }
 
 // vocabTensors are one vocabulary's values as tensors.

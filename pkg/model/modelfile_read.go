@@ -193,14 +193,11 @@ func (mf *ModelFile) decodeTensors(ts map[string]*stTensor, data []byte) error {
 		return t, data[t.Off[0]:t.Off[1]], nil
 	}
 	for i := range mf.tensors {
-		t, b, err := get("weights/"+mf.tensors[i].Name, "F32")
-		if err != nil {
-			return err
+		t := ts["weights/"+mf.tensors[i].Name]
+		if t == nil {
+			return fmt.Errorf("tensor %q missing", "weights/"+mf.tensors[i].Name)
 		}
 		mf.tensors[i].Shape = slices.Clone(t.Shape)
-		for k := 0; k < len(b); k += 4 {
-			mf.weights = append(mf.weights, math.Float32frombits(binary.LittleEndian.Uint32(b[k:])))
-		}
 	}
 	for _, part := range []struct {
 		name string
@@ -214,6 +211,33 @@ func (mf *ModelFile) decodeTensors(ts map[string]*stTensor, data []byte) error {
 	}
 	if want := len(mf.tensors) + vocabTensorCount(mf.Encoder); len(ts) != want {
 		return fmt.Errorf("%d tensors, the metadata names %d", len(ts), want)
+	}
+	return mf.placeWeights(ts, data)
+}
+
+// placeWeights puts each weights/ tensor where the model's slab keeps it.
+func (mf *ModelFile) placeWeights(ts map[string]*stTensor, data []byte) error {
+	layout, err := mf.layout()
+	if err != nil {
+		return err
+	}
+	if len(layout) != len(mf.tensors) {
+		return fmt.Errorf("%d parameter tensors, model %q has %d", len(mf.tensors), mf.Params.Model, len(layout))
+	}
+	n := 0
+	for _, t := range layout {
+		n += t.Len
+	}
+	mf.weights = make([]float32, n)
+	for _, t := range layout {
+		st := ts["weights/"+t.Name]
+		if st == nil || st.Dtype != "F32" || !slices.Equal(st.Shape, t.Shape) {
+			return fmt.Errorf("tensor %q: want F32 %v for model %q", "weights/"+t.Name, t.Shape, mf.Params.Model)
+		}
+		b := data[st.Off[0]:st.Off[1]]
+		for k := range t.Len {
+			mf.weights[t.Off+k] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*k:]))
+		}
 	}
 	return nil
 }

@@ -164,12 +164,45 @@ func TestModelFile_ScoresLikeTrain(t *testing.T) {
 // The file is what its documentation says: safetensors framing, aligned,
 // tensors back to back, the metadata's parts, a hash over the file.
 func TestModelFile_Layout(t *testing.T) {
-	_, _, mf := trained(t, "din")
+	ds, res, mf := trained(t, "din")
 	b, err := mf.Bytes()
 	if err != nil {
 		t.Fatal(err)
 	}
 	n := binary.LittleEndian.Uint64(b)
+	// Each weights/ tensor holds what the model restored from its
+	// checkpoint holds under that name (state tensors included: the slab
+	// keeps them after the trainable ones).
+	var entries map[string]struct {
+		Dtype string
+		Shape []int
+		Off   [2]int `json:"data_offsets"`
+	}
+	json.Unmarshal(b[8:8+n], &entries)
+	pr, err := Load(res.Checkpoint, ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := pr.net.params()
+	states := 0
+	for i, tn := range s.tensors {
+		e, ok := entries["weights/"+tn.Name]
+		if !ok || e.Dtype != "F32" || !slices.Equal(e.Shape, tn.Shape) {
+			t.Fatalf("tensor %s: %+v, want F32 %v", tn.Name, e, tn.Shape)
+		}
+		data := b[8+n+uint64(e.Off[0]) : 8+n+uint64(e.Off[1])]
+		for k, w := range s.w(i) {
+			if got := math.Float32frombits(binary.LittleEndian.Uint32(data[4*k:])); got != w {
+				t.Fatalf("tensor %s [%d]: file %v, model %v", tn.Name, k, got, w)
+			}
+		}
+		if tn.Kind == kindState {
+			states++
+		}
+	}
+	if states == 0 {
+		t.Fatal("din with Dice has no state tensor: the test checks nothing of the slab order")
+	}
 	if (8+n)%8 != 0 {
 		t.Errorf("data starts at %d, not 8-aligned", 8+n)
 	}
