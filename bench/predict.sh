@@ -7,7 +7,8 @@
 #
 #   bench/predict.sh                  # logreg, dnn (Frappe), dot, din (synthetic)
 #   bench/predict.sh dot din          # only these
-#   REPEAT=9 bench/predict.sh din     # timed passes per side (median; default 5)
+#   REPEAT=9 bench/predict.sh din     # timed passes per side (the fastest counts; default 5)
+#   BATCHES="1024 100" bench/predict.sh   # rows per forward pass, both sides (default: the training batch, then 100)
 #   WORK=/tmp/p bench/predict.sh      # keep the data, models and results in /tmp/p
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,10 +62,12 @@ SPEC
     "$WORK/sweep" run "$WORK/$name.yaml" --db "$WORK/sweeps.db" --workers 1 >&2
     "$WORK/sweep" export-model --sweep "predict-$name" --trial best --out "$m" --db "$WORK/sweeps.db" >&2
   fi
-  "$WORK/ctrbench" predict --model "$m" --data "$score_file" --out "$WORK/$name" --batch "$batch" --repeat "$REPEAT" >>"$WORK/results.jsonl"
-  out=$("$PY" bench/torch_predict.py --model "$m" --data "$WORK/$name" --batch "$batch" --repeat "$REPEAT")
-  echo "$out" | head -n 1 >>"$WORK/results.jsonl"
-  table+=("$(echo "$out" | tail -n 1)")
+  for b in ${BATCHES:-$batch 100}; do
+    "$WORK/ctrbench" predict --model "$m" --data "$score_file" --out "$WORK/$name" --batch "$b" --repeat "$REPEAT" >>"$WORK/results.jsonl"
+    out=$("$PY" bench/torch_predict.py --model "$m" --data "$WORK/$name" --batch "$b" --repeat "$REPEAT")
+    echo "$out" | head -n 1 >>"$WORK/results.jsonl"
+    table+=("$(echo "$out" | tail -n 1)")
+  done
   t0=$(date +%s.%N)
   "$WORK/sweep" predict --model "$m" --data "$score_file" --out "$WORK/$name.scores.parquet" >&2
   t1=$(date +%s.%N)
