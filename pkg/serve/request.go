@@ -98,15 +98,17 @@ func (s *Server) encode(req *request) (*dataset.Rows, error) {
 		cv, inCommon := req.common[in.Name]
 		for r, row := range req.rows {
 			v, ok := row[in.Name]
-			where := fmt.Sprintf("row %d: field %q", r, in.Name)
+			if !ok && !inCommon {
+				return nil, fmt.Errorf("row %d: missing field %q (%s, %s; give it in the row or in \"common\")", r, in.Name, in.Role, in.Type)
+			}
 			if !ok {
-				if !inCommon {
-					return nil, fmt.Errorf("row %d: missing field %q (%s, %s; give it in the row or in \"common\")", r, in.Name, in.Role, in.Type)
-				}
-				v, where = cv, fmt.Sprintf("\"common\" field %q", in.Name)
+				v = cv
 			}
 			if err := b.Set(i, r, v); err != nil {
-				return nil, fmt.Errorf("%s: %v", where, err)
+				if !ok {
+					return nil, fmt.Errorf("\"common\" field %q: %v", in.Name, err)
+				}
+				return nil, fmt.Errorf("row %d: field %q: %v", r, in.Name, err)
 			}
 		}
 	}
