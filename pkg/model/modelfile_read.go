@@ -6,6 +6,7 @@ package model
 // panic.
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -166,7 +167,9 @@ func tensorTable(raw map[string]json.RawMessage, dataLen int) (map[string]*stTen
 		ts[name] = t
 		list = append(list, t)
 	}
-	slices.SortFunc(list, func(a, b *stTensor) int { return a.Off[0] - b.Off[0] })
+	slices.SortFunc(list, func(a, b *stTensor) int { // empty tensors before the one starting where they are
+		return cmp.Or(a.Off[0]-b.Off[0], a.Off[1]-b.Off[1])
+	})
 	end := 0
 	for _, t := range list {
 		if t.Off[0] != end {

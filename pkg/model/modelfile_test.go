@@ -161,6 +161,48 @@ func TestModelFile_ScoresLikeTrain(t *testing.T) {
 	}
 }
 
+// A model with an empty tensor (logreg's dense weights [0, 1] on data
+// without a dense column) reads back: empty tensors share their offset
+// with the next one.
+func TestModelFile_EmptyTensor(t *testing.T) {
+	type row struct {
+		Label int64  `parquet:"label"`
+		User  string `parquet:"user"`
+		Item  int64  `parquet:"item"`
+	}
+	rows := make([]row, 300)
+	for i := range rows {
+		rows[i] = row{int64(i % 3 % 2), fmt.Sprint("u", i%7), int64(i % 11)}
+	}
+	p := filepath.Join(t.TempDir(), "d.parquet")
+	if err := parquet.WriteFile(p, rows); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := dataset.Load(dataset.Source{Paths: []string{p}}, dataset.Columns{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Train(context.Background(), ds, Params{Model: "logreg", Epochs: 1, BatchSize: 64}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := ds.State()
+	mf, err := NewModelFile(res.Checkpoint, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := mf.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"weights/w_dense":{"dtype":"F32","shape":[0,1]`) {
+		t.Fatal("no empty weights/w_dense tensor: the test checks nothing")
+	}
+	if _, err := ParseModelFile(b); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // The file is what its documentation says: safetensors framing, aligned,
 // tensors back to back, the metadata's parts, a hash over the file.
 func TestModelFile_Layout(t *testing.T) {
