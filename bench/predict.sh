@@ -37,7 +37,7 @@ echo "bench: $(lscpu | sed -n 's/^Model name: *//p'), $(date -u +%Y-%m-%dT%H:%MZ
 
 data_of() { # data set → the spec's data line and the file to score
   case $1 in
-    frappe) echo "{train: $FRAPPE/train.parquet, valid: $FRAPPE/valid.parquet, test: $FRAPPE/test.parquet}|$FRAPPE/test.parquet" ;;
+    frappe) echo "{train: $FRAPPE/train.parquet, valid: $FRAPPE/valid.parquet, test: $FRAPPE/test.parquet}|$FRAPPE/train.parquet" ;;
     synth)
       [ -f "$WORK/synth.parquet" ] || "$WORK/sweep" datagen --out "$WORK/synth.parquet" --rows 200000 --history 20 >&2
       echo "{path: $WORK/synth.parquet, split: {train: 0.7, valid: 0.15, test: 0.15}, seed: 2021}|$WORK/synth.parquet" ;;
