@@ -198,9 +198,9 @@ done
 grep -q 'Restarts=1' <<<"$info" && grep -q 'JobState=COMPLETED' <<<"$info" \
   || fail "requeued task ${job}_1 did not run again: $(grep -o 'JobState=[A-Z_]*\|Restarts=[0-9]*' <<<"$info" | tr '\n' ' ')"
 tasklog="results/slurm_e2e/slurm-${job}_1.out"
-[ "$(grep -c '^sweep slurm_e2e: ran' "$tasklog")" = 2 ] || fail "$tasklog does not show two runs"
-grep -q '^sweep slurm_e2e: ran 0 trials .*(2 already finished)' "$tasklog" || fail "the requeued task ran trials again: $(grep '^sweep slurm_e2e: ran' "$tasklog")"
-say "requeued task ${job}_1 ran again: $(grep '^sweep slurm_e2e: ran' "$tasklog" | tail -n 1)"
+[ "$(grep -c '^sweep slurm_e2e: trained' "$tasklog")" = 2 ] || fail "$tasklog does not show two runs"
+grep -q '^sweep slurm_e2e: trained 0 trials .*(2 already finished)' "$tasklog" || fail "the requeued task ran trials again: $(grep '^sweep slurm_e2e: trained' "$tasklog")"
+say "requeued task ${job}_1 ran again: $(grep '^sweep slurm_e2e: trained' "$tasklog" | tail -n 1)"
 check_merge 2
 if grep -qv ' 0 trials added, 0 replaced' "log/merge-2.out"; then fail "merging again changed something"; fi
 say "ok in $((SECONDS - t0)) s"

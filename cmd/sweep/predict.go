@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -43,7 +45,7 @@ naming it.`,
   sweep predict --sweep quickstart --trial c0aafd28d5b5fd54 --data test --out test.parquet --db results/sweeps.db`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := f.check(); err != nil {
+			if err := f.check(g.db); err != nil {
 				return err
 			}
 			msg, err := predict(g, f)
@@ -64,7 +66,7 @@ naming it.`,
 	return cmd
 }
 
-func (f predictFlags) check() error {
+func (f predictFlags) check(db string) error {
 	for _, fl := range []struct{ name, v string }{{"--data", f.data}, {"--out", f.out}} {
 		if fl.v == "" {
 			return fmt.Errorf("predict: %s is required", fl.name)
@@ -75,6 +77,32 @@ func (f predictFlags) check() error {
 		return fmt.Errorf("predict: give --model, or --sweep and --trial, not both")
 	case f.modelPath == "" && (f.sweep == "" || f.trial == ""):
 		return fmt.Errorf("predict: --model is required (or --sweep and --trial)")
+	}
+	if f.modelPath != "" {
+		return checkOut(f.out, [2]string{"--data", f.data}, [2]string{"--model", f.modelPath})
+	}
+	return checkOut(f.out, [2]string{"--data", f.data}, [2]string{"--db", db})
+}
+
+// checkOut refuses an --out that would destroy something: a folder, or
+// the file of another flag (--data, --db, --model) by path or by file
+// identity (a link to it is the same file).
+func checkOut(out string, others ...[2]string) error {
+	fo, errO := os.Stat(out)
+	if errO == nil && fo.IsDir() {
+		return fmt.Errorf("predict: --out %s is a folder: give a file, such as %s", out, filepath.Join(out, "scores.parquet"))
+	}
+	a, errA := filepath.Abs(out)
+	for _, o := range others {
+		flag, path := o[0], o[1]
+		b, errB := filepath.Abs(path)
+		same := errA == nil && errB == nil && a == b
+		if fp, err := os.Stat(path); err == nil && errO == nil && os.SameFile(fo, fp) {
+			same = true
+		}
+		if same {
+			return fmt.Errorf("predict: --out %s is the %s file: the scores would overwrite it; give another --out", out, flag)
+		}
 	}
 	return nil
 }

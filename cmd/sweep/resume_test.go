@@ -84,11 +84,12 @@ func countDone(path string) int {
 	return n
 }
 
-// waitDone waits until at least n trials are done, then returns.
+// waitDone waits until at least n trials are done and another one is
+// running (so that a signal then lands mid-trial), then returns.
 func waitDone(t *testing.T, path string, n int, cmd *exec.Cmd) {
 	t.Helper()
 	deadline := time.Now().Add(3 * time.Minute)
-	for countDone(path) < n {
+	for countDone(path) < n || countStatus(path, "running") == 0 {
 		if time.Now().After(deadline) {
 			cmd.Process.Kill()
 			t.Fatalf("fewer than %d trials done after 3 minutes", n)

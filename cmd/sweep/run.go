@@ -5,16 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/attnsweep/attnsweep/pkg/dataset"
 	"github.com/attnsweep/attnsweep/pkg/model"
 	"github.com/attnsweep/attnsweep/pkg/report"
 	"github.com/attnsweep/attnsweep/pkg/search"
@@ -26,12 +29,43 @@ type runFlags struct {
 	workers   int
 	maxTrials int
 	lease     time.Duration
+	memory    string // per trial, e.g. 4GiB; "" = a share of the memory available after loading
 }
 
 func (f *runFlags) register(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&f.workers, "workers", runtime.NumCPU(), "cores to use: trials side by side, and spare cores lent to running trials")
 	cmd.Flags().IntVar(&f.maxTrials, "max-trials", search.DefaultMaxTrials, "refuse a plan of more trials than this")
 	cmd.Flags().DurationVar(&f.lease, "lease", store.DefaultLease, "how long a running trial's heartbeat may be silent before another process takes the trial over")
+	cmd.Flags().StringVar(&f.memory, "memory", "", "most memory one trial may need, e.g. 4GiB (default: 90% of the memory available after loading the data, shared by the workers)")
+}
+
+// memoryBudget is the per-trial memory budget: --memory, or a worker's
+// share of 90% of what the machine has available once the data is loaded
+// (0, no budget, where that is unknown).
+func (f *runFlags) memoryBudget() (int64, error) {
+	if f.memory != "" {
+		return parseBytes(f.memory)
+	}
+	avail, _ := dataset.AvailableMemory()
+	return avail / 10 * 9 / int64(f.workers), nil
+}
+
+// parseBytes reads a size such as 512MiB, 4GiB, 2G or 1073741824.
+func parseBytes(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		scale  int64
+	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"T", 1e12}, {"G", 1e9}, {"M", 1e6}, {"K", 1e3}, {"B", 1}, {"", 1}}
+	for _, u := range units {
+		if num, ok := strings.CutSuffix(s, u.suffix); ok {
+			n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
+			if err != nil || n < 1 || n > math.MaxInt64/u.scale {
+				break
+			}
+			return n * u.scale, nil
+		}
+	}
+	return 0, fmt.Errorf("--memory %q: want a positive size such as 512MiB, 4GiB or 2G", s)
 }
 
 // check refuses flag values that make no sense.
@@ -44,7 +78,8 @@ func (f *runFlags) check() error {
 	case f.lease < time.Second:
 		return fmt.Errorf("--lease %s: want at least 1s", f.lease)
 	}
-	return nil
+	_, err := f.memoryBudget()
+	return err
 }
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -81,6 +116,9 @@ Spec format: README.md ("The sweep spec").`,
 				return err
 			}
 			if err := spec.CheckSize(flags.maxTrials); err != nil {
+				return err
+			}
+			if err := spec.CheckTrials(); err != nil {
 				return err
 			}
 			if dryRun {
@@ -120,7 +158,11 @@ func runSweep(cmd *cobra.Command, g *globals, spec *search.Spec, shard search.Sh
 		defer bars.Close() // also on errors: leave the terminal clean
 		obs = bars
 	}
-	r := &search.Runner{Spec: spec, Data: ds, DB: db, Workers: flags.workers, Observer: obs, Shard: shard, Lease: flags.lease}
+	budget, err := flags.memoryBudget()
+	if err != nil {
+		return err
+	}
+	r := &search.Runner{Spec: spec, Data: ds, DB: db, Workers: flags.workers, Observer: obs, Shard: shard, Lease: flags.lease, MemoryBudget: budget}
 	sum, runErr := r.Run(ctx)
 	if bars, ok := obs.(*search.BarObserver); ok {
 		bars.Close()
@@ -174,6 +216,9 @@ func printPlan(w io.Writer, spec *search.Spec, shard search.Shard) error {
 			spec.Name, spec.Count()/max(shard.Count, 1), spec.Batches(shard))
 	} else {
 		fmt.Fprintf(w, "sweep %s: %d trials\n", spec.Name, len(plan))
+	}
+	if c := spec.Search.Confirm; c > 0 {
+		fmt.Fprintf(w, "then each model's best configuration again, up to %d seeds (it depends on the results)\n", c)
 	}
 	for _, t := range plan {
 		fmt.Fprintf(w, "%4d  %s  %-8s seed=%-16d %s\n", t.Position, t.Key, t.Model, t.Seed, t)

@@ -182,6 +182,9 @@ func WriteColumns(path string, n int, cols []OutColumn) (err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
+	if err := tmp.Chmod(0o644); err != nil { // CreateTemp makes it private
+		return fmt.Errorf("dataset: write %s: %w", path, err)
+	}
 	w := parquet.NewWriter(tmp, schema)
 	batch := make([]parquet.Row, 0, 1024)
 	for r := range n {

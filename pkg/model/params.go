@@ -112,7 +112,12 @@ func (p Params) validate() error {
 func (p Params) attentionShape() (dim, heads int) {
 	switch p.Model {
 	case "bst":
-		return orInt(p.AttentionDim, p.EmbedDim), orInt(p.Heads, 2)
+		// Its default size is a history position's width, which depends on
+		// the data's sequence columns: newBST checks that one.
+		if p.AttentionDim == 0 {
+			return 0, 0
+		}
+		return p.AttentionDim, orInt(p.Heads, 2)
 	case "autoint", "autoint+":
 		return orInt(p.AttentionDim, 64), orInt(p.Heads, 2)
 	}

@@ -65,6 +65,9 @@ var (
 	dropoutModels = []string{"dnn", "deepfm", "meanpool", "dot", "din", "bst", "autoint", "autoint+"}
 	blockModels   = []string{"bst", "autoint", "autoint+"} // attention blocks: heads, size, layers
 	historyModels = []string{"fm", "dnn", "deepfm", "meanpool", "dot", "din", "bst", "autoint", "autoint+"}
+	// seqModels read every sequence column (Params.History); autoint and
+	// autoint+ read the first as one more token.
+	seqModels = []string{"fm", "dnn", "deepfm", "meanpool", "dot", "din", "bst"}
 )
 
 // hyperparams are every hyperparameter, in documentation order.
@@ -94,9 +97,10 @@ var hyperparams = []Hyper{
 		get: func(p *Params) any { return p.Activation }, set: func(p *Params, v any) { p.Activation = v.(string) }},
 	{Name: "attention_hidden", Kind: IntList, Doc: "DIN's attention MLP sizes", DefaultDoc: "[80, 40]", Models: []string{"din"},
 		get: func(p *Params) any { return p.AttentionHidden }, set: func(p *Params, v any) { p.AttentionHidden = slices.Clone(v.([]int)) }},
-	{Name: "attention_dim", Kind: Int, Doc: "attention size, all heads together", DefaultDoc: "bst: embed_dim; autoint: 64",
-		Models: blockModels,
-		get:    func(p *Params) any { return p.AttentionDim }, set: func(p *Params, v any) { p.AttentionDim = v.(int) }},
+	{Name: "attention_dim", Kind: Int, Doc: "attention size, all heads together (dot: project the candidate and the history to it)",
+		DefaultDoc: "bst: the history width; autoint: 64; dot: no projection",
+		Models:     append([]string{"dot"}, blockModels...),
+		get:        func(p *Params) any { return p.AttentionDim }, set: func(p *Params, v any) { p.AttentionDim = v.(int) }},
 	{Name: "heads", Kind: Int, Doc: "attention heads", DefaultDoc: "2", Models: blockModels,
 		get: func(p *Params) any { return p.Heads }, set: func(p *Params, v any) { p.Heads = v.(int) }},
 	{Name: "layers", Kind: Int, Doc: "attention layers (autoint) or Transformer blocks (bst)", DefaultDoc: "bst: 1; autoint: 3",
@@ -104,6 +108,26 @@ var hyperparams = []Hyper{
 		get:    func(p *Params) any { return p.Layers }, set: func(p *Params, v any) { p.Layers = v.(int) }},
 	{Name: "din_softmax", Kind: Bool, Doc: "DIN: softmax over the attention scores", DefaultDoc: "false", Models: []string{"din"},
 		get: func(p *Params) any { return p.DINSoftmax }, set: func(p *Params, v any) { p.DINSoftmax = v.(bool) }},
+	{Name: "history", Kind: String, Choices: []string{"all", "first"},
+		Doc:        "sequence columns the history models read: all (each position the concatenation of their embeddings) or the first",
+		DefaultDoc: "all", Models: seqModels,
+		get: func(p *Params) any { return p.History }, set: func(p *Params, v any) { p.History = v.(string) }},
+	{Name: "din_pooling", Kind: String, Choices: []string{"sum", "mean"}, Doc: "DIN: weighted sum or weighted mean of the history",
+		DefaultDoc: "sum", Models: []string{"din"},
+		get: func(p *Params) any { return p.DINPooling }, set: func(p *Params, v any) { p.DINPooling = v.(string) }},
+	{Name: "attention_activation", Kind: String, Choices: []string{"relu", "dice"}, Doc: "DIN's attention MLP activation",
+		DefaultDoc: "activation's value (din: dice)", Models: []string{"din"},
+		get: func(p *Params) any { return p.AttentionActivation }, set: func(p *Params, v any) { p.AttentionActivation = v.(string) }},
+	{Name: "dot_temperature", Kind: Bool, Doc: "dot: learn a scale e^θ of the attention scores (θ starts at 0)", DefaultDoc: "false",
+		Models: []string{"dot"},
+		get:    func(p *Params) any { return p.DotTemperature }, set: func(p *Params, v any) { p.DotTemperature = v.(bool) }},
+	{Name: "embedding_dropout", Kind: Float, MinOK: true, Max: 1, Doc: "dropout rate of the looked-up field and history embeddings",
+		DefaultDoc: "0", Models: seqModels,
+		get: func(p *Params) any { return p.EmbeddingDropout }, set: func(p *Params, v any) { p.EmbeddingDropout = v.(float64) }},
+	{Name: "l2_batch", Kind: Float, MinOK: true,
+		Doc:        "mini-batch-aware L2 (DIN): λ·E[j]/n_j on each embedding row j the batch uses, n_j its train rows",
+		DefaultDoc: "0", Models: embedModels,
+		get: func(p *Params) any { return p.L2Batch }, set: func(p *Params, v any) { p.L2Batch = v.(float64) }},
 	{Name: "max_len", Kind: Int, Doc: "use at most this many most recent history items", DefaultDoc: "all the data keeps",
 		Models: historyModels,
 		get:    func(p *Params) any { return p.MaxLen }, set: func(p *Params, v any) { p.MaxLen = v.(int) }},

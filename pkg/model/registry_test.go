@@ -19,6 +19,8 @@ var altered = map[string]any{
 	"hidden": []int{12}, "dropout": 0.4, "batch_norm": true, "activation": "dice", "attention_hidden": []int{6},
 	"attention_dim": 12, "heads": 1, "layers": 2, "din_softmax": true, "max_len": 3, "momentum": 0.5,
 	"beta1": 0.5, "beta2": 0.9, "eps": 0.01, "weight_decay": 0.3, "max_grad_norm": 1e-3,
+	"history": "first", "din_pooling": "mean", "attention_activation": "relu", "dot_temperature": true,
+	"embedding_dropout": 0.4, "l2_batch": 0.05,
 }
 
 // TestRegistry_UsedBy checks every entry's Models and Optimizers against the
@@ -28,7 +30,8 @@ var altered = map[string]any{
 // list would make canonical trial keys merge trials that differ, or split
 // trials that are the same.
 func TestRegistry_UsedBy(t *testing.T) {
-	ds := synth(synthConfig{Rows: 240, Seed: 5, HistLen: 8})
+	// Two history columns, so that "history" changes what reads them.
+	ds := twoHistories(synth(synthConfig{Rows: 240, Seed: 5, HistLen: 8}), 20)
 	for _, h := range Hyperparams() {
 		v, ok := altered[h.Name]
 		if !ok {
@@ -48,6 +51,12 @@ func TestRegistry_UsedBy(t *testing.T) {
 					AttentionHidden: []int{4}, AttentionDim: 4, Epochs: 1, Seed: 3}
 				if m == "din" && h.Name == "activation" {
 					base.Activation = "relu" // din's default is dice
+				}
+				if h.Name == "dot_temperature" {
+					// At lr 1e-3 the scores of one short epoch stay so
+					// small (1e-8 at the start) that float32 softmax
+					// weights are exactly 1/len with any temperature.
+					base.LR = 0.3
 				}
 				if h.Name == "optimizer" && opt == "sgd" {
 					base.Optimizer = "adam"

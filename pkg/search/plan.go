@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,7 +62,11 @@ func (s *Spec) Count() int {
 	default:
 		configs = s.Search.Trials
 	}
-	return satMul(configs, s.Search.Repeats)
+	n := satMul(configs, s.Search.Repeats)
+	if s.Search.Confirm > 0 {
+		n = satAdd(n, satMul(len(s.Models), s.Search.Confirm-s.Search.Repeats))
+	}
+	return n
 }
 
 func satMul(a, b int) int {
@@ -92,6 +97,35 @@ func (s *Spec) CheckSize(max int) error {
 		return s.errorAt("$.search", "the plan has %s trials, over the limit of %d: shrink the space or raise the limit with --max-trials", what, max)
 	}
 	return nil
+}
+
+// CheckTrials checks every planned trial's parameters as the model will
+// (model.Params.Validate: an attention size that does not split over the
+// heads, for one), so that a spec whose trials would all fail is an error
+// naming the YAML line. TPE's later proposals are checked as they start
+// (a failing one is recorded failed). Call it after CheckSize.
+func (s *Spec) CheckTrials() error {
+	for _, t := range s.Plan() {
+		if err := s.ModelParams(t).Validate(); err != nil {
+			return s.errorAt(s.paramPath(t, err.Error()), "%s trial (%s): %v", t.Model, t, err)
+		}
+	}
+	return nil
+}
+
+// paramPath is the YAML path of the first of t's parameters that msg
+// names, where the spec sets it for t's model.
+func (s *Spec) paramPath(t Trial, msg string) string {
+	for _, p := range t.Params {
+		if !regexp.MustCompile(`\b` + p.Name + `\b`).MatchString(msg) {
+			continue
+		}
+		if _, ok := s.PerModel[t.Model][p.Name]; ok {
+			return "$.per_model." + t.Model + "." + p.Name
+		}
+		return "$.space." + p.Name
+	}
+	return "$.models"
 }
 
 // Plan lists the trials of a grid or random search in plan order, or the

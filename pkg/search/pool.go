@@ -244,11 +244,19 @@ func (p *pool) changedChan() chan struct{} {
 // not the sweep's; any other store error stops the sweep.
 func (p *pool) finish(c store.Claim, t Trial, slot int, o store.Outcome) {
 	err := p.r.DB.FinishTrial(c, o)
+	if err != nil && !errors.Is(err, store.ErrLostClaim) {
+		// The outcome did not fit (a full disk refuses the checkpoint):
+		// record at least that the trial was interrupted, and why, so it
+		// is not left running; then stop the sweep.
+		p.stop(err)
+		small := store.Outcome{Status: store.Interrupted, Error: err.Error(), Seconds: o.Seconds}
+		if err2 := p.r.DB.FinishTrial(c, small); err2 != nil {
+			return
+		}
+		o = small
+	}
 	if errors.Is(err, store.ErrLostClaim) {
 		o.Status, o.Error = "lost", "taken over by another process; this result was dropped"
-	} else if err != nil {
-		p.stop(err)
-		return
 	}
 	p.mu.Lock()
 	if o.Status != "lost" {

@@ -25,13 +25,18 @@ import (
 // crash, and from several processes at once.
 
 // Batches is the number of batches of shard sh's plan: 1 for grid and
-// random search, whose plan is known at once.
+// random search, whose plan is known at once, and one more for
+// search.confirm.
 func (s *Spec) Batches(sh Shard) int {
-	if s.Search.Method != "tpe" {
-		return 1
+	n := 1
+	if s.Search.Method == "tpe" {
+		c := len(s.shardConfigs(sh))
+		n = (c + s.Search.Batch - 1) / s.Search.Batch
 	}
-	n := len(s.shardConfigs(sh))
-	return (n + s.Search.Batch - 1) / s.Search.Batch
+	if s.Search.Confirm > 0 {
+		n++
+	}
+	return n
 }
 
 // batchStart is the first plan position of a TPE batch (k past the last
@@ -74,6 +79,9 @@ type Finished struct {
 // from earlier: every finished trial of the shard's batches before k, and
 // of the sweeps it warm-starts from.
 func (s *Spec) Batch(k int, sh Shard, earlier []Finished) ([]Trial, error) {
+	if s.Search.Confirm > 0 && k == s.Batches(sh)-1 {
+		return s.confirmBatch(sh, earlier)
+	}
 	if s.Search.Method != "tpe" {
 		if k != 0 {
 			return nil, fmt.Errorf("search: %s search has one batch, not %d", s.Search.Method, k+1)
@@ -129,6 +137,77 @@ func (s *Spec) Batch(k int, sh Shard, earlier []Finished) ([]Trial, error) {
 		}
 	}
 	return out, nil
+}
+
+// confirmBatch is search.confirm's batch: each model's best configuration
+// among earlier (the mean objective over its done repeats; ties to the
+// earlier in the plan) with the seeds it lacks, repeats … confirm−1, at
+// positions after the search's.
+func (s *Spec) confirmBatch(sh Shard, earlier []Finished) ([]Trial, error) {
+	if sh.Count > 1 {
+		return nil, fmt.Errorf("search: search.confirm picks each model's best over the whole sweep, which a shard does not see: merge the shards, then run the confirmations as a sweep of their own (search.enqueue)")
+	}
+	base := s.plannedPositions()
+	obj := s.Objective.metric()
+	var out []Trial
+	for mi, m := range s.Models {
+		best, ok := s.bestConfig(m, earlier, obj)
+		if !ok {
+			continue
+		}
+		extra := s.Search.Confirm - s.Search.Repeats
+		for r := s.Search.Repeats; r < s.Search.Confirm; r++ {
+			pos := base + mi*extra + r - s.Search.Repeats
+			out = append(out, s.newTrial(pos, m, best.Params, r))
+		}
+	}
+	return out, nil
+}
+
+// plannedPositions is one past the search's last plan position.
+func (s *Spec) plannedPositions() int {
+	if s.Search.Method == "grid" {
+		plan := s.Plan()
+		if len(plan) == 0 {
+			return 0
+		}
+		return plan[len(plan)-1].Position + 1
+	}
+	return s.Search.Trials * s.Search.Repeats
+}
+
+// bestConfig is model m's configuration with the best mean objective over
+// its done repeats among earlier.
+func (s *Spec) bestConfig(m string, earlier []Finished, obj model.MetricInfo) (Finished, bool) {
+	type agg struct {
+		first Finished
+		sum   float64
+		n     int
+	}
+	byConfig := map[string]*agg{}
+	var order []string
+	for _, f := range earlier {
+		if f.Model != m || f.Status != store.Done || math.IsNaN(f.Value) {
+			continue
+		}
+		a, ok := byConfig[f.Config]
+		if !ok {
+			a = &agg{first: f}
+			byConfig[f.Config] = a
+			order = append(order, f.Config)
+		}
+		a.sum += f.Value
+		a.n++
+	}
+	var best Finished
+	bestV := math.NaN()
+	for _, c := range order {
+		a := byConfig[c]
+		if v := a.sum / float64(a.n); obj.Better(v, bestV) {
+			best, bestV = a.first, v
+		}
+	}
+	return best, !math.IsNaN(bestV)
 }
 
 // tpeSeedSalt keeps TPE's proposal streams apart from random search's.
@@ -237,7 +316,11 @@ func (s *Spec) validateEnqueue() error {
 				return s.errorAt(path+"."+k, "%s is not in %s's space: add it to space or per_model to set it", k, m)
 			}
 		}
-		s.enqueued = append(s.enqueued, configuration{m, canonical(m, params)})
+		c := configuration{m, canonical(m, params)}
+		if err := s.ModelParams(s.newTrial(0, c.model, c.params, 0)).Validate(); err != nil {
+			return s.errorAt(path, "enqueued configuration %d: %v", i, err)
+		}
+		s.enqueued = append(s.enqueued, c)
 	}
 	return nil
 }

@@ -56,6 +56,10 @@ type Runner struct {
 	Observer Observer      // may be nil
 	Shard    Shard         // recorded with the sweep so `sweep resume` runs the same part
 	Lease    time.Duration // a silent claim's life (default store.DefaultLease)
+	// MemoryBudget, when > 0, is the most memory one trial may need by its
+	// estimate (model.EstimateBytes): a trial above it is recorded failed,
+	// with the estimate, before it allocates anything.
+	MemoryBudget int64
 
 	train func(context.Context, *dataset.Dataset, model.Params, model.Callback) (*model.Result, error) // tests replace model.Train
 }
@@ -171,10 +175,15 @@ func (r *Runner) shardFilter() store.ClaimFilter {
 // are finished, and reads their results.
 func (r *Runner) planBatch(ctx context.Context, sw *sweepRecord, k int) ([]Trial, store.ClaimFilter, error) {
 	f := r.shardFilter()
+	confirm := r.Spec.Search.Confirm > 0 && k == r.Spec.Batches(r.Shard)-1
 	var earlier []Finished
-	if r.Spec.Search.Method == "tpe" {
+	if r.Spec.Search.Method == "tpe" || confirm {
+		before := r.Spec.plannedPositions()
+		if !confirm {
+			before = r.Spec.batchStart(k, r.Shard)
+		}
 		var err error
-		if earlier, err = r.history(sw, r.Spec.batchStart(k, r.Shard)); err != nil {
+		if earlier, err = r.history(sw, before); err != nil {
 			return nil, f, err
 		}
 	}
@@ -182,7 +191,7 @@ func (r *Runner) planBatch(ctx context.Context, sw *sweepRecord, k int) ([]Trial
 	if err != nil || len(trials) == 0 {
 		return trials, f, err
 	}
-	if r.Spec.Search.Method == "tpe" {
+	if r.Spec.Search.Method == "tpe" || confirm {
 		f.Lo, f.Hi = trials[0].Position, trials[len(trials)-1].Position+1
 	}
 	return trials, f, ctx.Err()

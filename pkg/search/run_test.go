@@ -427,3 +427,44 @@ func TestRun_RefusesChangedData(t *testing.T) {
 		t.Fatalf("changed data: %v", err)
 	}
 }
+
+// search.confirm runs each model's best configuration again with the seeds
+// it lacks, once the search is over; its trials share the configuration's
+// key scheme (repeats 2, 3 of the same config).
+func TestRun_ConfirmTheBest(t *testing.T) {
+	text := strings.Replace(tpeRunSpec, "batch: 3}", "batch: 3, confirm: 3}", 1)
+	spec, err := ParseSpec("tpe.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := spec.LoadData(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, _ := store.Open(filepath.Join(t.TempDir(), "a.db"))
+	defer db.Close()
+	sum, trials := runInto(t, db, spec, ds, 2)
+	if len(trials) != 14 || sum.Ran != 14 || spec.Count() != 14 {
+		t.Fatalf("%d trials, %d trained, Count %d; want 10 + 2 models × 2 seeds = 14", len(trials), sum.Ran, spec.Count())
+	}
+	byConfig := map[string][]*store.Trial{}
+	for _, tr := range trials {
+		byConfig[tr.Config] = append(byConfig[tr.Config], tr)
+	}
+	for _, m := range []string{"logreg", "dot"} {
+		var best *store.Trial
+		for _, tr := range trials {
+			if tr.Model == m && tr.Repeat == 0 && (best == nil || tr.Best["valid/auc"] > best.Best["valid/auc"]) {
+				best = tr
+			}
+		}
+		seeds := byConfig[best.Config]
+		if len(seeds) != 3 {
+			t.Errorf("%s's best configuration has %d seeds, want 3", m, len(seeds))
+		}
+	}
+	again, _ := runInto(t, db, spec, ds, 1)
+	if again.Ran != 0 {
+		t.Errorf("rerunning trained %d", again.Ran)
+	}
+}

@@ -183,6 +183,7 @@ func (s *Spec) parseDist(ax Axis, h model.Hyper, m map[string]any, path string) 
 	}
 	return ax, nil
 }
+
 // canonicalValue formats a value the same way on every machine; trial keys hash it.
 func canonicalValue(v any) string {
 	switch x := v.(type) {

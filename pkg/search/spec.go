@@ -115,6 +115,10 @@ type SearchSpec struct {
 	// WarmStart names earlier sweeps of the same data whose finished trials
 	// TPE starts from (tpe only).
 	WarmStart []string `yaml:"warm_start"`
+	// Confirm, when > repeats, runs each model's best configuration again
+	// until it has this many seeds, once the search is over: the seed
+	// spread and the report's intervals need them.
+	Confirm int `yaml:"confirm"`
 
 	budget time.Duration
 }
@@ -179,6 +183,8 @@ func ParseSpec(file string, text []byte) (*Spec, error) {
 	if err := yaml.UnmarshalWithOptions(text, s, yaml.DisallowUnknownField()); err != nil {
 		return nil, yamlError(file, err)
 	}
+	// An empty document decodes as null, which zeroes the whole struct.
+	s.File, s.Text, s.Hash, s.ast = file, string(text), hex.EncodeToString(sum[:]), f
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
@@ -201,7 +207,7 @@ const (
 // full of aliases, naming the line where it goes over.
 func checkShape(file string, text []byte) error {
 	if len(text) > maxSpecBytes {
-		return &SpecError{File: file, Msg: fmt.Sprintf("spec is %d bytes, over the limit of %d: a spec is settings, not data", len(text), maxSpecBytes)}
+		return &SpecError{File: file, Msg: fmt.Sprintf("spec too large: %d bytes, over the limit of %d (a spec is settings, not data)", len(text), maxSpecBytes)}
 	}
 	depth, aliases := 0, 0
 	var indents []int
@@ -357,6 +363,9 @@ func (s *Spec) validateSearch() error {
 			return s.errorAt("$.search.budget", "budget %q: want a positive duration such as 30m or 2h", sr.Budget)
 		}
 		sr.budget = d
+	}
+	if s.has("$.search.confirm") && sr.Confirm <= sr.Repeats {
+		return s.errorAt("$.search.confirm", "confirm %d: want more seeds than repeats (%d) for each model's best configuration", sr.Confirm, sr.Repeats)
 	}
 	if sr.Method == "tpe" {
 		return s.validateTPE()

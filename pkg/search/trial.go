@@ -1,6 +1,7 @@
 package search
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -71,12 +72,39 @@ func (p *pool) train(c store.Claim, t Trial, slot int) {
 		}
 		return
 	}
+	if storeErr == nil && p.ctx.Err() != nil {
+		if cause := context.Cause(p.ctx); !errors.Is(cause, context.Canceled) {
+			storeErr = cause // the sweep stopped on a store error: say so in the trial
+		}
+	}
 	p.finish(c, t, slot, outcome(r.Data, res, trainErr, storeErr, p.ctx.Err() != nil, time.Since(start)))
 }
 
-// admit checks a trial before it allocates anything.
+// admit checks a trial before it allocates anything: its parameters, and
+// its estimated memory against the budget.
 func (p *pool) admit(params model.Params) error {
-	return params.Validate()
+	if err := params.Validate(); err != nil {
+		return err
+	}
+	if b := p.r.MemoryBudget; b > 0 {
+		if need := model.EstimateBytes(p.r.Data, params); need > b {
+			return fmt.Errorf("needs about %s of memory by its estimate, over the budget of %s per trial (--memory)", bytesString(need), bytesString(b))
+		}
+	}
+	return nil
+}
+
+// bytesString prints a byte count in GiB, MiB or bytes.
+func bytesString(n int64) string {
+	switch {
+	case n >= 1<<40:
+		return fmt.Sprintf("%.1f TiB", float64(n)/(1<<40))
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // runModel trains, turning a panic into the trial's error.

@@ -7,6 +7,8 @@ import (
 	"math"
 	"strings"
 
+	"github.com/mattn/go-sqlite3"
+
 	"github.com/attnsweep/attnsweep/pkg/model"
 )
 
@@ -268,8 +270,9 @@ type Result struct {
 func (d *DB) Query(q string) (*Result, error) {
 	rows, err := d.db.Query(q)
 	if err != nil {
-		if d.readOnly && (strings.Contains(err.Error(), "readonly") || strings.Contains(err.Error(), "read-only")) {
-			return nil, fmt.Errorf("store: %s is opened read-only: `sweep query` cannot change results (%v)", d.path, err)
+		if d.readOnly && refused(err) {
+			return nil, fmt.Errorf("store: %s is opened read-only: %s refused: `sweep query` only reads, it never changes results or creates files (%v)",
+				d.path, refusedWord(q), err)
 		}
 		return nil, fmt.Errorf("store: query: %w", err)
 	}
@@ -301,10 +304,46 @@ func (d *DB) Query(q string) (*Result, error) {
 	return res, nil
 }
 
+// refused reports whether err is SQLite refusing a write or a statement
+// the read-only authorizer denies.
+func refused(err error) bool {
+	var se sqlite3.Error
+	if errors.As(err, &se) && (se.Code == sqlite3.ErrAuth || se.Code == sqlite3.ErrReadonly) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "readonly") || strings.Contains(msg, "read-only") || strings.Contains(msg, "not authorized")
+}
+
+// refusedWord names what a refused statement tried: its first keyword
+// that changes something (DELETE in "SELECT 1; DELETE …"), else its first
+// word.
+func refusedWord(q string) string {
+	words := strings.FieldsFunc(strings.ToUpper(q), func(r rune) bool {
+		return !(r >= 'A' && r <= 'Z' || r == '_')
+	})
+	for _, w := range words {
+		switch w {
+		case "ATTACH", "DETACH", "VACUUM", "PRAGMA", "INSERT", "UPDATE", "DELETE", "REPLACE",
+			"CREATE", "DROP", "ALTER", "REINDEX", "ANALYZE", "LOAD_EXTENSION":
+			return w
+		}
+	}
+	if len(words) == 0 {
+		return "the statement"
+	}
+	return words[0]
+}
+
+// likeEscaper escapes a LIKE pattern's wildcards with a backslash.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
 // TrialByRef finds a trial by id, key or a unique key prefix (in any sweep).
 func (d *DB) TrialByRef(ref string) (*Trial, string, error) {
+	// The ref is a literal prefix: %, _ and the escape character in it
+	// match themselves.
 	rows, err := d.db.Query(`SELECT t.id, s.id, s.name FROM trials t JOIN sweeps s ON s.id = t.sweep
-		WHERE CAST(t.id AS TEXT) = ? OR t.key LIKE ? || '%' ORDER BY t.id`, ref, ref)
+		WHERE CAST(t.id AS TEXT) = ? OR t.key LIKE ? || '%' ESCAPE '\' ORDER BY t.id`, ref, likeEscaper.Replace(ref))
 	if err != nil {
 		return nil, "", fmt.Errorf("store: find trial %q: %w", ref, err)
 	}

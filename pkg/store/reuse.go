@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // A trial's key hashes its model, canonical parameters, protocol and seed,
@@ -32,10 +33,34 @@ func reuse(tx *sql.Tx, sweep, dst int64, key, dataID string) (bool, error) {
 		WHERE id = ?`, src, from, dst); err != nil {
 		return false, fmt.Errorf("store: reuse trial %s from sweep %s: %w", key, from, err)
 	}
-	for table, cols := range perTrialTables {
+	for _, table := range perTrialTables {
+		cols, err := columnsBut(tx, table, "trial")
+		if err != nil {
+			return false, err
+		}
 		if _, err := tx.Exec(`INSERT INTO `+table+` (trial, `+cols+`) SELECT ?, `+cols+` FROM `+table+` WHERE trial = ?`, dst, src); err != nil {
 			return false, fmt.Errorf("store: reuse %s of trial %s: %w", table, key, err)
 		}
 	}
 	return true, nil
+}
+
+// columnsBut lists a table's columns, comma-separated, without one.
+func columnsBut(tx *sql.Tx, table, skip string) (string, error) {
+	rows, err := tx.Query(`SELECT name FROM pragma_table_info(?) ORDER BY cid`, table)
+	if err != nil {
+		return "", fmt.Errorf("store: columns of %s: %w", table, err)
+	}
+	defer rows.Close()
+	var cols []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return "", err
+		}
+		if c != skip {
+			cols = append(cols, c)
+		}
+	}
+	return strings.Join(cols, ", "), rows.Err()
 }

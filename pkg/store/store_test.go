@@ -196,10 +196,8 @@ func TestStore_Merge(t *testing.T) {
 	b.Close()
 
 	for round := 0; round < 2; round++ {
-		for _, src := range []string{"a.db", "b.db"} {
-			if _, err := out.Merge(filepath.Join(dir, src)); err != nil {
-				t.Fatal(err)
-			}
+		if _, err := out.Merge(filepath.Join(dir, "a.db"), filepath.Join(dir, "b.db")); err != nil {
+			t.Fatal(err)
 		}
 		res, err := out.Query(`SELECT key, status, test_auc, (SELECT count(*) FROM params p WHERE p.trial = l.trial),
 			(SELECT count(*) FROM epochs e WHERE e.trial = l.trial) FROM leaderboard l ORDER BY key`)

@@ -70,8 +70,9 @@ func replaceViews(tx *sql.Tx) error {
 	return nil
 }
 
-// readOnlyDriver opens connections that cannot change the file: each gets
-// the registry's views as TEMP views, then query_only.
+// readOnlyDriver opens connections that cannot change the file nor create
+// another: each gets the registry's views as TEMP views, then query_only,
+// then readOnlyAuthorizer (authorizer.go).
 const readOnlyDriver = "sqlite3-attnsweep-ro"
 
 func init() {
@@ -81,7 +82,10 @@ func init() {
 				return fmt.Errorf("store: read-only views: %w", err)
 			}
 		}
-		_, err := c.Exec(`PRAGMA query_only = 1`, nil)
-		return err
+		if _, err := c.Exec(`PRAGMA query_only = 1`, nil); err != nil {
+			return err
+		}
+		c.RegisterAuthorizer(readOnlyAuthorizer)
+		return nil
 	}})
 }
