@@ -266,7 +266,7 @@ func TestRows_Errors(t *testing.T) {
 		{d, "item_id", true, "want an integer, got a boolean (true)"},
 		{d, "hist_item", int64(3), "want a list, got a number (3)"},
 		{d, "hist_item", []any{int64(1), "x"}, `item 1: want an integer, got a string ("x")`},
-		{d, "hist_item", []any{[]any{int64(1)}}, "item 0: want a int, got a list"},
+		{d, "hist_item", []any{[]any{int64(1)}}, "item 0: want one int value, got a list"},
 		{d, "price", "cheap", `want a number, got a string ("cheap")`},
 		{d, "price", []any{1.0}, "want a number, got a list of 1"},
 		{d, "price", json.Number("1e999"), "want a finite number, got 1e999"},

@@ -185,7 +185,7 @@ func (b *Rows) list(i int, voc *vocab, k valueKind, c *SeqColumn, r int, v any) 
 			continue
 		}
 		if _, nested := x.([]any); nested {
-			return fmt.Errorf("item %d: want a %s, got a list", j, k)
+			return fmt.Errorf("item %d: want one %s value, got a list", j, k)
 		}
 		id, err := b.id(voc, k, x)
 		if err != nil {

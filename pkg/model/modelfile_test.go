@@ -467,3 +467,93 @@ func TestModelFile_RefusesOtherData(t *testing.T) {
 		t.Errorf("missing column: %v", err)
 	}
 }
+
+// A model reading two history columns (hist_item → item_id, hist_cat →
+// cat) round-trips: the file holds both columns' vocabularies and max_len,
+// and scores its test file as Train scored the test split.
+func TestModelFile_TwoHistories(t *testing.T) {
+	type row struct {
+		Label   int64    `parquet:"label"`
+		User    string   `parquet:"user"`
+		ItemID  int64    `parquet:"item_id"`
+		Cat     string   `parquet:"cat"`
+		Hist    []int64  `parquet:"hist_item,list"`
+		HistCat []string `parquet:"hist_cat,list"`
+	}
+	dir := t.TempDir()
+	var files []string
+	for i, n := range []int{1500, 300, 300} {
+		rng := rand.New(rand.NewPCG(uint64(i), 9))
+		rows := make([]row, n)
+		for j := range rows {
+			r := &rows[j]
+			r.User, r.ItemID = fmt.Sprint("u", rng.IntN(30)), int64(rng.IntN(40))
+			r.Cat = fmt.Sprint("c", r.ItemID%5)
+			for range rng.IntN(6) {
+				h := int64(rng.IntN(40))
+				r.Hist, r.HistCat = append(r.Hist, h), append(r.HistCat, fmt.Sprint("c", h%5))
+			}
+			if slices.Contains(r.HistCat, r.Cat) && rng.IntN(3) > 0 || rng.IntN(6) == 0 {
+				r.Label = 1
+			}
+		}
+		p := filepath.Join(dir, fmt.Sprint(i, ".parquet"))
+		if err := parquet.WriteFile(p, rows); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, p)
+	}
+	ds, err := dataset.Load(dataset.Source{Train: files[:1], Valid: files[1:2], Test: files[2:]}, dataset.Columns{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds.Schema.Sequences) != 2 {
+		t.Fatalf("sequences %+v: want hist_item and hist_cat (the test checks nothing)", ds.Schema.Sequences)
+	}
+	st, err := ds.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []string{"dot", "din"} {
+		p := smallParams(m)
+		p.Epochs = 1
+		res, err := Train(context.Background(), ds, p, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mf, err := NewModelFile(res.Checkpoint, st, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := mf.Bytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := ParseModelFile(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		enc, err := back.Data()
+		if err != nil {
+			t.Fatal(err)
+		}
+		test, err := enc.Encode(files[2:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(test.Seq) != 2 || test.Seq[1].MaxLen != ds.Seq[1].MaxLen {
+			t.Fatalf("%s: restored sequences %+v", m, test.Schema.Sequences)
+		}
+		pr, err := back.Predictor(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := make([]float32, test.N)
+		pr.Predict(test, test.Test, out)
+		for i := range out {
+			if math.Float32bits(out[i]) != math.Float32bits(res.TestScores[i]) {
+				t.Fatalf("%s: row %d scores %v, Train gave %v", m, i, out[i], res.TestScores[i])
+			}
+		}
+	}
+}

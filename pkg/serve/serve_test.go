@@ -249,7 +249,7 @@ func TestScore_BadRequests(t *testing.T) {
 		{"list for scalar", with("user_id", []any{1, 2}), `row 1: field "user_id": want an integer, got a list of 2`},
 		{"scalar for list", with("hist_item", 4), `row 1: field "hist_item": want a list, got a number (4)`},
 		{"wrong list item", with("hist_item", []any{1, "a"}), `row 1: field "hist_item": item 1: want an integer, got a string ("a")`},
-		{"nested list", with("hist_item", []any{[]any{1}}), `row 1: field "hist_item": item 0: want a int, got a list`},
+		{"nested list", with("hist_item", []any{[]any{1}}), `row 1: field "hist_item": item 0: want one int value, got a list`},
 		{"string for number", with("price", "cheap"), `row 1: field "price": want a number, got a string ("cheap")`},
 		{"huge number", with("price", json.Number("1e400")), `row 1: field "price": want a finite number, got 1e400`},
 		{"object for value", with("price", map[string]any{}), `row 1: field "price": want a number, got an object`},
