@@ -32,6 +32,9 @@ trial with the best valid value of the sweep's objective.`,
 					return fmt.Errorf("export-model: %s is required", f.name)
 				}
 			}
+			if err := checkOut(out, [2]string{"--db", g.db}); err != nil {
+				return fmt.Errorf("export-model: %w", err)
+			}
 			tm, err := loadTrial(g.db, sweepName, trialArg)
 			if err != nil {
 				return fmt.Errorf("export-model: %w", err)

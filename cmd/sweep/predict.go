@@ -78,10 +78,14 @@ func (f predictFlags) check(db string) error {
 	case f.modelPath == "" && (f.sweep == "" || f.trial == ""):
 		return fmt.Errorf("predict: --model is required (or --sweep and --trial)")
 	}
+	other := [2]string{"--db", db}
 	if f.modelPath != "" {
-		return checkOut(f.out, [2]string{"--data", f.data}, [2]string{"--model", f.modelPath})
+		other = [2]string{"--model", f.modelPath}
 	}
-	return checkOut(f.out, [2]string{"--data", f.data}, [2]string{"--db", db})
+	if err := checkOut(f.out, [2]string{"--data", f.data}, other); err != nil {
+		return fmt.Errorf("predict: %w", err)
+	}
+	return nil
 }
 
 // checkOut refuses an --out that would destroy something: a folder, or
@@ -90,7 +94,7 @@ func (f predictFlags) check(db string) error {
 func checkOut(out string, others ...[2]string) error {
 	fo, errO := os.Stat(out)
 	if errO == nil && fo.IsDir() {
-		return fmt.Errorf("predict: --out %s is a folder: give a file, such as %s", out, filepath.Join(out, "scores.parquet"))
+		return fmt.Errorf("--out %s is a folder: give a file, such as one inside it", out)
 	}
 	a, errA := filepath.Abs(out)
 	for _, o := range others {
@@ -101,7 +105,7 @@ func checkOut(out string, others ...[2]string) error {
 			same = true
 		}
 		if same {
-			return fmt.Errorf("predict: --out %s is the %s file: the scores would overwrite it; give another --out", out, flag)
+			return fmt.Errorf("--out %s is the %s file: it would be overwritten; give another --out", out, flag)
 		}
 	}
 	return nil

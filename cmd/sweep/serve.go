@@ -43,8 +43,8 @@ it: requests in flight are answered first (at most --drain), then it exits 0.`,
   curl -s localhost:8080/v1/score -d '{"rows": [{"user_id": 1, "item_id": 5, "cate_id": 2, "hour": 9, "device": 1, "weekday": 3, "price": 4.5, "hist_item": [7, 12]}]}'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if modelPath == "" {
-				return fmt.Errorf("serve: --model is required")
+			if err := checkServeFlags(modelPath, addr, cfg, drain); err != nil {
+				return fmt.Errorf("serve: %w", err)
 			}
 			mf, err := model.ReadModelFile(modelPath)
 			if err != nil {
@@ -56,7 +56,7 @@ it: requests in flight are answered first (at most --drain), then it exits 0.`,
 			}
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
-				return fmt.Errorf("serve: %w", err)
+				return fmt.Errorf("serve: --addr %s: %w", addr, err)
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
@@ -75,4 +75,24 @@ it: requests in flight are answered first (at most --drain), then it exits 0.`,
 	cmd.Flags().IntVar(&cfg.Workers, "workers", 0, "requests scored at the same time (0: the cores Go may use)")
 	cmd.Flags().DurationVar(&drain, "drain", 30*time.Second, "on SIGTERM, how long requests in flight may take to finish")
 	return cmd
+}
+
+// checkServeFlags refuses flags serve would otherwise bend: an empty --addr
+// would listen on every interface, and a limit of 0 or less would mean none.
+func checkServeFlags(modelPath, addr string, cfg serve.Config, drain time.Duration) error {
+	switch {
+	case modelPath == "":
+		return fmt.Errorf("--model is required")
+	case addr == "":
+		return fmt.Errorf("--addr is empty: give host:port, such as 127.0.0.1:8080")
+	case cfg.MaxRows < 1:
+		return fmt.Errorf("--max-rows %d: want at least 1", cfg.MaxRows)
+	case cfg.MaxBody < 1:
+		return fmt.Errorf("--max-body %d: want at least 1", cfg.MaxBody)
+	case cfg.Workers < 0:
+		return fmt.Errorf("--workers %d: want 1 or more, or 0 for the cores Go may use", cfg.Workers)
+	case drain < 0:
+		return fmt.Errorf("--drain %s: want 0 or more", drain)
+	}
+	return nil
 }

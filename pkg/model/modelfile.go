@@ -305,6 +305,9 @@ func (mf *ModelFile) Write(path string) (err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
+	if err = tmp.Chmod(0o644); err != nil { // CreateTemp makes it private
+		return fmt.Errorf("model file: write %s: %w", path, err)
+	}
 	if _, err = tmp.Write(b); err != nil {
 		return fmt.Errorf("model file: write %s: %w", path, err)
 	}
