@@ -1,6 +1,7 @@
 package search
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -333,5 +334,45 @@ func TestParzen_Normalised(t *testing.T) {
 	}
 	if math.Abs(total-1) > 1e-6 {
 		t.Errorf("the density integrates to %.8f, want 1", total)
+	}
+}
+
+func TestTPEObservations_DeepestRungWithEnough(t *testing.T) {
+	p := func(name string) []Param { return []Param{{"optimizer", name}} }
+	nan, inf := math.NaN(), math.Inf(1)
+	recs := []trialRecord{
+		{params: p("a"), status: "done", rungs: map[int]float64{1: 0.5, 3: 0.4}, final: 0.3},
+		{params: p("b"), status: "done", rungs: map[int]float64{1: 0.6, 3: 0.5}, final: 0.45},
+		{params: p("c"), status: "pruned", rungs: map[int]float64{1: 0.9}, final: nan},
+		{params: p("d"), status: "pruned", rungs: map[int]float64{1: 0.55, 3: 0.7}, final: nan},
+		{params: p("e"), status: "failed", rungs: map[int]float64{1: 0.8}, final: nan},
+		{params: p("f"), status: "running", rungs: map[int]float64{1: 0.1}, final: nan},
+		{params: p("g"), status: "done", rungs: map[int]float64{1: 0.52}, final: 0.51}, // stopped at epoch 2
+	}
+	// Finite losses: 5 at rung 1 (a b c d g), 4 at rung 3 (a b d g), 3 at the end (a b g).
+	for _, c := range []struct {
+		minObs int
+		rungs  []int
+		want   []float64 // losses of a b c d e g
+	}{
+		{3, []int{3, 1}, []float64{0.3, 0.45, inf, inf, nan, 0.51}}, // the final level has enough
+		{4, []int{1, 3}, []float64{0.4, 0.5, inf, 0.7, nan, 0.51}},  // rung 3; c was pruned before it
+		{5, []int{1, 3}, []float64{0.5, 0.6, 0.9, 0.55, nan, 0.52}}, // rung 1: c counts where it stopped
+		{6, []int{1, 3}, []float64{0.5, 0.6, 0.9, 0.55, nan, 0.52}}, // none has enough: the fullest
+		{9, nil, []float64{0.3, 0.45, inf, inf, nan, 0.51}},         // no scheduler: final results
+	} {
+		obs := tpeObservations(recs, c.rungs, c.minObs)
+		var got []float64
+		var names []string
+		for _, o := range obs {
+			got = append(got, o.Loss)
+			names = append(names, o.Params[0].Value.(string))
+		}
+		if !reflect.DeepEqual(names, []string{"a", "b", "c", "d", "e", "g"}) {
+			t.Errorf("minObs %d: observations of %v, want a b c d e g", c.minObs, names)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("minObs %d, rungs %v: losses %v, want %v", c.minObs, c.rungs, got, c.want)
+		}
 	}
 }
