@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Optuna's TPE sampler on a replay table: the Python side of the search
 benchmark (bench/search/run.sh, BENCHMARKS.md "Search").
 

@@ -120,8 +120,8 @@ func medianBest(tf testFunction, p proposer, seeds, budget, batch int) float64 {
 
 func TestTPE_BeatsRandomSearch(t *testing.T) {
 	for _, tf := range testFunctions {
-		tpe := medianBest(tf, tpeProposer(TPEOptions{}), 24, 30, 4)
-		rnd := medianBest(tf, randomProposer, 24, 30, 4)
+		tpe := medianBest(tf, tpeProposer(TPEOptions{}), 24, 30, tpeDefaultBatch)
+		rnd := medianBest(tf, randomProposer, 24, 30, tpeDefaultBatch)
 		t.Logf("%-12s median best after 30 trials: TPE %.4f, random %.4f", tf.name, tpe, rnd)
 		if !(tpe < 0.5*rnd) {
 			t.Errorf("%s: TPE's median best %.4f is not below half of random search's %.4f", tf.name, tpe, rnd)
