@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"slices"
@@ -57,6 +58,17 @@ func readGrid(path string) (*grid, error) {
 		}
 	}
 	return g, nil
+}
+
+// sortedPoints iterates over the grid points in the order of their keys.
+func (g *grid) sortedPoints() func(func(string, float64) bool) {
+	return func(yield func(string, float64) bool) {
+		for _, k := range slices.Sorted(maps.Keys(g.auc)) {
+			if !yield(k, g.auc[k]) {
+				return
+			}
+		}
+	}
 }
 
 // best is the largest valid AUC in the table.

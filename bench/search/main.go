@@ -4,6 +4,7 @@
 //
 //	search replay -table T.csv -space S.json -sampler tpe|random [-seeds N -budget B -batch K] > traces.csv
 //	search table -table T.csv traces.csv...
+//	search importance -table T.csv
 //
 // The table is `sweep query --format csv` of a grid sweep: one column per
 // searched hyperparameter, then status and valid_auc. A sampler's draw is
@@ -18,7 +19,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: search replay|table [flags]; see bench/search/run.sh")
+		fmt.Fprintln(os.Stderr, "usage: search replay|table|importance [flags]; see bench/search/run.sh")
 		os.Exit(2)
 	}
 	var err error
@@ -27,8 +28,10 @@ func main() {
 		err = runReplay(os.Args[2:], os.Stdout)
 	case "table":
 		err = runTable(os.Args[2:], os.Stdout)
+	case "importance":
+		err = runImportance(os.Args[2:], os.Stdout)
 	default:
-		err = fmt.Errorf("unknown verb %q (want replay or table)", os.Args[1])
+		err = fmt.Errorf("unknown verb %q (want replay, table or importance)", os.Args[1])
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "search:", err)
