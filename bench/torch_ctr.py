@@ -26,6 +26,24 @@ Mirrored from pkg/model (read its files for the details):
   din        z = mlp([f_1..f_M, dense, u]), u = Σ s_j e_j, s_j = att_mlp([v, e_j, v−e_j, v⊙e_j])
              (hidden [80, 40], Dice, no BatchNorm, no dropout, unnormalised weights); the
              main MLP uses Dice too
+
+One model is NOT a mirror of pkg/model but a reference to hold din against:
+  din_fuxi   DIN as FuxiCTR builds it (model_zoo/DIN/src/DIN.py, DIN_Attention,
+             Dice, MLP_Block, FeatureEmbeddingDict): every table has a zero, untrained
+             padding row 0; the target is the concatenation of the target fields of
+             every sequence column and each history position the concatenation of the
+             columns' embeddings (din_target_field: [(item_id, cate_id)]); the
+             attention MLP (--att-hidden, --att-act; Dice: BatchNorm1d without affine,
+             eps 1e-9, momentum 0.01) scores EVERY position, padding included (Dice's
+             batch statistics too), its output is multiplied by the mask (history id
+             != 0), optionally softmaxed (--softmax) over the unmasked positions;
+             u = Σ w_j·e_j replaces the history fields in the DNN input, which is every
+             field's embedding (the target's included) and the dense values; the DNN
+             is --hidden with --dnn-act (FuxiCTR's default ReLU), --bn, --dropout.
+             --clip is FuxiCTR's max_gradient_norm (10 in its configs). --att-real-only
+             scores the real positions only (pkg/model's way) and --dice-momentum 0.1
+             keeps Dice's running statistics as pkg/model does, to measure those
+             differences one at a time.
   training   mean binary cross-entropy on logits; Adam (β 0.9, 0.999, ε 1e-8, dense
              updates) with L2 added to the gradients (λ·W: weight_decay) of the embedding
              tables (--l2e) and of the Linear weights (--l2d); each epoch shuffles the
@@ -70,14 +88,20 @@ class Data:
         self.splits = {s: torch.from_numpy(ld(s + ".npy").astype(np.int64)) for s in ("train", "valid", "test")}
         self.vocab = [f["vocab"] for f in self.meta["fields"]]
         self.seq = self.meta.get("seq")
+        self.seqs = self.meta.get("seqs") or ([self.seq] if self.seq else [])
         if self.seq:
             self.hist = torch.from_numpy(ld("seq_ids.npy").astype(np.int64))  # [N, L]
             self.hlen = torch.from_numpy(ld("seq_len.npy").astype(np.int64))  # [N]
+        # every sequence column: seq_ids.npy, seq1_ids.npy, ...
+        self.hists = [self.hist] if self.seq else []
+        for k in range(1, len(self.seqs)):
+            self.hists.append(torch.from_numpy(ld(f"seq{k}_ids.npy").astype(np.int64)))
 
     def batch(self, rows):
         b = {"ids": self.cat[:, rows], "dense": self.dense[rows], "y": self.label[rows]}
         if self.seq:
             b["hist"], b["len"] = self.hist[rows], self.hlen[rows]
+            b["hists"] = [h[rows] for h in self.hists]
         return b
 
 
@@ -88,16 +112,19 @@ def glorot_(lin):
     return lin
 
 
-def emb_table(v, d):
-    e = nn.Embedding(v, d)
+def emb_table(v, d, padding_idx=None):
+    e = nn.Embedding(v, d, padding_idx=padding_idx)
     nn.init.normal_(e.weight, 0.0, 1e-4)
+    if padding_idx is not None:
+        with torch.no_grad():
+            e.weight[padding_idx].zero_()
     return e
 
 
 class Dice(nn.Module):
-    def __init__(self, c):
+    def __init__(self, c, momentum=0.1):
         super().__init__()
-        self.bn = nn.BatchNorm1d(c, eps=1e-9, momentum=0.1, affine=False)
+        self.bn = nn.BatchNorm1d(c, eps=1e-9, momentum=momentum, affine=False)
         self.alpha = nn.Parameter(torch.zeros(c))
 
     def forward(self, x):
@@ -106,14 +133,14 @@ class Dice(nn.Module):
 
 
 class MLP(nn.Module):
-    def __init__(self, d_in, hidden, act="relu", bn=False, dropout=0.0):
+    def __init__(self, d_in, hidden, act="relu", bn=False, dropout=0.0, dice_momentum=0.1):
         super().__init__()
         layers, w = [], d_in
         for h in hidden:
             layers.append(glorot_(nn.Linear(w, h)))
             if bn:
                 layers.append(nn.BatchNorm1d(h, eps=1e-5, momentum=0.1))
-            layers.append(Dice(h) if act == "dice" else nn.ReLU())
+            layers.append(Dice(h, dice_momentum) if act == "dice" else nn.ReLU())
             if dropout > 0:
                 layers.append(nn.Dropout(dropout))
             w = h
@@ -215,6 +242,45 @@ class Net(nn.Module):
         return self.mlp(torch.cat(fs + [b["dense"], u], 1))
 
 
+class FuxiDIN(nn.Module):
+    """DIN with FuxiCTR's structure (see the module doc, din_fuxi)."""
+
+    def __init__(self, data, a):
+        super().__init__()
+        if not data.seqs:
+            sys.exit("torch_ctr: din_fuxi needs a history column")
+        d = a.emb
+        self.emb = nn.ModuleList(emb_table(v, d, padding_idx=0) for v in data.vocab)
+        self.targets = [sq["target_field"] for sq in data.seqs]
+        h = d * len(self.targets)
+        att_hidden = [int(x) for x in a.att_hidden.split(",")]
+        self.att = MLP(4 * h, att_hidden, a.att_act, dice_momentum=a.dice_momentum)
+        self.softmax = a.softmax
+        self.real_only = a.att_real_only
+        k = data.dense.shape[1]
+        hidden = [int(x) for x in a.hidden.split(",")]
+        self.mlp = MLP(len(data.vocab) * d + h + k, hidden, a.dnn_act, a.bn, a.dropout, dice_momentum=a.dice_momentum)
+
+    def forward(self, b):
+        fs = [e(b["ids"][f]) for f, e in enumerate(self.emb)]
+        tgt = torch.cat([fs[t] for t in self.targets], -1)  # [B, H]
+        seq = torch.cat([self.emb[t](hk) for t, hk in zip(self.targets, b["hists"])], -1)  # [B, L, H]
+        mask = (b["hists"][0] != 0).to(seq.dtype)  # FuxiCTR: padding_idx 0 marks padding
+        L = seq.shape[1]
+        tt = tgt.unsqueeze(1).expand(-1, L, -1)
+        q = torch.cat([tt, seq, tt - seq, tt * seq], -1).reshape(-1, 4 * seq.shape[-1])
+        if self.real_only:  # as din.go: score the real positions only (Dice's statistics over them)
+            keep = mask.reshape(-1) > 0
+            w = torch.zeros(q.shape[0], dtype=q.dtype).masked_scatter(keep, self.att(q[keep]).squeeze(-1))
+            w = w.view(-1, L)
+        else:
+            w = self.att(q).view(-1, L) * mask
+        if self.softmax:
+            w = (w + -1.0e9 * (1 - mask)).softmax(-1)
+        u = (w.unsqueeze(-1) * seq).sum(1)
+        return self.mlp(torch.cat(fs + [u, b["dense"]], 1))
+
+
 def param_groups(net, a):
     emb, weights, rest = [], [], []
     for mod in net.modules():
@@ -253,6 +319,17 @@ def main():
     ap.add_argument("--bn", action="store_true")
     ap.add_argument("--dropout", type=float, default=0.0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--att-hidden", default="80,40", help="din_fuxi: attention MLP sizes")
+    ap.add_argument("--att-act", default="dice", help="din_fuxi: attention MLP activation (dice, relu)")
+    ap.add_argument("--dnn-act", default="relu", help="din_fuxi: DNN activation (relu, dice)")
+    ap.add_argument("--softmax", action="store_true", help="din_fuxi: softmax over the attention scores")
+    ap.add_argument("--dice-momentum", type=float, default=0.01,
+                    help="din_fuxi: momentum of Dice's running statistics (FuxiCTR 0.01, pkg/model 0.1)")
+    ap.add_argument("--att-real-only", action="store_true",
+                    help="din_fuxi: run the attention MLP on the real positions only, as pkg/model does")
+    ap.add_argument("--clip", type=float, default=0.0, help="clip the gradient norm at this (FuxiCTR: 10); 0: off")
+    ap.add_argument("--patience", type=int, default=0,
+                    help="stop after this many epochs without a better valid AUC (FuxiCTR: 2); 0: run every epoch")
     a = ap.parse_args()
     if a.epochs < 2:
         sys.exit("torch_ctr: --epochs must be at least 2 (the first epoch is not timed)")
@@ -261,14 +338,14 @@ def main():
     torch.set_num_interop_threads(1)
     torch.manual_seed(a.seed)
     data = Data(a.data)
-    net = Net(data, a)
+    net = FuxiDIN(data, a) if a.model == "din_fuxi" else Net(data, a)
     opt = torch.optim.Adam(param_groups(net, a), lr=a.lr, betas=(0.9, 0.999), eps=1e-8)
     train, valid, test = data.splits["train"], data.splits["valid"], data.splits["test"]
     yv, yt = data.label[valid].numpy(), data.label[test].numpy()
     gen = torch.Generator().manual_seed(a.seed)
 
     epoch_s, epoch_cpu, valid_auc = [], [], []
-    best_auc, best_state, best_epoch, lr = -1.0, None, 0, a.lr
+    best_auc, best_state, best_epoch, lr, bad = -1.0, None, 0, a.lr, 0
     for epoch in range(1, a.epochs + 1):
         perm = train[torch.randperm(len(train), generator=gen)]
         t0, c0 = time.perf_counter(), time.process_time()
@@ -277,6 +354,8 @@ def main():
             loss = F.binary_cross_entropy_with_logits(net(b), b["y"])
             opt.zero_grad(set_to_none=True)
             loss.backward()
+            if a.clip > 0:
+                nn.utils.clip_grad_norm_(net.parameters(), a.clip)
             opt.step()
         epoch_s.append(time.perf_counter() - t0)
         epoch_cpu.append(time.process_time() - c0)
@@ -284,16 +363,19 @@ def main():
         valid_auc.append(auc)
         print(f"torch {a.model}: epoch {epoch} valid AUC {auc:.4f} ({epoch_s[-1]:.1f}s training)", file=sys.stderr)
         if best_state is None or auc > best_auc:
-            best_auc, best_state, best_epoch = auc, copy.deepcopy(net.state_dict()), epoch
+            best_auc, best_state, best_epoch, bad = auc, copy.deepcopy(net.state_dict()), epoch, 0
         else:
             lr *= 0.1
+            bad += 1
             for g in opt.param_groups:
                 g["lr"] = lr
+            if a.patience and bad >= a.patience:
+                break
     net.load_state_dict(best_state)
     pt = predict(net, data, test, a.batch)
     print(json.dumps({
         "side": "torch", "model": a.model, "seed": a.seed, "threads": torch.get_num_threads(),
-        "batch": a.batch, "emb": a.emb, "epochs": a.epochs, "train_rows": len(train),
+        "batch": a.batch, "emb": a.emb, "epochs": len(epoch_s), "train_rows": len(train),
         "epoch_seconds": epoch_s,
         "samples_per_s": len(train) / float(np.median(epoch_s[1:])),
         "epoch_cpu_seconds": epoch_cpu,

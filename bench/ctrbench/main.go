@@ -95,6 +95,7 @@ type meta struct {
 	Fields []metaField `json:"fields"` // categorical, in Schema order (cat.npy rows)
 	Dense  []string    `json:"dense"`  // dense.npy columns
 	Seq    *metaSeq    `json:"seq"`    // the first sequence column, or null
+	Seqs   []metaSeq   `json:"seqs"`   // every sequence column: seq_ids.npy, then seq1_ids.npy, …
 	Splits [3]int      `json:"splits"` // rows of train, valid, test
 }
 
@@ -155,20 +156,28 @@ func runExport(args []string) error {
 		{"valid.npy", ds.Valid, []int{len(ds.Valid)}},
 		{"test.npy", ds.Test, []int{len(ds.Test)}},
 	}
-	if len(ds.Seq) > 0 {
-		sq, sd := ds.Seq[0], sc.Sequences[0]
-		m.Seq = &metaSeq{Name: sd.Name, TargetField: sd.Field, MaxLen: sq.MaxLen}
+	for k, sq := range ds.Seq {
+		sd := sc.Sequences[k]
+		ms := metaSeq{Name: sd.Name, TargetField: sd.Field, MaxLen: sq.MaxLen}
+		m.Seqs = append(m.Seqs, ms)
+		if k == 0 {
+			m.Seq = &ms
+		}
+		prefix := "seq"
+		if k > 0 {
+			prefix = fmt.Sprintf("seq%d", k)
+		}
 		files = append(files,
 			struct {
 				name  string
 				data  any
 				shape []int
-			}{"seq_ids.npy", sq.IDs, []int{n, sq.MaxLen}},
+			}{prefix + "_ids.npy", sq.IDs, []int{n, sq.MaxLen}},
 			struct {
 				name  string
 				data  any
 				shape []int
-			}{"seq_len.npy", sq.Len, []int{n}})
+			}{prefix + "_len.npy", sq.Len, []int{n}})
 	}
 	for _, f := range files {
 		if err := writeNPY(filepath.Join(*out, f.name), f.data, f.shape...); err != nil {

@@ -34,7 +34,7 @@ same file.`,
 				return fmt.Errorf("datagen: %w", err)
 			}
 			if err := dataset.Generate(cfg, out); err != nil {
-				return err
+				return fmt.Errorf("datagen --rows %d --history %d: %w", cfg.Rows, cfg.History, err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote %d rows to %s\n", cfg.Rows, out)
 			return nil

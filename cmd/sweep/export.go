@@ -27,19 +27,25 @@ func newExportCmd(g *globals) *cobra.Command {
 		job.Spec, job.Path = spec, path
 		return nil
 	}
+	var collector bool
 	k8s := &cobra.Command{
-		Use:     "k8s SPEC.yaml --shards N --image IMAGE",
-		Short:   "Print a Kubernetes Indexed Job manifest",
-		Example: `  sweep export k8s experiments/quickstart.yaml --shards 4 --image registry.example/attnsweep:1 > job.yaml`,
-		Args:    cobra.ExactArgs(1),
+		Use:   "k8s SPEC.yaml --shards N --image IMAGE [--collector]",
+		Short: "Print a Kubernetes Indexed Job manifest, or with --collector the pod that collects its shard databases",
+		Example: `  sweep export k8s experiments/quickstart.yaml --shards 4 --image registry.example/attnsweep:1 > job.yaml
+  sweep export k8s experiments/quickstart.yaml --image registry.example/attnsweep:1 --collector > collect.yaml`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := load(args[0]); err != nil {
 				return err
+			}
+			if collector {
+				return job.WriteKubernetesCollector(cmd.OutOrStdout())
 			}
 			return job.WriteKubernetes(cmd.OutOrStdout())
 		},
 	}
 	k8s.Flags().StringVar(&job.Image, "image", "", "container image holding the sweep binary and the spec")
+	k8s.Flags().BoolVar(&collector, "collector", false, "print a pod that mounts the shard databases read-only for `kubectl cp` (--shards not needed)")
 	slurm := &cobra.Command{
 		Use:     "slurm SPEC.yaml --shards N",
 		Short:   "Print an sbatch array script",

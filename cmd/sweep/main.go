@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -53,6 +55,27 @@ type globals struct {
 	db string
 }
 
+// defaultDB is --db's default.
+const defaultDB = "results/sweeps.db"
+
+// checkFlags refuses flag values that no verb can use, naming the flag,
+// before the verb runs: an empty or folder --db, and a --workers given
+// below 1 (left out, it means one per core).
+func checkFlags(cmd *cobra.Command, g *globals) error {
+	if g.db == "" {
+		return fmt.Errorf("--db is empty: give the results database file (default %s)", defaultDB)
+	}
+	if fi, err := os.Stat(g.db); err == nil && fi.IsDir() {
+		return fmt.Errorf("--db %s is a folder: give a database file, such as %s", g.db, filepath.Join(g.db, "sweeps.db"))
+	}
+	if f := cmd.Flags().Lookup("workers"); f != nil && f.Changed {
+		if n, err := strconv.Atoi(f.Value.String()); err != nil || n < 1 {
+			return fmt.Errorf("--workers %s: want 1 or more (leave it out to use one per core)", f.Value)
+		}
+	}
+	return nil
+}
+
 func newRoot() *cobra.Command {
 	g := &globals{}
 	root := &cobra.Command{
@@ -63,8 +86,11 @@ target attention, ...) on Parquet click logs, keeps every trial, its curve and
 its metrics in a SQLite file, and writes markdown reports.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return checkFlags(cmd, g)
+		},
 	}
-	root.PersistentFlags().StringVar(&g.db, "db", "results/sweeps.db", "results database (SQLite)")
+	root.PersistentFlags().StringVar(&g.db, "db", defaultDB, "results database (SQLite)")
 	root.AddCommand(
 		newRunCmd(g), newResumeCmd(g), newDatagenCmd(g), newListCmd(g), newQueryCmd(g), newReportCmd(g),
 		newPredictCmd(g),

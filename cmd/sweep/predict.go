@@ -1,13 +1,10 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/spf13/cobra"
@@ -42,6 +39,9 @@ split of the sweep itself: train, valid or test.`,
 					return fmt.Errorf("predict: %s is required", f.name)
 				}
 			}
+			if err := checkOut(out, [2]string{"--data", data}, [2]string{"--db", g.db}); err != nil {
+				return err
+			}
 			db, err := store.OpenReadOnly(g.db)
 			if err != nil {
 				return err
@@ -55,7 +55,7 @@ split of the sweep itself: train, valid or test.`,
 			if err != nil {
 				return err
 			}
-			tr, err := pickTrial(trials, trialArg)
+			tr, err := store.FindTrial(trials, trialArg, sw.Objective())
 			if err != nil {
 				return fmt.Errorf("predict: sweep %s: %w", sw.Name, err)
 			}
@@ -105,38 +105,33 @@ split of the sweep itself: train, valid or test.`,
 		},
 	}
 	cmd.Flags().StringVar(&sweepName, "sweep", "", "the sweep's name")
-	cmd.Flags().StringVar(&trialArg, "trial", "", `trial id, trial key, or "best" (highest valid AUC among done trials)`)
+	cmd.Flags().StringVar(&trialArg, "trial", "", `trial id, trial key, or "best" (the done trial with the best valid value of the sweep's objective)`)
 	cmd.Flags().StringVar(&data, "data", "", "Parquet file to score (the sweep's columns), or a split of the sweep: train, valid, test")
 	cmd.Flags().StringVar(&out, "out", "", "output Parquet file")
 	return cmd
 }
 
-// pickTrial finds a trial by database id, by key, or the best done one.
-func pickTrial(trials []*store.Trial, arg string) (*store.Trial, error) {
-	if arg == "best" {
-		var best *store.Trial
-		bestAUC := math.Inf(-1)
-		for _, t := range trials {
-			auc, ok := t.Metric("valid", "auc")
-			if t.Status != store.Done || !ok || math.IsNaN(auc) {
-				continue
-			}
-			if best == nil || auc > bestAUC {
-				best, bestAUC = t, auc
-			}
-		}
-		if best == nil {
-			return nil, errors.New("no done trial with a valid AUC; run it first: sweep run SPEC.yaml")
-		}
-		return best, nil
+// checkOut refuses an --out that would destroy something: a folder, or
+// the file of another flag (--data, --db) by path or by file identity (a
+// link to it is the same file).
+func checkOut(out string, others ...[2]string) error {
+	fo, errO := os.Stat(out)
+	if errO == nil && fo.IsDir() {
+		return fmt.Errorf("predict: --out %s is a folder: give a file, such as %s", out, filepath.Join(out, "scores.parquet"))
 	}
-	id, idErr := strconv.ParseInt(arg, 10, 64)
-	for _, t := range trials {
-		if (idErr == nil && t.ID == id) || t.Key == arg {
-			return t, nil
+	a, errA := filepath.Abs(out)
+	for _, o := range others {
+		flag, path := o[0], o[1]
+		b, errB := filepath.Abs(path)
+		same := errA == nil && errB == nil && a == b
+		if fp, err := os.Stat(path); err == nil && errO == nil && os.SameFile(fo, fp) {
+			same = true
+		}
+		if same {
+			return fmt.Errorf("predict: --out %s is the %s file: the scores would overwrite it; give another --out", out, flag)
 		}
 	}
-	return nil, fmt.Errorf("no trial %q (give a trial id, a key or best; see: sweep query \"SELECT trial, key, model, valid_auc FROM leaderboard\")", arg)
+	return nil
 }
 
 // writeScores writes per row, in order: the label (under the data's label
@@ -161,13 +156,28 @@ func writeScores(path string, ds *dataset.Dataset, rows []int32, scores []float3
 	for i, c := range schema.Columns() {
 		col[c[0]] = i
 	}
-	f, err := os.Create(path)
+	// A temporary file beside path, renamed over it once complete: a failed
+	// write leaves no half file, and an existing path stays whole until then.
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
+		return fmt.Errorf("predict: %w", err)
+	}
+	if err := f.Chmod(0o644); err != nil { // CreateTemp makes it private
+		f.Close()
+		os.Remove(f.Name())
 		return fmt.Errorf("predict: %w", err)
 	}
 	defer func() {
 		if cerr := f.Close(); err == nil && cerr != nil {
 			err = fmt.Errorf("predict: %s: %w", path, cerr)
+		}
+		if err == nil {
+			if rerr := os.Rename(f.Name(), path); rerr != nil {
+				err = fmt.Errorf("predict: %w", rerr)
+			}
+		}
+		if err != nil {
+			os.Remove(f.Name())
 		}
 	}()
 	w := parquet.NewWriter(f, schema)

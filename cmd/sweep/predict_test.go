@@ -68,7 +68,7 @@ train: {epochs: 2}
 	if err != nil {
 		t.Fatal(err)
 	}
-	best, err := pickTrial(trials, "best")
+	best, err := store.FindTrial(trials, "best", sw.Objective())
 	if err != nil {
 		t.Fatal(err)
 	}

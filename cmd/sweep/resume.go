@@ -10,14 +10,17 @@ import (
 )
 
 func newResumeCmd(g *globals) *cobra.Command {
-	var workers int
+	var flags runFlags
 	cmd := &cobra.Command{
 		Use:   "resume NAME",
-		Short: "Finish an interrupted sweep: run only the trials that are not done",
+		Short: "Finish a sweep: train only the trials not finished (none twice, even beside other processes)",
 		Example: `  sweep resume quickstart
   sweep resume quickstart --workers 2`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := flags.check(); err != nil {
+				return err
+			}
 			db, err := store.OpenReadOnly(g.db)
 			if err != nil {
 				return err
@@ -35,9 +38,12 @@ func newResumeCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return runSweep(cmd, g, spec, shard, shard.Select(spec.Plan()), workers)
+			if err := spec.CheckSize(flags.maxTrials); err != nil {
+				return err
+			}
+			return runSweep(cmd, g, spec, shard, flags)
 		},
 	}
-	cmd.Flags().IntVar(&workers, "workers", 0, "trials trained side by side (default: number of cores)")
+	flags.register(cmd)
 	return cmd
 }

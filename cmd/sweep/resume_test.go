@@ -84,11 +84,12 @@ func countDone(path string) int {
 	return n
 }
 
-// waitDone waits until at least n trials are done, then returns.
+// waitDone waits until at least n trials are done and another one is
+// running (so that a signal then lands mid-trial), then returns.
 func waitDone(t *testing.T, path string, n int, cmd *exec.Cmd) {
 	t.Helper()
 	deadline := time.Now().Add(3 * time.Minute)
-	for countDone(path) < n {
+	for countDone(path) < n || countStatus(path, "running") == 0 {
 		if time.Now().After(deadline) {
 			cmd.Process.Kill()
 			t.Fatalf("fewer than %d trials done after 3 minutes", n)
@@ -214,5 +215,46 @@ func TestTwoProcessesShareADatabase(t *testing.T) {
 		"SELECT sweep, count(*) FROM leaderboard WHERE status = 'done' GROUP BY sweep ORDER BY sweep")
 	if code != 0 || out != "sweep,count(*)\nfirst,6\nsecond,6\n" {
 		t.Fatalf("done trials per sweep: %q %s", out, stderr)
+	}
+}
+
+// A TPE sweep killed in the middle of a batch and resumed proposes and
+// trains exactly the trials of an uninterrupted run, with the same results.
+func TestKillAndResume_TPE(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains real trials in child processes")
+	}
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "killme.yaml")
+	text := strings.Replace(slowSpec, "search: {seed: 9}", "search: {method: tpe, trials: 10, seed: 9, startup: 2, batch: 2}", 1)
+	text = strings.Replace(text, "lr: [1.0e-3, 3.0e-3, 1.0e-2]", "lr: {loguniform: [1.0e-3, 3.0e-2]}", 1)
+	os.WriteFile(spec, []byte(text), 0o644)
+	ref := filepath.Join(dir, "ref", "sweeps.db")
+	if out, err := sweepProcess("run", spec, "--db", ref, "--workers", "2").CombinedOutput(); err != nil {
+		t.Fatalf("reference run: %v\n%s", err, out)
+	}
+	want := finalMetrics(t, ref)
+	db := filepath.Join(dir, "killed", "sweeps.db")
+	cmd := sweepProcess("run", spec, "--db", db, "--workers", "1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitDone(t, db, 5, cmd) // the third batch is under way
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	if n := countDone(db); n >= len(want) {
+		t.Fatalf("all %d trials were done at the kill: make trials longer", n)
+	}
+	if out, err := sweepProcess("resume", "killme", "--db", db, "--workers", "2").CombinedOutput(); err != nil {
+		t.Fatalf("resume: %v\n%s", err, out)
+	}
+	got := finalMetrics(t, db)
+	if len(got) != len(want) || len(want) != 10 {
+		t.Fatalf("%d trials after resume, %d uninterrupted, want 10", len(got), len(want))
+	}
+	for key, w := range want {
+		if got[key] != w {
+			t.Errorf("trial %s: %q after kill and resume, %q uninterrupted", key, got[key], w)
+		}
 	}
 }

@@ -36,7 +36,7 @@ func benchFile(b *testing.B) string {
 // and reports rows/s, file MB/s, the size of the encoded columns
 // (encoded-MB: Dataset.Bytes) and the size the same columns have as whole
 // Arrow arrays (arrow-MB), which streaming keeps Load from holding. Peak
-// memory needs a process of its own: see internal/loadmem.
+// memory needs a process of its own: see bench/loadmem.
 func BenchmarkLoad(b *testing.B) {
 	path := benchFile(b)
 	st, err := os.Stat(path)
@@ -95,4 +95,16 @@ func arrowSize(b *testing.B, path string) int64 {
 		n += size(a.Data())
 	}
 	return n
+}
+
+// BenchmarkFingerprint hashes the 1,000,000-row benchmark file as Load
+// does for Dataset.Files (XXH3 of every byte): compare its time per op
+// with BenchmarkLoad's.
+func BenchmarkFingerprint(b *testing.B) {
+	path := benchFile(b)
+	for b.Loop() {
+		if _, err := fingerprint(path); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -1,13 +1,16 @@
 // Package dataset turns CTR click logs stored as Parquet into one encoded,
 // read-only Dataset that every training worker shares.
 //
-// Flow: Parquet files ──(parquet-go)──► Arrow arrays ──(encode)──► Dataset.
-// Each column is given a role (roles.go), read page by page (values,
-// definition and repetition levels) into Arrow arrays (parquet.go) and
-// encoded (encode.go, vocab.go). Load streams: a column arrives as Arrow
-// arrays of some 64k rows whose buffers are reused, so the Arrow data of a
-// whole file never sits in memory beside the encoded columns. Generate
-// writes synthetic data (synth.go) and Inspect describes files (inspect.go).
+// Flow: Parquet files ──(parquet-go pages)──► Arrow pieces ──(encode)──► Dataset.
+// The files are listed (source.go: files, folders, globs, with the
+// columns of Hive partition folders), each column is given a role by a
+// table of roles (roles.go, plan.go), read page by page (values,
+// definition and repetition levels) into Arrow arrays of some 64k rows
+// whose buffers are reused (parquet.go), and encoded piece by piece
+// (encode.go, vocab.go, dense.go) into slices allocated once for all rows,
+// so the Arrow data of a whole file never sits in memory beside the
+// encoded columns. Generate writes synthetic data (synth.go) and Inspect
+// describes files (inspect.go).
 //
 // Categorical values are mapped to dense ids with a vocabulary built on the
 // train split only (id 0 = unknown or padding), dense columns are
@@ -87,6 +90,16 @@ type Dataset struct {
 	// Ignored lists the columns of the files that have no role, each as
 	// "name (reason)", e.g. "clk (named like a label: ...)".
 	Ignored []string
+
+	// Files are the data files read, in row order, each with its size,
+	// modification time and content hash: CheckFiles tells whether they
+	// have changed since.
+	Files []FileInfo
+
+	// Warnings are facts about the data that make results doubtful
+	// without making them wrong, one sentence each, for the caller to show:
+	// a split whose labels are all one class (its AUC is NaN).
+	Warnings []string
 
 	enc *encoder // the roles, vocabularies and statistics, for Encode
 }

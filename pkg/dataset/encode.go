@@ -5,19 +5,25 @@ package dataset
 // Every column is read in pieces of pieceRows rows (colReader) and encoded
 // piece by piece into slices allocated once for all rows; one task per
 // categorical field (with the histories that share its vocabulary), pooled
-// column, dense column, label, p_true and group, run side by side.
+// column, dense column, label, p_true and group, run side by side. Within
+// a task the files are read one after the other, or Source.Readers of them
+// at a time (table.scan); the result is the same either way.
+//
+// A piece is seen as lists (listPiece): a scalar column is a list of one
+// value per row, so that scalar and list columns share one encoding path.
 //
 // Fitting (Load) learns from the train rows while it encodes: vocabularies
 // (vocab.go: provisional indexes, then final ids and a remap of the
-// columns), the longest pooled list, and the dense statistics (a first pass
-// over the column for the train mean and standard deviation, a second to
-// write). The encoder keeps what it learned; Dataset.Encode runs it again
-// on other files without fitting.
+// columns), the longest pooled list, and the dense statistics (dense.go: a
+// first pass over the column for the train mean and standard deviation, a
+// second to write). The encoder keeps what it learned; Dataset.Encode runs
+// it again on other files without fitting.
 
 import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -27,10 +33,45 @@ import (
 // (a variable so that tests can make pieces small).
 var pieceRows = 1 << 16
 
-// colType is how a column was stored in the first file Load read.
-type colType struct {
-	kind valueKind
-	list bool
+// listPiece is a piece of a column seen as lists: row r holds the values
+// vals[offs[r]:offs[r+1]]. A scalar column is a list of one value per row
+// (scalar is true, rows nil).
+type listPiece struct {
+	offs   []int32
+	vals   arrow.Array // *array.Int64, *array.Float64, *array.String or *array.Boolean
+	rows   *array.List // the list array, for its null rows; nil for a scalar column
+	scalar bool
+}
+
+func asLists(a arrow.Array) listPiece {
+	if l, ok := a.(*array.List); ok {
+		return listPiece{offs: l.Offsets()[:l.Len()+1], vals: l.ListValues(), rows: l}
+	}
+	return listPiece{offs: identity(a.Len()), vals: a, scalar: true}
+}
+
+func (p listPiece) len() int { return len(p.offs) - 1 }
+
+// rowNull reports whether row r is a null list (its list is then empty).
+func (p listPiece) rowNull(r int) bool { return p.rows != nil && p.rows.IsNull(r) }
+
+var (
+	identMu sync.Mutex
+	ident   []int32 // 0, 1, 2, …: filled before it is shared, then only read
+)
+
+// identity returns the offsets 0, 1, …, n of n lists of one value.
+func identity(n int) []int32 {
+	identMu.Lock()
+	defer identMu.Unlock()
+	if len(ident) < n+1 {
+		next := make([]int32, max(n+1, 2*len(ident)))
+		for i := range next {
+			next[i] = int32(i)
+		}
+		ident = next
+	}
+	return ident[:n+1]
 }
 
 // encoder encodes a table's columns following a plan. Load fits it; after
@@ -43,13 +84,15 @@ type encoder struct {
 	pooledLen []int              // [len(plan.pooled)] MaxLen of each pooled column
 	dense     []*denseEnc        // [len(plan.dense)]
 	schema    Schema             // the encoded schema, once fitted
+	readers   int                // files read at once per column (Source.Readers)
+	memLimit  int64              // Source.MemLimit, for Encode
 }
 
-func newEncoder(p *plan, f *pqFile) *encoder {
-	e := &encoder{plan: p, types: map[string]colType{}}
+func newEncoder(p *plan, f *pqFile, readers int) *encoder {
+	e := &encoder{plan: p, types: map[string]colType{}, readers: max(readers, 1)}
 	for _, name := range append(p.columns(), p.label, p.ptrue, p.group) {
 		if c := f.column(name); c != nil {
-			e.types[name] = colType{c.Kind, c.List}
+			e.types[name] = c.colType()
 		}
 	}
 	for _, name := range p.cat {
@@ -71,57 +114,14 @@ func newEncoder(p *plan, f *pqFile) *encoder {
 // checked that the others have them too).
 func (e *encoder) run(t *table, d *Dataset, train []bool, fit bool) error {
 	p := e.plan
-	n := t.n
-	d.N = n
-	d.Label = make([]float32, n)
+	d.N = t.n
+	d.Label = column[float32](t.n)
 	d.Cat = make([][]int32, len(p.cat))
 	d.Seq = make([]SeqColumn, len(p.seqs))
 	d.Pooled = make([]SeqColumn, len(p.pooled))
 	dense := make([][][]float32, len(p.dense)) // the columns of each dense column or vector
 	missing := make([][]float32, len(p.dense)) // its missing indicator, or nil
-	has := func(name string) bool { return name != "" && t.files[0].column(name) != nil }
-
-	var tasks []func() error
-	d.HasLabel = has(p.label)
-	if d.HasLabel {
-		tasks = append(tasks, func() error { return encodeLabel(t, p.label, d.Label) })
-	}
-	// The fields with histories first: they take longest.
-	fields := make([]int, len(p.cat))
-	for i := range fields {
-		fields[i] = i
-	}
-	hists := make([]int, len(p.cat))
-	for _, s := range p.seqs {
-		hists[s.Field]++
-	}
-	slices.SortStableFunc(fields, func(a, b int) int { return hists[b] - hists[a] })
-	for _, i := range fields {
-		tasks = append(tasks, func() error { return e.categorical(t, d, i, train, fit) })
-	}
-	for j := range p.pooled {
-		tasks = append(tasks, func() error { return e.pooledColumn(t, d, j, train, fit) })
-	}
-	for k, de := range e.dense {
-		tasks = append(tasks, func() error {
-			if fit {
-				if err := de.fit(t, train); err != nil {
-					return err
-				}
-			}
-			var err error
-			dense[k], missing[k], err = de.apply(t, p.strict)
-			return err
-		})
-	}
-	if has(p.ptrue) {
-		d.PTrue = make([]float32, n)
-		tasks = append(tasks, func() error { return encodePTrue(t, p.ptrue, d.PTrue) })
-	}
-	if has(p.group) {
-		d.Group = make([]int32, n)
-		tasks = append(tasks, func() error { return encodeGroup(t, p.group, d.Group) })
-	}
+	tasks := e.tasks(t, d, train, fit, dense, missing)
 	errs := make([]error, len(tasks))
 	parallel(len(tasks), func(i int) { errs[i] = tasks[i]() })
 	for _, err := range errs {
@@ -149,6 +149,57 @@ func (e *encoder) run(t *table, d *Dataset, train []bool, fit bool) error {
 	d.Schema = e.schema.clone()
 	d.enc = e
 	return nil
+}
+
+// tasks lists the encoding tasks of run, longest first.
+func (e *encoder) tasks(t *table, d *Dataset, train []bool, fit bool, dense [][][]float32, missing [][]float32) []func() error {
+	p := e.plan
+	has := func(name string) bool { return name != "" && t.files[0].column(name) != nil }
+	var tasks []func() error
+	d.HasLabel = has(p.label)
+	if d.HasLabel {
+		tasks = append(tasks, func() error { return e.encodeLabel(t, p.label, d.Label) })
+	}
+	// The fields with histories first: they take longest.
+	fields := make([]int, len(p.cat))
+	hists := make([]int, len(p.cat))
+	for i := range fields {
+		fields[i] = i
+	}
+	for _, s := range p.seqs {
+		hists[s.Field]++
+	}
+	slices.SortStableFunc(fields, func(a, b int) int { return hists[b] - hists[a] })
+	for _, i := range fields {
+		tasks = append(tasks, func() error { return e.categorical(t, d, i, train, fit) })
+	}
+	for j := range p.pooled {
+		tasks = append(tasks, func() error { return e.pooledColumn(t, d, j, train, fit) })
+	}
+	for k, de := range e.dense {
+		tasks = append(tasks, func() error {
+			if fit {
+				if err := de.fit(t, train, e.readers); err != nil {
+					return err
+				}
+			}
+			var err error
+			dense[k], missing[k], err = de.apply(t, p.strict, e.readers)
+			return err
+		})
+	}
+	if has(p.ptrue) {
+		d.PTrue = column[float32](t.n)
+		tasks = append(tasks, func() error { return e.encodePTrue(t, p.ptrue, d.PTrue) })
+	}
+	if has(p.group) {
+		d.Group = column[int32](t.n)
+		tasks = append(tasks, func() error {
+			v := newVocab(t.files[0].column(p.group).Kind == kindString)
+			return e.encodeVocab(t, v, []vocabColumn{{name: p.group, L: 1, ids: d.Group}}, nil, true, 1)
+		})
+	}
+	return tasks
 }
 
 // makeSchema describes the fitted encoding.
@@ -199,39 +250,86 @@ func rowsOf(train []bool, start, n int) []bool {
 	return train[start : start+n]
 }
 
-// categorical encodes field i and the histories that share its vocabulary.
-func (e *encoder) categorical(t *table, d *Dataset, i int, train []bool, fit bool) error {
-	p := e.plan
-	v := e.cats[i]
-	out := make([]int32, t.n)
-	err := t.reader(p.cat[i], pieceRows).each(func(a arrow.Array, start int) error {
-		part := out[start : start+a.Len()]
-		v.scalar(a, part, fit)
-		if fit {
-			v.countRows(part, rowsOf(train, start, len(part)))
+// vocabColumn is one column encoded with a vocabulary: a scalar column (L
+// is 1: one id per row, lens nil) or a list column (its first L items).
+type vocabColumn struct {
+	name string
+	L    int
+	ids  []int32 // [N*L]
+	lens []int32 // [N] items per row; nil for a scalar column
+}
+
+// encodeVocab encodes columns that share vocabulary v. Fitting, v is built
+// from the values of the rows marked in train (every row when train is
+// nil) that occur at least minCount times: each reader fills a vocabulary
+// of its own while the columns hold its provisional indexes, and once the
+// vocabularies are merged into v each file's rows are remapped to the
+// final ids. Without fitting v is only read.
+func (e *encoder) encodeVocab(t *table, v *vocab, cols []vocabColumn, train []bool, fit bool, minCount int) error {
+	var parts []*vocab    // [reader] while fitting
+	var by []int          // [file] the reader that read it
+	var scratch [][]int32 // [reader]
+	readers := max(1, min(e.readers, len(t.files)))
+	scratch = make([][]int32, readers)
+	if fit {
+		by = make([]int, len(t.files))
+		for range readers {
+			parts = append(parts, newVocab(v.str))
 		}
-		return nil
-	})
-	if err != nil {
-		return err
 	}
-	var seqs []int
-	for j, s := range p.seqs {
-		if s.Field == i {
-			seqs = append(seqs, j)
-			if d.Seq[j], err = encodeList(t, v, s.Name, s.MaxLen, train, fit); err != nil {
+	err := eachFile(len(t.files), readers, func(fi, w int) error {
+		u := v
+		if fit {
+			u, by[fi] = parts[w], w
+		}
+		for _, c := range cols {
+			err := t.file(fi).reader(c.name, pieceRows).each(func(a arrow.Array, start int) error {
+				n := a.Len()
+				var lens []int32
+				if c.lens != nil {
+					lens = c.lens[start : start+n]
+				}
+				u.encode(asLists(a), c.ids[start*c.L:(start+n)*c.L], lens, c.L, fit, rowsOf(train, start, n), &scratch[w])
+				return nil
+			})
+			if err != nil {
 				return err
 			}
 		}
+		return nil
+	})
+	if err != nil || !fit {
+		return err
 	}
-	if fit {
-		v.finish(p.minCount)
-		v.remap(out)
-		for _, j := range seqs {
-			v.remap(d.Seq[j].IDs)
+	maps := v.merge(parts)
+	v.finish(minCount)
+	finals := make([][]int32, len(maps))
+	for w, m := range maps {
+		finals[w] = v.final(m)
+	}
+	for fi := range t.files {
+		lo, hi := t.rowRange(fi)
+		for _, c := range cols {
+			remap(c.ids[lo*c.L:hi*c.L], finals[by[fi]])
 		}
 	}
-	d.Cat[i] = out
+	return nil
+}
+
+// categorical encodes field i and the histories that share its vocabulary.
+func (e *encoder) categorical(t *table, d *Dataset, i int, train []bool, fit bool) error {
+	p := e.plan
+	cols := []vocabColumn{{name: p.cat[i], L: 1, ids: column[int32](t.n)}}
+	for j, s := range p.seqs {
+		if s.Field == i {
+			d.Seq[j] = SeqColumn{MaxLen: s.MaxLen, IDs: column[int32](t.n * s.MaxLen), Len: column[int32](t.n)}
+			cols = append(cols, vocabColumn{name: s.Name, L: s.MaxLen, ids: d.Seq[j].IDs, lens: d.Seq[j].Len})
+		}
+	}
+	if err := e.encodeVocab(t, e.cats[i], cols, train, fit, p.minCount); err != nil {
+		return err
+	}
+	d.Cat[i] = cols[0].ids
 	return nil
 }
 
@@ -240,105 +338,76 @@ func (e *encoder) categorical(t *table, d *Dataset, i int, train []bool, fit boo
 // Columns.PooledMaxLen gives it.
 func (e *encoder) pooledColumn(t *table, d *Dataset, j int, train []bool, fit bool) error {
 	p := e.plan
-	name, v := p.pooled[j], e.pooled[j]
+	name := p.pooled[j]
 	if fit && e.pooledLen[j] == 0 {
-		longest := 0
-		err := t.reader(name, pieceRows).each(func(a arrow.Array, start int) error {
-			l := a.(*array.List)
-			items, offs := l.ListValues(), l.Offsets()
-			nulls := items.NullN() > 0
-			for r := range l.Len() {
+		longest := make([]int, len(t.files))
+		err := t.scan(name, e.readers, func(fi, _ int, a arrow.Array, start int) error {
+			l := asLists(a)
+			nulls := l.vals.NullN() > 0
+			for r := range l.len() {
 				if !train[start+r] {
 					continue
 				}
-				n := int(offs[r+1] - offs[r])
-				if nulls {
-					for k := offs[r]; k < offs[r+1]; k++ {
-						if items.IsNull(int(k)) {
-							n--
-						}
+				n := int(l.offs[r+1] - l.offs[r])
+				for k := l.offs[r]; nulls && k < l.offs[r+1]; k++ {
+					if l.vals.IsNull(int(k)) {
+						n--
 					}
 				}
-				longest = max(longest, n)
+				longest[fi] = max(longest[fi], n)
 			}
 			return nil
 		})
 		if err != nil {
 			return err
 		}
-		e.pooledLen[j] = min(max(longest, 1), MaxPooledLen)
+		e.pooledLen[j] = min(max(slices.Max(longest), 1), MaxPooledLen)
 	}
-	col, err := encodeList(t, v, name, e.pooledLen[j], train, fit)
-	if err != nil {
+	L := e.pooledLen[j]
+	col := SeqColumn{MaxLen: L, IDs: column[int32](t.n * L), Len: column[int32](t.n)}
+	if err := e.encodeVocab(t, e.pooled[j], []vocabColumn{{name, L, col.IDs, col.Len}}, train, fit, p.minCount); err != nil {
 		return err
-	}
-	if fit {
-		v.finish(p.minCount)
-		v.remap(col.IDs)
 	}
 	d.Pooled[j] = col
 	return nil
 }
 
-// encodeList encodes a list column with vocabulary v, keeping the first L
-// present items of each row.
-func encodeList(t *table, v *vocab, name string, L int, train []bool, fit bool) (SeqColumn, error) {
-	s := SeqColumn{MaxLen: L, IDs: make([]int32, t.n*L), Len: make([]int32, t.n)}
-	err := t.reader(name, pieceRows).each(func(a arrow.Array, start int) error {
-		l := a.(*array.List)
-		n := l.Len()
-		ids, lens := s.IDs[start*L:(start+n)*L], s.Len[start:start+n]
-		v.list(l, ids, lens, L, fit, rowsOf(train, start, n))
-		return nil
-	})
-	return s, err
-}
-
 // encodeLabel checks that every label is 0 or 1.
-func encodeLabel(t *table, name string, out []float32) error {
-	return t.reader(name, pieceRows).each(func(a arrow.Array, start int) error {
-		bad := func(i int, v string) error {
-			return t.rowErr(name, start+i, "value %s, want 0 or 1", v)
-		}
-		if a.NullN() > 0 {
-			for i := range a.Len() {
-				if a.IsNull(i) {
-					return t.rowErr(name, start+i, "null, want 0 or 1")
-				}
-			}
-		}
-		o := out[start : start+a.Len()]
-		switch a := a.(type) {
-		case *array.Int64:
-			for i, v := range a.Int64Values() {
-				if v != 0 && v != 1 {
-					return bad(i, fmt.Sprint(v))
-				}
-				o[i] = float32(v)
-			}
-		case *array.Float64:
-			for i, v := range a.Float64Values() {
-				if v != 0 && v != 1 {
-					return bad(i, fmt.Sprint(v))
-				}
-				o[i] = float32(v)
-			}
-		case *array.Boolean:
-			for i := range o {
-				o[i] = 0
-				if a.Value(i) {
-					o[i] = 1
-				}
-			}
+func (e *encoder) encodeLabel(t *table, name string, out []float32) error {
+	bufs := make([][]float64, e.readers)
+	return t.scan(name, e.readers, func(_, w int, a arrow.Array, start int) error {
+		switch a.(type) {
+		case *array.Int64, *array.Float64, *array.Boolean:
 		default:
 			return colErr(t.files[0].path, name, "a label must be int, float or bool, got %s", a.DataType())
 		}
+		for i := range a.Len() {
+			if a.IsNull(i) {
+				return t.rowErr(name, start+i, "null, want 0 or 1")
+			}
+		}
+		xs := floats(a, &bufs[w])
+		o := out[start : start+len(xs)]
+		for i, x := range xs {
+			if x != 0 && x != 1 {
+				return t.rowErr(name, start+i, "value %s, want 0 or 1", fmt.Sprint(labelValue(a, i)))
+			}
+			o[i] = float32(x)
+		}
 		return nil
 	})
 }
 
-func encodePTrue(t *table, name string, out []float32) error {
-	return t.reader(name, pieceRows).each(func(a arrow.Array, start int) error {
+// labelValue is value i of a label piece as the file holds it, for messages.
+func labelValue(a arrow.Array, i int) any {
+	if a, ok := a.(*array.Int64); ok {
+		return a.Value(i)
+	}
+	return a.GetOneForMarshal(i)
+}
+
+func (e *encoder) encodePTrue(t *table, name string, out []float32) error {
+	return t.scan(name, e.readers, func(_, _ int, a arrow.Array, start int) error {
 		f, ok := a.(*array.Float64)
 		if !ok {
 			return colErr(t.files[0].path, name, "want float, got %s", a.DataType())
@@ -353,54 +422,22 @@ func encodePTrue(t *table, name string, out []float32) error {
 	})
 }
 
-// encodeGroup numbers the group values of all rows (not only train: a test
-// user unseen in train is still a group of its own): from 1 in ascending
-// order of value, null (if any) first.
-func encodeGroup(t *table, name string, out []int32) error {
-	v := newVocab(t.files[0].column(name).Kind == kindString)
-	err := t.reader(name, pieceRows).each(func(a arrow.Array, start int) error {
-		v.scalar(a, out[start:start+a.Len()], true)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	v.countRows(out, nil)
-	v.finish(1)
-	v.remap(out)
-	return nil
-}
-
-// denseEnc standardises one dense column, or one vector column (a list of
-// k numbers per row, encoded as k dense columns), with train statistics.
-// A null or NaN value (for a vector: a null list, or a null or NaN
-// element) is missing: it becomes the train mean (0 after standardising),
-// and when train had a missing value an indicator column (1 where a value
-// of the row is missing) follows the dense columns; with Columns.Strict a
-// missing value is an error instead. ±Inf is always an error.
-type denseEnc struct {
-	name      string
-	list      bool
-	k         int       // values per row: 1 for a scalar column, else the vector length
-	mean, std []float64 // [k]
-	missing   bool      // train had a missing value: an indicator column follows
-}
-
 // floats returns the values of a as float64 (converted into *buf unless a
-// holds float64 already).
+// holds float64 already); nil when a holds no numbers.
 func floats(a arrow.Array, buf *[]float64) []float64 {
-	switch a := a.(type) {
-	case *array.Float64:
+	if a, ok := a.(*array.Float64); ok {
 		return a.Float64Values()
+	}
+	xs := (*buf)[:0]
+	if n := a.Len(); cap(xs) < n {
+		xs = make([]float64, 0, n+n/4)
+	}
+	switch a := a.(type) {
 	case *array.Int64:
-		xs := (*buf)[:0]
 		for _, v := range a.Int64Values() {
 			xs = append(xs, float64(v))
 		}
-		*buf = xs
-		return xs
 	case *array.Boolean:
-		xs := (*buf)[:0]
 		for i := range a.Len() {
 			x := 0.0
 			if a.Value(i) {
@@ -408,197 +445,9 @@ func floats(a arrow.Array, buf *[]float64) []float64 {
 			}
 			xs = append(xs, x)
 		}
-		*buf = xs
-		return xs
-	}
-	return nil
-}
-
-// fit reads the column once for the train mean and standard deviation of
-// each of its k values (sums of differences from the first train value, so
-// that a large offset costs no precision), whether train has missing
-// values, and for a vector its length: that of the first non-null list.
-func (de *denseEnc) fit(t *table, train []bool) error {
-	k, kRow := 1, -1
-	if de.list {
-		k = -1
-	}
-	var shift, s1, s2 []float64
-	var cnt []int64
-	grow := func(k int) {
-		shift, s1, s2, cnt = make([]float64, k), make([]float64, k), make([]float64, k), make([]int64, k)
-	}
-	if !de.list {
-		grow(1)
-	}
-	add := func(c int, x float64) {
-		if cnt[c] == 0 {
-			shift[c] = x
-		}
-		dx := x - shift[c]
-		s1[c] += dx
-		s2[c] += dx * dx
-		cnt[c]++
-	}
-	var buf []float64
-	err := t.reader(de.name, pieceRows).each(func(a arrow.Array, start int) error {
-		if !de.list {
-			xs := floats(a, &buf)
-			nulls := a.NullN() > 0
-			for i, x := range xs {
-				switch {
-				case !train[start+i] || math.IsInf(x, 0):
-				case (nulls && a.IsNull(i)) || math.IsNaN(x):
-					de.missing = true
-				default:
-					add(0, x)
-				}
-			}
-			return nil
-		}
-		l := a.(*array.List)
-		items := l.ListValues()
-		xs, offs := floats(items, &buf), l.Offsets()
-		nulls := items.NullN() > 0
-		for r := range l.Len() {
-			row := start + r
-			if l.IsNull(r) {
-				de.missing = de.missing || train[row]
-				continue
-			}
-			n := int(offs[r+1] - offs[r])
-			if k < 0 {
-				k, kRow = n, row
-				grow(k)
-			}
-			if n != k {
-				file, at := t.where(kRow)
-				return t.rowErr(de.name, row, "list of %d values, want %d like the first list (row %d of %s): a dense vector has one length (a missing vector is a null list)", n, k, at, file)
-			}
-			if !train[row] {
-				continue
-			}
-			for c, x := range xs[offs[r]:offs[r+1]] {
-				switch {
-				case math.IsInf(x, 0):
-				case (nulls && items.IsNull(int(offs[r])+c)) || math.IsNaN(x):
-					de.missing = true
-				default:
-					add(c, x)
-				}
-			}
-		}
+	default:
 		return nil
-	})
-	if err != nil {
-		return err
 	}
-	switch {
-	case k < 0:
-		return colErr(t.files[0].path, de.name, "every list is null: a dense vector needs values")
-	case k == 0:
-		return colErr(t.files[0].path, de.name, "every list is empty: a dense vector needs values")
-	}
-	de.k = k
-	de.mean, de.std = make([]float64, k), make([]float64, k)
-	for c := range k {
-		de.mean[c], de.std[c] = 0, 1
-		if n := float64(cnt[c]); n > 0 {
-			m := s1[c] / n
-			de.mean[c] = shift[c] + m
-			if v := s2[c]/n - m*m; v > 0 {
-				de.std[c] = math.Sqrt(v)
-			}
-		}
-	}
-	return nil
-}
-
-// apply writes the standardised columns (k of them) and, when train had
-// missing values, the indicator.
-func (de *denseEnc) apply(t *table, strict bool) ([][]float32, []float32, error) {
-	cols := make([][]float32, de.k)
-	for c := range cols {
-		cols[c] = make([]float32, t.n)
-	}
-	var ind []float32
-	if de.missing {
-		ind = make([]float32, t.n)
-	}
-	finite := "dense values must be finite (nulls and NaN are allowed)"
-	if strict {
-		finite = "dense values must be finite"
-	}
-	const strictly = "columns.strict: dense values must not be null or NaN"
-	var buf []float64
-	err := t.reader(de.name, pieceRows).each(func(a arrow.Array, start int) error {
-		if !de.list {
-			xs := floats(a, &buf)
-			nulls := a.NullN() > 0
-			out := cols[0][start : start+len(xs)]
-			mean, std := de.mean[0], de.std[0]
-			for i, x := range xs {
-				switch {
-				case nulls && a.IsNull(i):
-					if strict {
-						return t.rowErr(de.name, start+i, "null; %s", strictly)
-					}
-				case math.IsNaN(x):
-					if strict {
-						return t.rowErr(de.name, start+i, "NaN; %s", strictly)
-					}
-				case math.IsInf(x, 0):
-					return t.rowErr(de.name, start+i, "value %v; %s", x, finite)
-				default:
-					out[i] = float32((x - mean) / std)
-					continue
-				}
-				if ind != nil {
-					ind[start+i] = 1
-				}
-			}
-			return nil
-		}
-		l := a.(*array.List)
-		items := l.ListValues()
-		xs, offs := floats(items, &buf), l.Offsets()
-		nulls := items.NullN() > 0
-		for r := range l.Len() {
-			row := start + r
-			if l.IsNull(r) {
-				if strict {
-					return t.rowErr(de.name, row, "null list; %s", strictly)
-				}
-				if ind != nil {
-					ind[row] = 1
-				}
-				continue
-			}
-			if n := int(offs[r+1] - offs[r]); n != de.k {
-				return t.rowErr(de.name, row, "list of %d values, want %d: a dense vector has one length, that of the train data (a missing vector is a null list)", n, de.k)
-			}
-			for c, x := range xs[offs[r]:offs[r+1]] {
-				switch {
-				case nulls && items.IsNull(int(offs[r])+c):
-					if strict {
-						return t.rowErr(de.name, row, "value %d is null; %s", c, strictly)
-					}
-				case math.IsNaN(x):
-					if strict {
-						return t.rowErr(de.name, row, "value %d is NaN; %s", c, strictly)
-					}
-				case math.IsInf(x, 0):
-					return t.rowErr(de.name, row, "value %d is %v; %s", c, x, finite)
-				default:
-					cols[c][row] = float32((x - de.mean[c]) / de.std[c])
-					continue
-				}
-				if ind != nil {
-					ind[row] = 1
-				}
-			}
-		}
-		return nil
-	})
-	return cols, ind, err
+	*buf = xs
+	return xs
 }

@@ -25,7 +25,7 @@ func labelRows(n int) []labelRow {
 }
 
 func TestLoad_Errors(t *testing.T) {
-	dir := t.TempDir()
+	dir, emptyDir := t.TempDir(), t.TempDir()
 	good := writeRows(t, "good.parquet", labelRows(30))
 
 	text := filepath.Join(dir, "notes.parquet")
@@ -58,6 +58,12 @@ func TestLoad_Errors(t *testing.T) {
 		B int64 `parquet:"b"`
 	}
 	unlabelled := writeRows(t, "unlabelled.parquet", []noLabel{{1, 2}})
+	type strLabel struct {
+		Label string  `parquet:"label"`
+		Click []int64 `parquet:"click,list"`
+		B     int64   `parquet:"b"`
+	}
+	stringLabel := writeRows(t, "stringlabel.parquet", []strLabel{{"yes", nil, 2}})
 
 	type histRow struct {
 		Label int64   `parquet:"label"`
@@ -95,11 +101,20 @@ func TestLoad_Errors(t *testing.T) {
 		{"bad fraction", Source{Paths: []string{good}, Fractions: [3]float64{0.5, -1, 0}}, Columns{}, "dataset: split fraction valid = -1, want a number ≥ 0"},
 		{"missing file", Source{Train: []string{good}, Test: []string{filepath.Join(dir, "nope.parquet")}}, Columns{},
 			"dataset: " + filepath.Join(dir, "nope.parquet") + ": no such file"},
-		{"directory", Source{Train: []string{dir}}, Columns{}, "dataset: " + dir + ": is a directory, want a Parquet file"},
+		{"empty folder", Source{Train: []string{emptyDir}}, Columns{}, "dataset: " + emptyDir + ": a folder without .parquet files"},
+		{"glob without match", Source{Paths: []string{filepath.Join(emptyDir, "*.parquet")}}, Columns{}, "dataset: " + filepath.Join(emptyDir, "*.parquet") + ": the glob matches no file"},
+		{"bad glob", Source{Paths: []string{filepath.Join(dir, "[")}}, Columns{}, "dataset: " + filepath.Join(dir, "[") + ": not a valid glob: syntax error in pattern"},
+		{"folder with a bad file", Source{Train: []string{dir}}, Columns{}, "dataset: " + filepath.Join(dir, "empty.parquet") + ": empty file (0 bytes), want a Parquet file"},
 		{"not parquet", Source{Train: []string{text}}, Columns{}, "dataset: " + text + `: not a Parquet file (it starts with "hell", want "PAR1")`},
 		{"truncated", Source{Train: []string{truncated}}, Columns{}, "dataset: " + truncated + ": not a readable Parquet file: "},
 		{"no label", Source{Train: []string{unlabelled}}, Columns{},
 			"dataset: " + unlabelled + ": no label column: none of label, click, clk (columns: a, b); set columns.label"},
+		{"string label", Source{Train: []string{stringLabel}}, Columns{},
+			"dataset: " + stringLabel + `: column "label": named like a label, but string cannot be the label (want int, float or bool with values 0 or 1); convert it to 0/1 numbers, or set columns.label`},
+		{"string label given", Source{Train: []string{stringLabel}}, Columns{Label: "label"},
+			"dataset: " + stringLabel + `: column "label": string cannot be the label (want int, float or bool with values 0 or 1)`},
+		{"float group", Source{Train: []string{good}}, Columns{Group: "price"},
+			"dataset: " + good + `: column "price": double cannot be the group (want int, string or bool)`},
 		{"label not found", Source{Train: []string{good}}, Columns{Label: "click"},
 			"dataset: " + good + `: column "click": not found (columns: label, item_id, price)`},
 		{"label in second file", Source{Train: []string{good}, Valid: []string{unlabelled}}, Columns{},

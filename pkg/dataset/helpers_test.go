@@ -12,7 +12,12 @@ import (
 // writeRows writes rows to a new Parquet file in t's temp dir.
 func writeRows[T any](t testing.TB, name string, rows []T, opts ...parquet.WriterOption) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), name)
+	return writeRowsAt(t, filepath.Join(t.TempDir(), name), rows, opts...)
+}
+
+// writeRowsAt writes rows to a new Parquet file at path.
+func writeRowsAt[T any](t testing.TB, path string, rows []T, opts ...parquet.WriterOption) string {
+	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)

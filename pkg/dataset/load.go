@@ -1,30 +1,9 @@
 package dataset
 
 import (
-	"cmp"
 	"fmt"
-	"math"
-	"math/rand/v2"
 	"slices"
-	"strings"
-
-	"github.com/apache/arrow/go/v17/arrow/array"
 )
-
-// Source says where the data comes from. Exactly one of these is used:
-// explicit split files (Train, Valid and Test), or Paths split by Fractions.
-type Source struct {
-	Train, Valid, Test []string   // files per split; Train is required, Valid and Test may be empty
-	Paths              []string   // one table, split by Fractions with Seed (or by SplitBy)
-	Fractions          [3]float64 // train, valid, test; normalised to sum 1; all zero means 0.7/0.15/0.15; ignored with split files
-	Seed               uint64     // the shuffle of Paths' rows: the same seed gives the same splits
-	// SplitBy, with Paths, orders the rows by this column (a timestamp:
-	// int, float or string such as an ISO date; ties keep file order) and
-	// cuts them by Fractions instead of shuffling: the first rows are
-	// train, the next valid, the last test. Not with split files. The
-	// column is not inferred a feature.
-	SplitBy string
-}
 
 // Columns gives column roles. Each empty field is inferred on its own from
 // the first file's schema, among the columns that have no role yet:
@@ -111,7 +90,7 @@ func Load(src Source, cols Columns) (*Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	pfs, err := openAll(files)
+	pfs, err := openFiles(files, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -136,19 +115,64 @@ func Load(src Source, cols Columns) (*Dataset, error) {
 	if err := layout.checkRows(t); err != nil {
 		return nil, err
 	}
+	if err := p.checkMemory(t, src.MemLimit); err != nil {
+		return nil, err
+	}
 
+	// The files are hashed while they are read (FileInfo).
+	var infos []FileInfo
+	hashed := make(chan error, 1)
+	go func() {
+		var err error
+		infos, err = fingerprints(pfs, src.Readers)
+		hashed <- err
+	}()
 	d := &Dataset{Ignored: p.ignored}
-	if err := layout.split(src, t, d); err != nil {
+	err = layout.split(src, t, d)
+	if err == nil {
+		train := make([]bool, t.n)
+		for _, r := range d.Train {
+			train[r] = true
+		}
+		e := newEncoder(p, pfs[0], src.Readers)
+		e.memLimit = src.MemLimit
+		err = e.run(t, d, train, true)
+	}
+	if herr := <-hashed; err == nil {
+		err = herr
+	}
+	if err != nil {
 		return nil, err
 	}
-	train := make([]bool, t.n)
-	for _, r := range d.Train {
-		train[r] = true
-	}
-	if err := newEncoder(p, pfs[0]).run(t, d, train, true); err != nil {
-		return nil, err
-	}
+	d.Files = infos
+	d.Warnings = labelWarnings(d)
 	return d, nil
+}
+
+// labelWarnings are the Warnings about splits whose labels are all one
+// class: AUC is undefined on them, and training on one class learns
+// nothing.
+func labelWarnings(d *Dataset) []string {
+	var out []string
+	for _, name := range SplitNames {
+		rows := d.Split(name)
+		if !d.HasLabel || len(rows) == 0 {
+			continue
+		}
+		var pos int
+		for _, r := range rows {
+			if d.Label[r] == 1 {
+				pos++
+			}
+		}
+		switch pos {
+		case 0:
+			out = append(out, fmt.Sprintf("the %s split's %d labels are all 0: AUC is undefined on it (NaN)", name, len(rows)))
+		case len(rows):
+			out = append(out, fmt.Sprintf("the %s split's %d labels are all 1: AUC is undefined on it (NaN)", name, len(rows)))
+		}
+	}
+	return out
 }
 
 // Encode encodes other files (new data to score) as d was encoded: with
@@ -172,7 +196,11 @@ func (d *Dataset) Encode(paths []string) (*Dataset, error) {
 	if len(paths) == 0 {
 		return nil, fmt.Errorf("dataset: no files to encode")
 	}
-	pfs, err := openAll(paths)
+	files, err := expandAll(paths)
+	if err != nil {
+		return nil, err
+	}
+	pfs, err := openFiles(files, e.types)
 	if err != nil {
 		return nil, err
 	}
@@ -192,22 +220,21 @@ func (d *Dataset) Encode(paths []string) (*Dataset, error) {
 		return nil, err
 	}
 	for _, name := range names {
-		c, want := pfs[0].column(name), e.types[name]
-		if c.Unsupported != "" {
-			return nil, colErr(pfs[0].path, name, "%s is %s, which this package does not read", c.TypeName(), c.Unsupported)
-		}
-		numeric := func(k valueKind) bool { return k == kindInt || k == kindFloat || k == kindBool }
-		switch {
-		case c.Kind == want.kind && c.List == want.list:
-		case (name == p.label || slices.Contains(p.dense, name)) && c.List == want.list && numeric(c.Kind):
-		default:
-			return nil, colErr(pfs[0].path, name, "type %s, but %s in the data the encoding was learned from", c.TypeName(), kindName(want.kind, want.list))
+		if err := e.checkType(pfs[0], name); err != nil {
+			return nil, err
 		}
 	}
 	if t.n == 0 {
 		return nil, fileErr(paths[0], "no rows to encode")
 	}
-	out := &Dataset{Train: []int32{}, Valid: []int32{}, Test: make([]int32, t.n)}
+	if err := p.checkMemory(t, e.memLimit); err != nil {
+		return nil, err
+	}
+	infos, err := fingerprints(pfs, e.readers)
+	if err != nil {
+		return nil, err
+	}
+	out := &Dataset{Train: []int32{}, Valid: []int32{}, Test: make([]int32, t.n), Files: infos}
 	for i := range out.Test {
 		out.Test[i] = int32(i)
 	}
@@ -217,6 +244,24 @@ func (d *Dataset) Encode(paths []string) (*Dataset, error) {
 	return out, nil
 }
 
+// checkType makes sure column name of f is stored as when e was fitted:
+// the same type, or for a numeric role (label, dense) any type the role
+// takes, a list where it was one.
+func (e *encoder) checkType(f *pqFile, name string) error {
+	c, want := f.column(name), e.types[name]
+	if c.Unsupported != "" {
+		return colErr(f.path, name, "%s is %s, which this package does not read", c.TypeName(), c.Unsupported)
+	}
+	got := c.colType()
+	if got == want {
+		return nil
+	}
+	if r := e.plan.roleOf(name); r != nil && r.numeric && r.takes(got) && got.list == want.list {
+		return nil
+	}
+	return colErr(f.path, name, "type %s, but %s in the data the encoding was learned from", c.TypeName(), want)
+}
+
 func nonEmpty(names ...string) []string {
 	return slices.DeleteFunc(names, func(s string) bool { return s == "" })
 }
@@ -224,244 +269,19 @@ func nonEmpty(names ...string) []string {
 // checkSplitBy makes sure f's column name can order rows.
 func checkSplitBy(f *pqFile, name string) error {
 	c := f.column(name)
-	switch {
-	case c == nil:
+	if c == nil {
 		return colErr(f.path, name, "split.by column not found (columns: %s)", f.names())
-	case c.Unsupported != "":
-		return colErr(f.path, name, "%s is %s, which this package does not read", c.TypeName(), c.Unsupported)
-	case c.List || c.Kind == kindBool:
-		return colErr(f.path, name, "%s cannot order the rows: split.by wants a number or a string column (a timestamp)", c.TypeName())
 	}
-	return nil
+	return roleSplitBy.check(f, c)
 }
 
-// splitLayout says which rows belong to which split.
-type splitLayout struct {
-	fractions bool
-	nfiles    [3]int // split files: how many files of each split, in order
-}
-
-// layout lists the files to read, in row order.
-func (s Source) layout() ([]string, splitLayout, error) {
-	var l splitLayout
-	explicit := len(s.Train)+len(s.Valid)+len(s.Test) > 0
-	switch {
-	case explicit && len(s.Paths) > 0:
-		return nil, l, fmt.Errorf("dataset: give either split files (train, valid, test) or paths with fractions, not both")
-	case explicit && s.SplitBy != "":
-		return nil, l, fmt.Errorf("dataset: split.by %q orders the rows of paths before cutting them by fractions; it does not apply to split files (train, valid, test)", s.SplitBy)
-	case len(s.Paths) > 0:
-		l.fractions = true
-		if _, err := s.fractions(); err != nil {
-			return nil, l, err
-		}
-		return slices.Clone(s.Paths), l, nil
-	case len(s.Train) == 0:
-		if explicit {
-			return nil, l, fmt.Errorf("dataset: no train files (valid and test files alone cannot build vocabularies)")
-		}
-		return nil, l, fmt.Errorf("dataset: no data files given")
-	}
-	var files []string
-	for i, fs := range [][]string{s.Train, s.Valid, s.Test} {
-		files = append(files, fs...)
-		l.nfiles[i] = len(fs)
-	}
-	return files, l, nil
-}
-
-// fractions returns the train, valid and test fractions, normalised to
-// sum to 1 (0.7/0.15/0.15 when all are zero).
-func (s Source) fractions() ([3]float64, error) {
-	f := s.Fractions
-	if f == [3]float64{} {
-		return [3]float64{0.7, 0.15, 0.15}, nil
-	}
-	sum := 0.0
-	for i, x := range f {
-		if !(x >= 0) || math.IsInf(x, 0) {
-			return f, fmt.Errorf("dataset: split fraction %s = %v, want a number ≥ 0", SplitNames[i], x)
-		}
-		sum += x
-	}
-	if f[0] == 0 {
-		return f, fmt.Errorf("dataset: split fraction train = 0, want > 0")
-	}
-	for i := range f {
-		f[i] /= sum
-	}
-	return f, nil
-}
-
-// checkRows refuses a split whose files have no rows (or a table of paths
-// without rows), naming its first file.
-func (l splitLayout) checkRows(t *table) error {
-	if l.fractions {
-		if t.n == 0 {
-			return fileErr(t.files[0].path, "no rows")
-		}
-		return nil
-	}
-	file := 0
-	for i, nf := range l.nfiles {
-		var n int64
-		for _, f := range t.files[file : file+nf] {
-			n += f.rows
-		}
-		switch {
-		case nf == 1 && n == 0:
-			return fileErr(t.files[file].path, "no rows, so the %s split would be empty", SplitNames[i])
-		case nf > 1 && n == 0:
-			return fileErr(t.files[file].path, "no rows, nor in the other %d %s files, so the %s split would be empty", nf-1, SplitNames[i], SplitNames[i])
-		}
-		file += nf
-	}
-	return nil
-}
-
-// split fills d.Train, d.Valid and d.Test.
-func (l splitLayout) split(src Source, t *table, d *Dataset) error {
-	if !l.fractions {
-		row, file := 0, 0
-		for i, nf := range l.nfiles {
-			n := 0
-			for _, f := range t.files[file : file+nf] {
-				n += int(f.rows)
-			}
-			rows := make([]int32, n)
-			for j := range rows {
-				rows[j] = int32(row + j)
-			}
-			row += n
-			file += nf
-			*splitPtr(d, i) = rows
-		}
-		return nil
-	}
-	f, _ := src.fractions()
-	n := t.n
-	nTrain := int(math.Round(f[0] * float64(n)))
-	nValid := int(math.Round(f[1] * float64(n)))
-	if nTrain+nValid > n || f[2] == 0 { // no test split: valid takes the rest
-		nValid = n - nTrain
-	}
-	// Order the row indices: shuffled with the seed, or by the SplitBy
-	// column. The first nTrain go to train, the next nValid to valid, the
-	// rest to test. Each split then lists its rows in file order (reading
-	// them in order is faster; the split holds the same rows either way).
-	var perm []int32
-	if src.SplitBy != "" {
-		var err error
-		if perm, err = orderBy(t, src.SplitBy); err != nil {
-			return err
-		}
-	} else {
-		perm = make([]int32, n)
-		for i := range perm {
-			perm[i] = int32(i)
-		}
-		r := rand.New(rand.NewPCG(src.Seed, 0x73706c6974)) // "split"
-		for i := n - 1; i > 0; i-- {
-			j := r.IntN(i + 1)
-			perm[i], perm[j] = perm[j], perm[i]
-		}
-	}
-	which := make([]uint8, n)
-	for k, row := range perm {
-		switch {
-		case k < nTrain:
-			which[row] = 0
-		case k < nTrain+nValid:
-			which[row] = 1
-		default:
-			which[row] = 2
-		}
-	}
-	rows := perm[:0] // reuse perm's memory: train, then valid, then test
-	ends := [3]int{nTrain, nTrain + nValid, n}
-	for s := range uint8(3) {
-		for row, w := range which {
-			if w == s {
-				rows = append(rows, int32(row))
-			}
-		}
-	}
-	d.Train = rows[:ends[0]:ends[0]]
-	d.Valid = rows[ends[0]:ends[1]:ends[1]]
-	d.Test = rows[ends[1]:ends[2]:ends[2]]
-	if len(d.Train) == 0 {
-		return fmt.Errorf("dataset: the train split is empty (%d rows, fractions %v)", n, src.Fractions)
-	}
-	return nil
-}
-
-// orderBy returns the rows in ascending order of column name, ties in file
-// order. A null or NaN is an error naming its row.
-func orderBy(t *table, name string) ([]int32, error) {
-	a, err := t.column(name)
+// openAll opens the files that entries name (files, folders, globs).
+func openAll(entries []string) ([]*pqFile, error) {
+	files, err := expandAll(entries)
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		a.Release()
-		delete(t.cols, name)
-	}()
-	for i := range a.Len() {
-		if a.IsNull(i) {
-			return nil, t.rowErr(name, i, "null; split.by needs a value in every row")
-		}
-	}
-	perm := make([]int32, t.n)
-	for i := range perm {
-		perm[i] = int32(i)
-	}
-	switch a := a.(type) {
-	case *array.Int64:
-		x := a.Int64Values()
-		if !slices.IsSorted(x) {
-			slices.SortFunc(perm, func(i, j int32) int { return cmp.Or(cmp.Compare(x[i], x[j]), cmp.Compare(i, j)) })
-		}
-	case *array.Float64:
-		x := a.Float64Values()
-		for i, v := range x {
-			if math.IsNaN(v) {
-				return nil, t.rowErr(name, i, "NaN; split.by needs a value in every row")
-			}
-		}
-		if !slices.IsSorted(x) {
-			slices.SortFunc(perm, func(i, j int32) int { return cmp.Or(cmp.Compare(x[i], x[j]), cmp.Compare(i, j)) })
-		}
-	case *array.String:
-		slices.SortFunc(perm, func(i, j int32) int {
-			return cmp.Or(strings.Compare(a.Value(int(i)), a.Value(int(j))), cmp.Compare(i, j))
-		})
-	default:
-		return nil, colErr(t.files[0].path, name, "%s cannot order the rows", a.DataType())
-	}
-	return perm, nil
-}
-
-func splitPtr(d *Dataset, i int) *[]int32 {
-	switch i {
-	case 0:
-		return &d.Train
-	case 1:
-		return &d.Valid
-	}
-	return &d.Test
-}
-
-func openAll(files []string) ([]*pqFile, error) {
-	pfs := make([]*pqFile, 0, len(files))
-	for _, path := range files {
-		pf, err := openParquet(path)
-		if err != nil {
-			closeAll(pfs)
-			return nil, err
-		}
-		pfs = append(pfs, pf)
-	}
-	return pfs, nil
+	return openFiles(files, nil)
 }
 
 func closeAll(pfs []*pqFile) {

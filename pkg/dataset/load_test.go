@@ -4,6 +4,7 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -347,5 +348,21 @@ func TestLoad_InferRoles(t *testing.T) {
 	}
 	if d.Schema.Categorical[0].Name != "clk" {
 		t.Errorf("schema %+v", d.Schema)
+	}
+}
+
+// The role table: a role is inferred only for types it takes, and each
+// role's error text names the type.
+func TestRoleTable(t *testing.T) {
+	for _, r := range []*role{roleLabel, rolePTrue, roleGroup, roleCategorical, roleDense, roleSequence, rolePooled, roleTarget, roleSplitBy} {
+		for _, ty := range r.infers {
+			if !r.takes(ty) {
+				t.Errorf("%s is inferred for %s, which it does not take", r.name, ty)
+			}
+		}
+		c := &pqColumn{Name: "x", Physical: "FIXED_LEN_BYTE_ARRAY", List: true}
+		if msg := r.rejected(c); !strings.Contains(msg, "list<fixed_len_byte_array>") || strings.Contains(msg, "%!") {
+			t.Errorf("%s: rejection %q", r.name, msg)
+		}
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -86,6 +87,7 @@ type pqColumn struct {
 
 	Unsupported string // why the column cannot be read; "" when it can
 
+	part   *partConst // the value of a partition column (source.go) in this file; nil for a column of the file
 	phys   parquet.Kind
 	maxDef byte // definition level of a present value
 	repDef byte // lists: definition level from which a level is an element
@@ -105,6 +107,13 @@ func (c *pqColumn) TypeName() string {
 		return "list<" + t + ">"
 	}
 	return t
+}
+
+// partConst is the value a partition column has in every row of a file.
+type partConst struct {
+	null bool
+	i    int64  // kindInt
+	s    string // kindString
 }
 
 // pqFile is an open Parquet file.
@@ -168,7 +177,11 @@ func openParquet(path string) (pf *pqFile, err error) {
 	}
 	pf = &pqFile{path: path, osf: osf, file: f, rows: f.NumRows()}
 	for _, c := range f.Root().Columns() {
-		pf.cols = append(pf.cols, describeColumn(c))
+		d := describeColumn(c)
+		if pf.column(d.Name) != nil {
+			return nil, colErr(path, d.Name, "the file has two columns of this name; rename one")
+		}
+		pf.cols = append(pf.cols, d)
 	}
 	return pf, nil
 }
@@ -178,6 +191,9 @@ func (f *pqFile) Close() error { return f.osf.Close() }
 // numValues is the number of levels of column c over all row groups (an
 // upper bound on its values), from the footer; 0 when c cannot be read.
 func (f *pqFile) numValues(c *pqColumn) int64 {
+	if c.part != nil {
+		return f.rows
+	}
 	var n int64
 	for _, g := range f.file.Metadata().RowGroups {
 		if c.Unsupported == "" && c.Leaf < len(g.Columns) {
@@ -295,14 +311,20 @@ type colBuilder struct {
 
 	rows listRows // lists: where each row starts
 
+	// The present values of the page being added: the page's own slice
+	// (which the page's release hands back to parquet-go) or the owned
+	// scratch below, which gather fills and the next pages reuse.
+	sInts     []int64
+	sFloats   []float64
+	ownInts   []int64
+	ownFloats []float64
+
 	// per-page scratch, reused
-	sInts   []int64
-	sFloats []float64
-	sBools  []bool
-	sStrs   [][]byte
-	pvals   []parquet.Value
-	dict    parquet.Dictionary // dictionary whose values are in dstrs
-	dstrs   [][]byte
+	sBools []bool
+	sStrs  [][]byte
+	pvals  []parquet.Value
+	dict   parquet.Dictionary // dictionary whose values are in dstrs
+	dstrs  [][]byte
 }
 
 func newColBuilder(name string, kind valueKind, list bool) *colBuilder {
@@ -318,6 +340,33 @@ func newColBuilder(name string, kind valueKind, list bool) *colBuilder {
 		cb.strs = &strSink{offs: []int32{0}}
 	}
 	return cb
+}
+
+// builderPools holds the builders of finished column reads, a pool per
+// column type.
+var builderPools sync.Map // colType → *sync.Pool
+
+// getBuilder returns an empty builder for a column of type t, from the
+// pool when it has one.
+func getBuilder(name string, t colType) *colBuilder {
+	if p, ok := builderPools.Load(t); ok {
+		if cb, ok := p.(*sync.Pool).Get().(*colBuilder); ok {
+			cb.name = name
+			cb.reset()
+			cb.dict, cb.dstrs, cb.rows.inRow = nil, cb.dstrs[:0], false
+			return cb
+		}
+	}
+	return newColBuilder(name, t.kind, t.list)
+}
+
+// putBuilder gives builders back to the pool once no array they made is
+// used any more.
+func putBuilder(cbs ...*colBuilder) {
+	for _, cb := range cbs {
+		p, _ := builderPools.LoadOrStore(colType{cb.kind, cb.list}, &sync.Pool{})
+		p.(*sync.Pool).Put(cb)
+	}
 }
 
 // reserve makes room for rows rows and vals values (an upper bound is fine).
@@ -481,7 +530,7 @@ type colReader struct {
 // (t.check).
 func (t *table) reader(name string, want int) *colReader {
 	c0 := t.files[0].column(name)
-	r := &colReader{t: t, name: name, want: max(want, 1), cb: newColBuilder(name, c0.Kind, c0.List), rg: -1}
+	r := &colReader{t: t, name: name, want: max(want, 1), cb: getBuilder(name, c0.colType()), rg: -1, row: int(t.starts[0])}
 	var vals int64
 	for _, f := range t.files {
 		vals += f.numValues(f.column(name))
@@ -520,6 +569,9 @@ func (r *colReader) next() (a arrow.Array, start int, err error) {
 			if r.pages == nil {
 				if cb.numRows() >= r.want {
 					break
+				}
+				if r.partition() {
+					continue
 				}
 				ok, err := r.openChunk()
 				if err != nil {
@@ -598,6 +650,36 @@ func (r *colReader) openChunk() (bool, error) {
 	return false, nil
 }
 
+// partition appends the rows of the current file when the column is one
+// of its partition folders (as many as the piece still wants), and
+// reports whether it is.
+func (r *colReader) partition() bool {
+	if r.fi >= len(r.t.files) {
+		return false
+	}
+	f := r.t.files[r.fi]
+	c := f.column(r.name)
+	if c.part == nil {
+		return false
+	}
+	n := int(min(f.rows-r.frows, int64(r.want-r.cb.numRows())))
+	switch v := c.part; {
+	case v.null && r.cb.kind == kindInt:
+		r.cb.ints.appendNulls(n)
+	case v.null:
+		r.cb.strs.appendNulls(n)
+	case r.cb.kind == kindInt:
+		r.cb.ints.appendRepeat(v.i, n)
+	default:
+		r.cb.strs.appendRepeat([]byte(v.s), n)
+	}
+	r.frows += int64(n)
+	if r.frows == f.rows {
+		r.fi, r.rg, r.frows = r.fi+1, -1, 0
+	}
+	return true
+}
+
 func (r *colReader) close() {
 	if r.ahead != nil {
 		parquet.Release(r.ahead)
@@ -613,9 +695,14 @@ func (r *colReader) close() {
 // first error. When the column has more than one piece, the next piece is
 // read on another goroutine while fn handles the current one (two builders
 // take turns), so decoding and encoding a column overlap.
+//
+// The builders go back to a pool when it is done: reading a folder's files
+// one after the other reuses their buffers instead of allocating (and
+// faulting in) new ones for every file.
 func (r *colReader) each(fn func(a arrow.Array, start int) error) error {
 	defer r.close()
 	if r.t.n <= r.want {
+		defer putBuilder(r.cb)
 		a, start, err := r.next()
 		if err != nil || a == nil {
 			return err
@@ -632,10 +719,11 @@ func (r *colReader) each(fn func(a arrow.Array, start int) error) error {
 	pieces := make(chan piece)
 	free := make(chan *colBuilder, 2)
 	done := make(chan struct{})
-	spare := newColBuilder(r.name, r.cb.kind, r.cb.list)
+	spare := getBuilder(r.name, colType{r.cb.kind, r.cb.list})
 	spare.reserve(cap(r.cb.rows.offs), r.cb.numCap())
 	free <- r.cb
 	free <- spare
+	defer putBuilder(r.cb, spare)
 	go func() {
 		defer close(pieces)
 		for {
@@ -738,26 +826,26 @@ func (cb *colBuilder) decode(p parquet.Page, c *pqColumn) error {
 	}
 	switch cb.kind {
 	case kindInt:
-		switch c.phys {
-		case parquet.Int32:
-			cb.sInts = gather(cb.sInts[:0], data.Int32(), idx)
-		case parquet.Int64:
-			if idx == nil { // the page's own slice: no copy
-				cb.sInts = data.Int64()
-			} else {
-				cb.sInts = gather(cb.sInts[:0], data.Int64(), idx)
-			}
+		switch {
+		case c.phys == parquet.Int32:
+			cb.ownInts = gather(cb.ownInts[:0], data.Int32(), idx)
+			cb.sInts = cb.ownInts
+		case idx == nil: // the page's own slice: no copy
+			cb.sInts = data.Int64()
+		default:
+			cb.ownInts = gather(cb.ownInts[:0], data.Int64(), idx)
+			cb.sInts = cb.ownInts
 		}
 	case kindFloat:
-		switch c.phys {
-		case parquet.Float:
-			cb.sFloats = gather(cb.sFloats[:0], data.Float(), idx)
-		case parquet.Double:
-			if idx == nil {
-				cb.sFloats = data.Double()
-			} else {
-				cb.sFloats = gather(cb.sFloats[:0], data.Double(), idx)
-			}
+		switch {
+		case c.phys == parquet.Float:
+			cb.ownFloats = gather(cb.ownFloats[:0], data.Float(), idx)
+			cb.sFloats = cb.ownFloats
+		case idx == nil:
+			cb.sFloats = data.Double()
+		default:
+			cb.ownFloats = gather(cb.ownFloats[:0], data.Double(), idx)
+			cb.sFloats = cb.ownFloats
 		}
 	case kindString:
 		buf, offs := data.ByteArray()
@@ -848,6 +936,19 @@ func (s *numSink[T]) appendValues(vs []T) {
 	}
 }
 
+// appendRepeat appends n copies of x.
+func (s *numSink[T]) appendRepeat(x T, n int) {
+	s.vals = slices.Grow(s.vals, n)
+	for range n {
+		s.vals = append(s.vals, x)
+	}
+	if s.valid != nil {
+		for range n {
+			s.valid = append(s.valid, true)
+		}
+	}
+}
+
 func (s *numSink[T]) appendNulls(n int) {
 	if s.valid == nil {
 		s.valid = make([]bool, len(s.vals), cap(s.vals))
@@ -882,6 +983,20 @@ func (s *strSink) appendValues(vs [][]byte) {
 		s.data = append(s.data, v...)
 		s.offs = append(s.offs, int32(len(s.data)))
 		if s.valid != nil {
+			s.valid = append(s.valid, true)
+		}
+	}
+}
+
+// appendRepeat appends n copies of x.
+func (s *strSink) appendRepeat(x []byte, n int) {
+	s.data = slices.Grow(s.data, n*len(x))
+	for range n {
+		s.data = append(s.data, x...)
+		s.offs = append(s.offs, int32(len(s.data)))
+	}
+	if s.valid != nil {
+		for range n {
 			s.valid = append(s.valid, true)
 		}
 	}

@@ -1,8 +1,10 @@
 package dataset
 
 import (
+	"bytes"
 	"fmt"
 	"math"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -403,5 +405,27 @@ func TestLoad_UnsupportedColumns(t *testing.T) {
 	_, err = Load(Source{Train: []string{path}}, Columns{Categorical: []string{"item", "meta"}})
 	if want := `: column "meta": group is a nested group (struct or map), which this package does not read`; err == nil || !strings.HasSuffix(err.Error(), want) {
 		t.Errorf("error %v, want suffix %q", err, want)
+	}
+}
+
+// A file with two columns of one name is an error naming the file and
+// the column, in Load and Inspect alike.
+func TestOpen_DuplicateColumn(t *testing.T) {
+	type row struct {
+		Label int64 `parquet:"label"`
+		A     int64 `parquet:"dupcolumn_a"`
+		B     int64 `parquet:"dupcolumn_b"`
+	}
+	path := writeRows(t, "dup.parquet", []row{{0, 1, 2}, {1, 3, 4}})
+	// Rename dupcolumn_b to dupcolumn_a in the footer (same length).
+	data, _ := os.ReadFile(path)
+	data = bytes.ReplaceAll(data, []byte("dupcolumn_b"), []byte("dupcolumn_a"))
+	os.WriteFile(path, data, 0o644)
+	want := "dataset: " + path + `: column "dupcolumn_a": the file has two columns of this name; rename one`
+	if _, err := Load(Source{Paths: []string{path}}, Columns{}); err == nil || err.Error() != want {
+		t.Errorf("Load: error %v, want %s", err, want)
+	}
+	if _, err := Inspect([]string{path}, Columns{}); err == nil || err.Error() != want {
+		t.Errorf("Inspect: error %v, want %s", err, want)
 	}
 }

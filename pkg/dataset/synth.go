@@ -27,6 +27,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 
 	"github.com/parquet-go/parquet-go"
 )
@@ -40,6 +41,13 @@ type SynthConfig struct {
 	Rows    int
 	Seed    uint64
 	History int // max history length L; 0 means 20
+	// Parts > 1 writes the rows as that many files in a folder (Generate).
+	Parts int
+	// MemLimit bounds the memory Generate may use and the memory loading
+	// its rows will take (their encoded columns), checked before anything
+	// is written: 0 means the memory the machine has available
+	// (AvailableMemory), a negative value no bound.
+	MemLimit int64
 }
 
 const (
@@ -228,12 +236,33 @@ func (w *synthWorld) row(r *rand.Rand, hist []int64) synthRow {
 	return row
 }
 
+// Generate's buffers: a batch of rows, and the row group the Parquet writer
+// holds until it is written.
+const (
+	synthBatch    = 4096
+	synthRowGroup = 128 * 1024
+)
+
+// checkMemory refuses a history whose rows Generate cannot hold in
+// memory, and more rows than loading them could (their encoded columns:
+// label, 6 ids, price, p_true, the split list, the history and its length).
+func (cfg SynthConfig) checkMemory(maxLen int) error {
+	row := 8*10 + 10*float64(maxLen) // the values of a row, and a history item's levels
+	if err := checkMemory(cfg.MemLimit, (synthBatch+synthRowGroup)*row, fmt.Sprintf("synthetic history = %d: writing rows with histories this long", maxLen), "lower history"); err != nil {
+		return err
+	}
+	encoded := 4 * float64(11+maxLen)
+	return checkMemory(cfg.MemLimit, float64(cfg.Rows)*encoded, fmt.Sprintf("synthetic rows = %d: loading them (%.0f bytes a row)", cfg.Rows, encoded), "lower rows")
+}
+
 // Generate writes cfg.Rows synthetic rows to one Parquet file at path
 // (Snappy, row groups of 128k rows), with the columns label, user_id,
 // item_id, cate_id, hour, device, weekday (int64), price (double),
 // hist_item (list<int64>, most recent first) and p_true (double). The
-// same cfg gives the same file.
-func Generate(cfg SynthConfig, path string) (err error) {
+// same cfg gives the same file. With cfg.Parts > 1, path is a folder
+// (created) that gets the same rows in Parts files part-000.parquet,
+// part-001.parquet, …, in order, of equal sizes but for one row.
+func Generate(cfg SynthConfig, path string) error {
 	if cfg.Rows <= 0 {
 		return fmt.Errorf("dataset: synthetic rows = %d, want > 0", cfg.Rows)
 	}
@@ -244,9 +273,45 @@ func Generate(cfg SynthConfig, path string) (err error) {
 	if maxLen < 0 {
 		return fmt.Errorf("dataset: synthetic history = %d, want ≥ 0", cfg.History)
 	}
+	if cfg.Parts < 0 || cfg.Parts > cfg.Rows {
+		return fmt.Errorf("dataset: synthetic parts = %d, want 0 to %d (the rows)", cfg.Parts, cfg.Rows)
+	}
+	if err := cfg.checkMemory(maxLen); err != nil {
+		return err
+	}
 	r := rand.New(rand.NewPCG(cfg.Seed, 0x73796e7468)) // "synth"
-	w := newSynthWorld(r, maxLen)
+	g := &synthWriter{r: r, w: newSynthWorld(r, maxLen), rows: make([]synthRow, synthBatch), hists: make([][]int64, synthBatch)}
+	for i := range g.hists {
+		g.hists[i] = make([]int64, 0, maxLen)
+	}
+	if cfg.Parts <= 1 {
+		return g.write(path, cfg.Rows)
+	}
+	if err := os.MkdirAll(path, 0o755); err != nil {
+		return fmt.Errorf("dataset: %v", err)
+	}
+	for k := range cfg.Parts {
+		n := cfg.Rows / cfg.Parts
+		if k < cfg.Rows%cfg.Parts {
+			n++
+		}
+		if err := g.write(filepath.Join(path, fmt.Sprintf("part-%03d.parquet", k)), n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
+// synthWriter draws rows from one world and random stream, file after file.
+type synthWriter struct {
+	r     *rand.Rand
+	w     *synthWorld
+	rows  []synthRow
+	hists [][]int64
+}
+
+// write writes the next n rows to a new file at path.
+func (g *synthWriter) write(path string, n int) (err error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("dataset: %v", err)
@@ -261,24 +326,18 @@ func Generate(cfg SynthConfig, path string) (err error) {
 	}()
 	pw := parquet.NewGenericWriter[synthRow](f,
 		parquet.Compression(&parquet.Snappy),
-		parquet.MaxRowsPerRowGroup(128*1024),
+		parquet.MaxRowsPerRowGroup(synthRowGroup),
 		parquet.CreatedBy("attnsweep", "", ""),
 	)
-	const batch = 4096
-	rows := make([]synthRow, batch)
-	hists := make([][]int64, batch)
-	for i := range hists {
-		hists[i] = make([]int64, 0, maxLen)
-	}
-	for done := 0; done < cfg.Rows; {
-		n := min(batch, cfg.Rows-done)
-		for i := range n {
-			rows[i] = w.row(r, hists[i])
+	for done := 0; done < n; {
+		k := min(synthBatch, n-done)
+		for i := range k {
+			g.rows[i] = g.w.row(g.r, g.hists[i])
 		}
-		if _, err := pw.Write(rows[:n]); err != nil {
+		if _, err := pw.Write(g.rows[:k]); err != nil {
 			return fmt.Errorf("dataset: %s: write: %v", path, err)
 		}
-		done += n
+		done += k
 	}
 	if err := pw.Close(); err != nil {
 		return fmt.Errorf("dataset: %s: write: %v", path, err)

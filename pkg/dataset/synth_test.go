@@ -2,8 +2,10 @@ package dataset
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 )
 
@@ -112,5 +114,35 @@ func TestGenerate_BadConfig(t *testing.T) {
 		if err := Generate(cfg, path); err == nil {
 			t.Errorf("Generate(%+v): no error", cfg)
 		}
+	}
+}
+
+// Parts split the rows of one file into a folder of files, in order.
+func TestGenerate_Parts(t *testing.T) {
+	dir := t.TempDir()
+	one, parts := filepath.Join(dir, "one.parquet"), filepath.Join(dir, "parts")
+	cfg := SynthConfig{Rows: 1000, Seed: 4, History: 6}
+	if err := Generate(cfg, one); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Parts = 3
+	if err := Generate(cfg, parts); err != nil {
+		t.Fatal(err)
+	}
+	want := readRows[synthRow](t, one)
+	var got []synthRow
+	for k, n := range []int{334, 333, 333} {
+		rows := readRows[synthRow](t, filepath.Join(parts, fmt.Sprintf("part-%03d.parquet", k)))
+		if len(rows) != n {
+			t.Errorf("part %d: %d rows, want %d", k, len(rows), n)
+		}
+		got = append(got, rows...)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Error("the parts hold other rows than the single file")
+	}
+	cfg.Parts = 1001
+	if err := Generate(cfg, parts); err == nil || err.Error() != "dataset: synthetic parts = 1001, want 0 to 1000 (the rows)" {
+		t.Errorf("error %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow/go/v17/arrow"
 )
@@ -45,7 +46,7 @@ func (t *table) check(names []string) error {
 		for _, f := range t.files[1:] {
 			c := f.column(name)
 			if c == nil {
-				return f.notFound(name)
+				return colErr(f.path, name, "not found (columns: %s), but %s has it", f.names(), first.path)
 			}
 			if c.Kind != c0.Kind || c.List != c0.List {
 				return colErr(f.path, name, "type %s, but %s in %s", c.TypeName(), c0.TypeName(), first.path)
@@ -53,16 +54,6 @@ func (t *table) check(names []string) error {
 		}
 	}
 	return nil
-}
-
-// has reports whether every file has column name.
-func (t *table) has(name string) bool {
-	for _, f := range t.files {
-		if f.column(name) == nil {
-			return false
-		}
-	}
-	return true
 }
 
 // column reads column name whole into one Arrow array (kept in t.cols).
@@ -125,6 +116,72 @@ func (t *table) release() {
 		a.Release()
 	}
 	clear(t.cols)
+}
+
+// file is the table of file fi alone, its rows numbered as in t (so that
+// pieces start and errors name rows as they would in t).
+func (t *table) file(fi int) *table {
+	return &table{files: t.files[fi : fi+1], starts: t.starts[fi : fi+1], n: int(t.files[fi].rows), cols: map[string]arrow.Array{}}
+}
+
+// rowRange is the table rows [lo, hi) of file fi.
+func (t *table) rowRange(fi int) (lo, hi int) {
+	lo = int(t.starts[fi])
+	return lo, lo + int(t.files[fi].rows)
+}
+
+// scan calls fn with every piece of column name: the files are read on up
+// to readers goroutines, w being the goroutine (0 ≤ w < readers), and the
+// pieces of one file in row order. It returns the error of the first file
+// that failed, as reading the files one after the other would.
+func (t *table) scan(name string, readers int, fn func(fi, w int, a arrow.Array, start int) error) error {
+	return eachFile(len(t.files), readers, func(fi, w int) error {
+		return t.file(fi).reader(name, pieceRows).each(func(a arrow.Array, start int) error {
+			return fn(fi, w, a, start)
+		})
+	})
+}
+
+// eachFile runs do(fi, w) for the files 0 … n-1 on up to readers
+// goroutines, w being the goroutine, which takes the next file when it is
+// done with one. It returns the error of the first file (in file order)
+// that failed; files after a failed one may be skipped, files before it
+// are all done.
+func eachFile(n, readers int, do func(fi, w int) error) error {
+	errs := make([]error, n)
+	readers = max(1, min(readers, n))
+	if readers == 1 {
+		for fi := range n {
+			if errs[fi] = do(fi, 0); errs[fi] != nil {
+				return errs[fi]
+			}
+		}
+		return nil
+	}
+	var next, failed atomic.Int64
+	failed.Store(int64(n))
+	var wg sync.WaitGroup
+	for w := range readers {
+		wg.Go(func() {
+			for {
+				fi := next.Add(1) - 1
+				if fi >= int64(n) || fi > failed.Load() {
+					return
+				}
+				if errs[fi] = do(int(fi), w); errs[fi] != nil {
+					for f := failed.Load(); fi < f && !failed.CompareAndSwap(f, fi); f = failed.Load() {
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // where returns the file holding a row and the row's index in it.

@@ -5,11 +5,14 @@ package dataset
 // Load encodes each column in one streaming pass, before the vocabulary is
 // known. Every value met (in any row) gets a provisional index in order of
 // appearance (1, 2, …; 0 stays padding) and the columns hold those indexes
-// meanwhile; the train occurrences of each index are counted. finish then
-// gives the final ids: null first (if kept), then the values in ascending
-// order, each kept when it has at least minCount train occurrences; the
-// others get 0. remap rewrites the columns with the final ids. After
-// finish, id looks a value up directly (Dataset.Encode).
+// meanwhile; the train occurrences of each index are counted. Files read
+// side by side (Source.Readers) each fill a vocabulary of their reader's,
+// and merge adds them up. finish then gives the final ids: null first (if
+// kept), then the values in ascending order, each kept when it has at
+// least minCount train occurrences; the others get 0; so the ids do not
+// depend on the order values were met in. remap rewrites the columns with
+// the final ids. After finish, lookup gives final ids directly
+// (Dataset.Encode).
 //
 // Int values are looked up in a table indexed by value − lo while they span
 // a small range (the usual case: ids from 1 to some thousands), and in a
@@ -167,30 +170,6 @@ func (v *vocab) findInt(x int64) int32 {
 	return v.m[x]
 }
 
-// countRows adds the train occurrences of the indexes idx (rows with train
-// false are skipped; every row counts when train is nil).
-func (v *vocab) countRows(idx []int32, train []bool) {
-	for k, i := range idx {
-		if (train == nil || train[k]) && v.count[i] < math.MaxInt32 {
-			v.count[i]++
-		}
-	}
-}
-
-// countItems adds the train occurrences of the items of a list column's
-// rows: row r's items are ids[r*L : r*L+lens[r]].
-func (v *vocab) countItems(ids, lens []int32, L int, train []bool) {
-	for r, n := range lens {
-		if train == nil || train[r] {
-			for _, i := range ids[r*L : r*L+int(n)] {
-				if v.count[i] < math.MaxInt32 {
-					v.count[i]++
-				}
-			}
-		}
-	}
-}
-
 // finish gives the final ids: null first, then the values in ascending
 // order, each that occurs at least minCount times in train; 0 for the rest.
 func (v *vocab) finish(minCount int) {
@@ -219,134 +198,153 @@ func (v *vocab) finish(minCount int) {
 	v.count, v.ivals, v.svals = nil, nil, nil
 }
 
-// remap replaces the indexes in xs by the final ids.
-func (v *vocab) remap(xs []int32) {
-	ids := v.ids
+// remap replaces the indexes in xs by the ids of table (table[index]).
+func remap(xs, table []int32) {
 	for k, i := range xs {
-		xs[k] = ids[i]
+		xs[k] = table[i]
 	}
 }
 
-// scalar encodes a piece of a scalar column into out: provisional indexes
-// when fitting, else final ids.
-func (v *vocab) scalar(a arrow.Array, out []int32, fit bool) {
-	nulls := a.NullN() > 0
-	switch a := a.(type) {
+// merge adds the values and train counts of vocabularies fitted apart
+// (each on some of the files) to v, and returns for each of them the table
+// from its indexes to v's. Final ids do not depend on which vocabulary saw
+// which value first: finish orders them by value.
+func (v *vocab) merge(parts []*vocab) [][]int32 {
+	maps := make([][]int32, len(parts))
+	for k, part := range parts {
+		m := make([]int32, part.n+1)
+		for i := int32(1); i <= part.n; i++ {
+			var g int32
+			switch {
+			case i == part.null:
+				g = v.addNull()
+			case v.str:
+				g = v.addStr(part.svals[i-1])
+			default:
+				g = v.addInt(part.ivals[i-1])
+			}
+			m[i] = g
+			v.count[g] = int32(min(int64(v.count[g])+int64(part.count[i]), math.MaxInt32))
+		}
+		maps[k] = m
+	}
+	return maps
+}
+
+// final composes an index table of merge with the final ids (after finish).
+func (v *vocab) final(m []int32) []int32 {
+	out := make([]int32, len(m))
+	for i, g := range m {
+		out[i] = v.ids[g]
+	}
+	return out
+}
+
+// encode gives the values of piece p ids: row r's first L kept values go
+// to ids[r*L:] and their number to lens[r] (lens is nil for a scalar
+// column: L is 1 and every row has its value). A null scalar is a value of
+// its own; null items of a list (and null lists) are skipped. Fitting,
+// values get provisional indexes and the values of the rows marked in
+// train (every row when train is nil) are counted; otherwise they get
+// their final ids. scratch is reused from call to call.
+func (v *vocab) encode(p listPiece, ids, lens []int32, L int, fit bool, train []bool, scratch *[]int32) {
+	if p.scalar { // a value per row, null included: the values' ids are the rows'
+		v.lookup(p.vals, fit, ids)
+		for r, id := range ids {
+			if fit && (train == nil || train[r]) && v.count[id] < math.MaxInt32 {
+				v.count[id]++
+			}
+		}
+		return
+	}
+	vid := v.lookup(p.vals, fit, *scratch)
+	*scratch = vid
+	nulls := p.vals.NullN() > 0
+	for r := range p.len() {
+		counted := fit && (train == nil || train[r])
+		k, at := 0, r*L
+		for j := p.offs[r]; j < p.offs[r+1] && k < L; j++ {
+			if nulls && p.vals.IsNull(int(j)) {
+				continue
+			}
+			id := vid[j]
+			if counted && v.count[id] < math.MaxInt32 {
+				v.count[id]++
+			}
+			ids[at+k] = id
+			k++
+		}
+		if lens != nil {
+			lens[r] = int32(k)
+		}
+	}
+}
+
+// lookup returns the index (fitting) or final id of every value of vals,
+// a null's being that of null, in vid (reused when it has room). Fitting,
+// the items past a list's first L get indexes too, but encode does not
+// count them, so they get no id of their own unless counted elsewhere.
+func (v *vocab) lookup(vals arrow.Array, fit bool, vid []int32) []int32 {
+	n := vals.Len()
+	if cap(vid) < n {
+		vid = make([]int32, n, n+n/4)
+	}
+	vid = vid[:n]
+	switch a := vals.(type) {
 	case *array.Int64:
-		xs := a.Int64Values()
-		for k, x := range xs {
-			switch {
-			case nulls && a.IsNull(k):
-			case fit:
-				out[k] = v.addInt(x)
-			default:
-				out[k] = v.ids[v.findInt(x)]
-			}
-		}
+		v.lookupInts(a.Int64Values(), fit, vid)
 	case *array.Boolean:
-		for k := range out {
-			x := int64(0)
-			if a.Value(k) {
-				x = 1
-			}
-			switch {
-			case nulls && a.IsNull(k):
-			case fit:
-				out[k] = v.addInt(x)
-			default:
-				out[k] = v.ids[v.findInt(x)]
+		xs := make([]int64, n)
+		for i := range xs {
+			if a.Value(i) {
+				xs[i] = 1
 			}
 		}
+		v.lookupInts(xs, fit, vid)
 	case *array.String:
-		for k := range out {
-			switch {
-			case nulls && a.IsNull(k):
-			case fit:
-				out[k] = v.addStr(a.Value(k))
-			default:
-				out[k] = v.ids[v.strs[a.Value(k)]]
+		for i := range vid {
+			if fit {
+				vid[i] = v.addStr(a.Value(i))
+			} else {
+				vid[i] = v.ids[v.strs[a.Value(i)]]
 			}
 		}
 	}
-	if nulls {
+	if vals.NullN() > 0 {
 		var null int32
 		if fit {
 			null = v.addNull()
 		} else {
 			null = v.ids[v.null] // 0 when train had no null
 		}
-		for k := range out {
-			if a.IsNull(k) {
-				out[k] = null
+		for i := range vid {
+			if vals.IsNull(i) {
+				vid[i] = null
 			}
 		}
 	}
+	return vid
 }
 
-// list encodes a piece of a list column: row r's first L present items go
-// to ids[r*L:], their number to lens[r] (a null list is empty, null items
-// are skipped); provisional indexes when fitting (counting the items of the
-// rows marked in train), else final ids.
-func (v *vocab) list(l *array.List, ids, lens []int32, L int, fit bool, train []bool) {
-	offs := l.Offsets()
-	switch items := l.ListValues().(type) {
-	case *array.Int64:
-		// The table lookup of addInt and findInt, by hand: this loop sees
-		// every history item.
-		xs := items.Int64Values()
-		nulls := items.NullN() > 0
-		lo, table, count := v.lo, v.table, v.count
-		for r := range lens {
-			out := ids[r*L : r*L+L]
-			counted := fit && train[r]
-			k := 0
-			for j := int(offs[r]); j < int(offs[r+1]) && k < L; j++ {
-				if nulls && items.IsNull(j) {
-					continue
-				}
-				x := xs[j]
-				var id int32
-				if i := uint64(x) - uint64(lo); i < uint64(len(table)) {
-					id = table[i]
-				}
-				if fit {
-					if id == 0 {
-						id = v.addIntSlow(x)
-						lo, table, count = v.lo, v.table, v.count
-					}
-					if counted && count[id] < math.MaxInt32 {
-						count[id]++
-					}
-				} else {
-					if table == nil {
-						id = v.m[x]
-					}
-					id = v.ids[id]
-				}
-				out[k] = id
-				k++
+// lookupInts is lookup of int values: the table lookup of addInt and
+// findInt by hand, as this loop sees every history item.
+func (v *vocab) lookupInts(xs []int64, fit bool, vid []int32) {
+	lo, table := v.lo, v.table
+	for i, x := range xs {
+		var id int32
+		if j := uint64(x) - uint64(lo); j < uint64(len(table)) {
+			id = table[j]
+		}
+		switch {
+		case !fit:
+			if table == nil {
+				id = v.m[x]
 			}
-			lens[r] = int32(k)
+			id = v.ids[id]
+		case id == 0:
+			id = v.addIntSlow(x)
+			lo, table = v.lo, v.table
 		}
-	case *array.String:
-		for r := range lens {
-			out := ids[r*L : r*L+L]
-			k := 0
-			for j := int(offs[r]); j < int(offs[r+1]) && k < L; j++ {
-				if items.IsNull(j) {
-					continue
-				}
-				if fit {
-					out[k] = v.addStr(items.Value(j))
-				} else {
-					out[k] = v.ids[v.strs[items.Value(j)]]
-				}
-				k++
-			}
-			lens[r] = int32(k)
-		}
-		if fit {
-			v.countItems(ids, lens, L, train)
-		}
+		vid[i] = id
 	}
 }

@@ -51,7 +51,7 @@ package model
 import "time"
 
 // Params are the hyperparameters of one trial. Zero values take the defaults
-// of DESIGN.md (the BARS settings): see WithDefaults.
+// of the BARS protocol (docs/ARCHITECTURE.md): see WithDefaults.
 type Params struct {
 	Model       string  // "logreg", "dot", ...
 	Optimizer   string  // "sgd", "adam", ...
@@ -67,11 +67,33 @@ type Params struct {
 	BatchNorm       bool    // BatchNorm after each hidden linear layer
 	Activation      string  // "relu" or "dice"
 	AttentionHidden []int   // DIN's attention MLP hidden sizes
-	AttentionDim    int     // AutoInt/BST attention size (all heads together)
+	AttentionDim    int     // AutoInt/BST attention size (all heads together); dot: query/key projection size
 	Heads           int     // attention heads
 	Layers          int     // attention layers (AutoInt) or Transformer blocks (BST)
 	DINSoftmax      bool    // DIN: softmax over attention scores
 	MaxLen          int     // use at most this many most recent history items (≤ the data's)
+
+	// History says which sequence columns the history models read: "all"
+	// (the default, "" too): every sequence column, each position the
+	// concatenation of its items' embeddings (DIN/DIEN's item ⊕ category);
+	// "first": the first sequence column only.
+	History string
+	// DINPooling: "sum" (the default: u = Σ w_j·e_j, DIN) or "mean"
+	// (u = (1/len)·Σ w_j·e_j).
+	DINPooling string
+	// AttentionActivation is DIN's attention-MLP activation, "relu" or
+	// "dice"; "" takes Activation (whose din default is dice).
+	AttentionActivation string
+	// DotTemperature: dot learns a scale of its scores, a_j = e^θ·q·k_j/√A
+	// with θ starting at 0.
+	DotTemperature bool
+	// EmbeddingDropout is an inverted-dropout rate on the looked-up field
+	// and history embeddings (training only).
+	EmbeddingDropout float64
+	// L2Batch is the DIN paper's mini-batch-aware L2: each embedding row the
+	// batch uses gets the gradient L2Batch·E[j]/n_j, n_j the number of train
+	// rows that use row j; rows the batch does not use get nothing.
+	L2Batch float64
 
 	// Optimizer settings (zero: the optimizer's default).
 	Momentum    float64

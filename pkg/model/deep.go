@@ -9,8 +9,9 @@ import (
 
 // deepNet is `fm`, `dnn` and `deepfm`: one input layout, three heads.
 //
-//	x[i] = | f_1 … f_M (M·D) | ū (D, with a history) | dense (K) |     [B, Din]
-//	ū = (1/len)·Σ_j e_j, the mean-pooled history (0 when empty)
+//	x[i] = | f_1 … f_M (M·D) | ū (H, with a history) | dense (K) |     [B, Din]
+//	ū = (1/len)·Σ_j e_j, the mean-pooled history (0 when empty), H = S·D
+//	    values for S history columns (inputs.go)
 //
 //	fm:      z = wide + FM(f_1..f_M, ū)
 //	dnn:     z = MLP(x)
@@ -18,8 +19,8 @@ import (
 //
 // wide is logistic regression's linear part (its own dimension-1 tables
 // "wide_emb_<field>", dense weights and bias); FM is the second-order term
-// ½·Σ_c((Σ_f v_fc)² − Σ_f v_fc²) over the field vectors, the pooled history
-// counting as one more field. The MLP takes Params.Hidden, Dropout,
+// ½·Σ_c((Σ_f v_fc)² − Σ_f v_fc²) over the field vectors, each history
+// column's D values of ū counting as one more field. The MLP takes Params.Hidden, Dropout,
 // BatchNorm and Activation (relu by default).
 type deepNet struct {
 	s     slab
@@ -28,7 +29,7 @@ type deepNet struct {
 	wide  *wide
 	fm    *fmInteraction
 	mlp   *mlp
-	F     int // vectors in the FM: M (pooled fields included), plus 1 with a history
+	F     int // vectors in the FM: M (pooled fields included), plus S with a history
 	din   int
 	x, dx []float32 // [cap, Din]
 	zm    []float32 // [cap] the MLP's logits
@@ -43,7 +44,7 @@ func newDeep(ds *dataset.Dataset, p Params, capacity int) (*deepNet, error) {
 	}
 	m.F = in.M // categorical and pooled fields
 	if in.seq {
-		m.F++
+		m.F += in.S
 	}
 	m.din = m.F*d + len(ds.Schema.Dense)
 	var bindWide func(*inputs, int) *wide
@@ -83,6 +84,9 @@ func (m *deepNet) forward(ds *dataset.Dataset, rows []int32, z []float32, rng *r
 	in.fields(m.x, m.din)
 	if in.seq {
 		in.history()
+	}
+	in.dropEmbeddings(m.x, m.din, rng)
+	if in.seq {
 		in.meanPool(m.x[in.M*in.D:], m.din)
 	}
 	in.denseTo(m.x, m.din, m.F*in.D)
@@ -112,9 +116,12 @@ func (m *deepNet) backward(dz []float32) {
 		m.fm.backward(m.dx, dz, m.x, m.din)
 		m.wide.backward(dz)
 	}
-	in.fieldsBackward(m.dx, m.din)
 	if in.seq {
 		in.meanPoolBackward(m.dx[in.M*in.D:], m.din)
+	}
+	in.dropEmbeddingsBackward(m.dx, m.din)
+	in.fieldsBackward(m.dx, m.din)
+	if in.seq {
 		in.historyBackward()
 	}
 }

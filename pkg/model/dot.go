@@ -2,28 +2,34 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/attnsweep/attnsweep/pkg/dataset"
 )
 
-// dotNet is the `dot` model of DESIGN.md, dot-product target attention over
+// dotNet is the `dot` model (README, "Models"), dot-product target attention over
 // the history, and `meanpool`, the same network with the attention replaced
 // by a plain mean (the "no attention" baseline: any gain of dot over
 // meanpool is the attention's).
 //
 //	f_1..f_M   embeddings of the categorical fields, [B, D] each
-//	v          = f_t, the target field t = Schema.Sequences[0].Field
-//	e_j        history items, looked up in the same table as v
-//	dot:       a_j = (v·e_j)/√D over j < len,  w = softmax(a)
+//	v          = [f_t1 … f_tS], the candidate: the target fields of the S
+//	           history columns (inputs.go), H = S·D values
+//	e_j        history positions, looked up in the same tables as v, [B, L, H]
+//	dot:       q = v, k_j = e_j, A = H       (the default)
+//	           q = v·Wq, k_j = e_j·Wk        (Params.AttentionDim = A > 0: Wq, Wk [H, A], no bias)
+//	           a_j = c·(q·k_j) over j < len, c = 1/√A, or e^θ/√A with a learnt θ
+//	           (Params.DotTemperature, θ starts at 0), w = softmax(a)
 //	meanpool:  w_j = 1/len
 //	u   = Σ_j w_j·e_j  (u = 0 for an empty history)
-//	z   = MLP(x),  x = concat[f_1..f_M, dense_1..dense_K, u, v⊙u]   [B, Din], Din = (M+2)·D + K
+//	z   = MLP(x),  x = concat[f_1..f_M, dense_1..dense_K, u, v⊙u]   [B, Din], Din = M·D + K + 2H
 //
-// Only the first sequence column is used. The layers write straight into
-// their slots of x, and read their gradients from the same slots of dx:
+// The values stay the history embeddings in either form, so that u and
+// v⊙u mean what they mean without projections. The layers write straight
+// into their slots of x, and read their gradients from the same slots of dx:
 //
-//	x[i] = | f_1 … f_M (M·D) | dense (K) | u (D) | v⊙u (D) |      v is the slot of f_t
+//	x[i] = | f_1 … f_M (M·D) | dense (K) | u (H) | v⊙u (H) |      v is gathered from the f_t slots
 type dotNet struct {
 	s       slab
 	in      *inputs
@@ -36,6 +42,12 @@ type dotNet struct {
 	x, dx   []float32 // [cap, Din]
 	w       []float32 // [cap, L] attention weights
 	uniform bool      // meanpool
+
+	wq, wk *linear   // projections (Params.AttentionDim); nil without
+	q, dq  []float32 // [cap, A]
+	k, dk  []float32 // [cap·L, A]
+	theta  []float32 // [1] log temperature (Params.DotTemperature); nil without
+	dtheta []float32
 }
 
 func newDot(ds *dataset.Dataset, p Params, capacity int) (*dotNet, error) {
@@ -45,17 +57,37 @@ func newDot(ds *dataset.Dataset, p Params, capacity int) (*dotNet, error) {
 	if err != nil {
 		return nil, err
 	}
-	m.din = (in.M+2)*d + in.K
+	h := in.H
+	m.din = in.M*d + in.K + 2*h
 	m.uOff = in.M*d + in.K
-	m.vuOff = m.uOff + d
+	m.vuOff = m.uOff + h
+	a := h
+	qID, kID, tID := -1, -1, -1
+	if !m.uniform && p.AttentionDim > 0 {
+		a = p.AttentionDim
+		qID = m.s.add("att_wq", kindWeight, h, a)
+		kID = m.s.add("att_wk", kindWeight, h, a)
+	}
+	if !m.uniform && p.DotTemperature {
+		tID = m.s.add("att_log_temperature", kindBias, 1)
+	}
 	bindMLP := declareMLP(&m.s, "mlp_", m.din, mainMLPOpts(p, "relu"))
 	m.s.alloc()
 	m.in = in
 	in.bind(&m.s, capacity)
 	m.mlp = bindMLP(capacity)
 	if !m.uniform {
-		m.att = newAttention(d, in.L)
+		m.att = newAttentionQK(h, a, in.L)
 		m.w = make([]float32, capacity*in.L)
+	}
+	if qID >= 0 {
+		m.wq = &linear{I: h, O: a, W: m.s.w(qID), dW: m.s.g(qID)}
+		m.wk = &linear{I: h, O: a, W: m.s.w(kID), dW: m.s.g(kID)}
+		m.q, m.dq = make([]float32, capacity*a), make([]float32, capacity*a)
+		m.k, m.dk = make([]float32, capacity*in.L*a), make([]float32, capacity*in.L*a)
+	}
+	if tID >= 0 {
+		m.theta, m.dtheta = m.s.w(tID), m.s.g(tID)
 	}
 	m.x = make([]float32, capacity*m.din)
 	m.dx = make([]float32, capacity*m.din)
@@ -71,36 +103,69 @@ func (m *dotNet) forward(ds *dataset.Dataset, rows []int32, z []float32, rng *ra
 		panic(fmt.Sprintf("model: dot: %d rows, %d logits, capacity %d", n, len(z), m.cap))
 	}
 	in := m.in
-	d, din := in.D, m.din
+	h, din := in.H, m.din
 	in.load(ds, rows)
 	in.fields(m.x, din)
-	in.denseTo(m.x, din, in.M*d)
+	in.denseTo(m.x, din, in.M*in.D)
 	in.history()
-	v := m.x[in.t*d:]
+	in.dropEmbeddings(m.x, din, rng)
+	in.target(m.x, din)
 	u := m.x[m.uOff:]
-	if m.uniform {
+	switch {
+	case m.uniform:
 		in.meanPool(u, din)
-	} else {
-		m.att.forward(u, din, m.w, v, din, in.e, in.lens, n)
+	case m.wq != nil:
+		m.setScale()
+		m.wq.forward(m.q, in.v, h, n)
+		m.wk.forward(m.k, in.e, h, n*in.L)
+		m.att.forwardQK(u, din, m.w, m.q, m.att.A, m.k, in.e, in.lens, n)
+	default:
+		m.setScale()
+		m.att.forward(u, din, m.w, in.v, h, in.e, in.lens, n)
 	}
-	mulForward(m.x[m.vuOff:], v, u, din, d, n)
+	for i := 0; i < n; i++ {
+		mulForward(m.x[i*din+m.vuOff:], in.v[i*h:], m.x[i*din+m.uOff:], h, h, 1)
+	}
 	m.mlp.forward(z, m.x, n, rng)
+}
+
+// setScale sets the attention's c = e^θ/√A when the temperature is learnt.
+func (m *dotNet) setScale() {
+	if m.theta != nil {
+		m.att.Scale = float32(math.Exp(float64(m.theta[0])) / math.Sqrt(float64(m.att.A)))
+	}
 }
 
 func (m *dotNet) backward(dz []float32) {
 	in := m.in
 	n := in.n
-	d, din := in.D, m.din
+	h, din := in.H, m.din
 	clear(m.dx[:n*din])
 	m.mlp.backward(m.dx, dz)
-	v, dv := m.x[in.t*d:], m.dx[in.t*d:]
+	in.targetGrad(m.dx, din)
 	u, du := m.x[m.uOff:], m.dx[m.uOff:]
-	mulBackward(dv, du, m.dx[m.vuOff:], v, u, din, d, n)
-	if m.uniform {
-		in.meanPoolBackward(du, din)
-	} else {
-		m.att.backward(dv, din, in.de, du, din, m.w, v, in.e, in.lens, n)
+	for i := 0; i < n; i++ {
+		mulBackward(in.dv[i*h:], du[i*din:], m.dx[i*din+m.vuOff:], in.v[i*h:], u[i*din:], h, h, 1)
 	}
+	var dc float64
+	switch {
+	case m.uniform:
+		in.meanPoolBackward(du, din)
+	case m.wq != nil:
+		a := m.att.A
+		clear(m.dq[:n*a])
+		clear(m.dk[:n*in.L*a])
+		dc = m.att.backwardQK(m.dq, a, m.dk, in.de, du, din, m.w, m.q, m.k, in.e, in.lens, n, m.theta != nil)
+		m.wk.backward(in.de, m.dk, in.e, h, n*in.L)
+		m.wq.backward(in.dv, m.dq, in.v, h, n)
+	default:
+		dc = m.att.backwardQK(in.dv, h, in.de, in.de, du, din, m.w, in.v, in.e, in.e, in.lens, n, m.theta != nil)
+	}
+	if m.theta != nil { // a_j = e^θ·(q·k_j)/√A: dθ = c·dL/dc
+		m.dtheta[0] += float32(dc * float64(m.att.Scale))
+	}
+	in.targetGradBack(m.dx, din)
+	in.dropEmbeddingsBackward(m.dx, din)
 	in.fieldsBackward(m.dx, din)
 	in.historyBackward()
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +11,7 @@ import (
 	"github.com/attnsweep/attnsweep/pkg/dataset"
 )
 
-// frappeRef are the published BARS Frappe_x1 test figures (DESIGN.md) and
+// frappeRef are the published BARS Frappe_x1 test figures (docs/ARCHITECTURE.md) and
 // the per-model settings of those runs; the common ones (emb 10, Adam 1e-3,
 // batch 4096, 100 epochs, patience 2, LR decay 0.1, AUC monitor) are the defaults.
 var frappeRef = []struct {
@@ -37,18 +36,7 @@ func TestFrappe_BARS(t *testing.T) {
 	if os.Getenv("ATTNSWEEP_LONG") != "1" {
 		t.Skip("long run: set ATTNSWEEP_LONG=1 (and ATTNSWEEP_FRAPPE_MODELS=logreg,fm,dnn,...)")
 	}
-	dir := filepath.Join("..", "..", "..", "shared", "data", "frappe_x1")
-	if _, err := os.Stat(filepath.Join(dir, "train.parquet")); err != nil {
-		t.Skipf("Frappe data not found in %s (it lives beside the clone in shared/data): %v", dir, err)
-	}
-	ds, err := dataset.Load(dataset.Source{
-		Train: []string{filepath.Join(dir, "train.parquet")},
-		Valid: []string{filepath.Join(dir, "valid.parquet")},
-		Test:  []string{filepath.Join(dir, "test.parquet")},
-	}, dataset.Columns{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds := sharedData(t, "frappe_x1", dataset.Columns{})
 	want := map[string]bool{"logreg": true, "fm": true}
 	if s := os.Getenv("ATTNSWEEP_FRAPPE_MODELS"); s != "" {
 		want = map[string]bool{}

@@ -56,6 +56,73 @@ func AUC(scores []float32, labels []float32) float64 {
 	return (rankSum - p*(p+1)/2) / (p * n)
 }
 
+// WeightedAUC is AUC with row i counted weights[i] times: the weighted
+// share of (positive, negative) pairs in which the positive scores higher,
+// ties counting one half,
+//
+//	AUC_w = Σ_{positive i, negative j} w_i·w_j·([s_i > s_j] + ½·[s_i = s_j]) / (W⁺·W⁻)
+//
+// with W⁺ and W⁻ the summed weights of each class. With unit weights it is
+// AUC; with whole-number weights, the AUC of the rows repeated that many
+// times, which is what a bootstrap resample is. Scores are ordered as in
+// AUC (NaN below every number, NaNs tied). It is NaN when either class has
+// no weight, and panics when the lengths differ or a weight is negative or
+// NaN. Scores already in ascending order cost one pass and no allocation
+// (a bootstrap sorts once and reweighs many times); others are sorted first.
+func WeightedAUC(scores, labels []float32, weights []float64) float64 {
+	if len(scores) != len(labels) || len(weights) != len(scores) {
+		panic(fmt.Sprintf("model: WeightedAUC: %d scores, %d labels, %d weights", len(scores), len(labels), len(weights)))
+	}
+	if auc, sorted := weightedAUCSorted(scores, labels, weights); sorted {
+		return auc
+	}
+	order := make([]int, len(scores))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(scores[a], scores[b]) })
+	s, l, w := make([]float32, len(order)), make([]float32, len(order)), make([]float64, len(order))
+	for k, i := range order {
+		s[k], l[k], w[k] = scores[i], labels[i], weights[i]
+	}
+	auc, _ := weightedAUCSorted(s, l, w)
+	return auc
+}
+
+// weightedAUCSorted is WeightedAUC in one pass over the groups of tied
+// scores, each positive weight in a group winning over the negative weight
+// below it and half the negative weight beside it. sorted is false (and
+// the AUC meaningless) when the scores are not in ascending order.
+func weightedAUCSorted(scores, labels []float32, weights []float64) (auc float64, sorted bool) {
+	var negBelow, wPos, wNeg, sum float64
+	for i := 0; i < len(scores); {
+		if i > 0 && cmp.Less(scores[i], scores[i-1]) {
+			return math.NaN(), false
+		}
+		var tiePos, tieNeg float64
+		j := i
+		for ; j < len(scores) && cmp.Compare(scores[j], scores[i]) == 0; j++ {
+			if w := weights[j]; !(w >= 0) {
+				panic(fmt.Sprintf("model: WeightedAUC: a weight is %v", w))
+			}
+			if labels[j] > 0.5 {
+				tiePos += weights[j]
+			} else {
+				tieNeg += weights[j]
+			}
+		}
+		sum += tiePos * (negBelow + tieNeg/2)
+		negBelow += tieNeg
+		wPos += tiePos
+		wNeg += tieNeg
+		i = j
+	}
+	if wPos == 0 || wNeg == 0 {
+		return math.NaN(), true
+	}
+	return sum / (wPos * wNeg), true
+}
+
 // logLossClip bounds probabilities away from 0 and 1 in LogLoss.
 const logLossClip = 1e-7
 

@@ -1,8 +1,10 @@
 package model
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
+	"sort"
 	"testing"
 )
 
@@ -67,6 +69,78 @@ func TestAUC_MatchesPairCount(t *testing.T) {
 	}
 	if got, want := AUC(s, y), num/den; math.Abs(got-want) > 1e-12 {
 		t.Errorf("AUC = %v, pair count %v", got, want)
+	}
+}
+
+func TestWeightedAUC_HandCase(t *testing.T) {
+	// Scores 0.1(neg) 0.4(pos) 0.4(neg) 0.8(pos). Pairs (pos, neg):
+	// 0.4>0.1 1, 0.4=0.4 ½, 0.8>0.1 1, 0.8>0.4 1 → 3.5 of 4.
+	s := []float32{0.1, 0.4, 0.4, 0.8}
+	l := []float32{0, 1, 0, 1}
+	if got := WeightedAUC(s, l, []float64{1, 1, 1, 1}); math.Abs(got-0.875) > 1e-12 {
+		t.Fatalf("WeightedAUC = %v, want 0.875", got)
+	}
+	// The tied negative twice: (1 + ½·2 + 1 + 1·2)/(2·3) = 5/6.
+	if got := WeightedAUC(s, l, []float64{1, 1, 2, 1}); math.Abs(got-5.0/6) > 1e-12 {
+		t.Fatalf("WeightedAUC = %v, want 5/6", got)
+	}
+	// Weight 0 drops a row: without the 0.8 positive, 1.5 of 2.
+	if got := WeightedAUC(s, l, []float64{1, 1, 1, 0}); math.Abs(got-0.75) > 1e-12 {
+		t.Fatalf("WeightedAUC = %v, want 0.75", got)
+	}
+	if got := WeightedAUC(s, l, []float64{1, 0, 1, 0}); !math.IsNaN(got) {
+		t.Fatalf("no positive weight: WeightedAUC = %v, want NaN", got)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("a negative weight did not panic")
+		}
+	}()
+	WeightedAUC(s, l, []float64{1, -1, 1, 1})
+}
+
+// TestWeightedAUC_MatchesAUC: unit weights give AUC, and whole-number
+// weights give the AUC of the rows repeated, NaN scores included.
+func TestWeightedAUC_MatchesAUC(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	n := 200
+	s, y, w := make([]float32, n), make([]float32, n), make([]float64, n)
+	var rs, ry []float32
+	for i := range s {
+		s[i] = float32(rng.IntN(15)) / 15
+		if i%17 == 0 {
+			s[i] = float32(math.NaN())
+		}
+		if rng.Float64() < 0.3+0.4*float64(s[i]) {
+			y[i] = 1
+		}
+		w[i] = float64(rng.IntN(4))
+		for k := 0; k < int(w[i]); k++ {
+			rs, ry = append(rs, s[i]), append(ry, y[i])
+		}
+	}
+	ones := make([]float64, n)
+	for i := range ones {
+		ones[i] = 1
+	}
+	if got, want := WeightedAUC(s, y, ones), AUC(s, y); math.Abs(got-want) > 1e-12 {
+		t.Errorf("unit weights: WeightedAUC = %v, AUC = %v", got, want)
+	}
+	if got, want := WeightedAUC(s, y, w), AUC(rs, ry); math.Abs(got-want) > 1e-12 {
+		t.Errorf("count weights: WeightedAUC = %v, AUC of the repeated rows = %v", got, want)
+	}
+	// The same rows in ascending order take the one-pass path.
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return cmp.Less(s[idx[a]], s[idx[b]]) })
+	ss, sy, sw := make([]float32, n), make([]float32, n), make([]float64, n)
+	for k, i := range idx {
+		ss[k], sy[k], sw[k] = s[i], y[i], w[i]
+	}
+	if got, want := WeightedAUC(ss, sy, sw), AUC(rs, ry); math.Abs(got-want) > 1e-12 {
+		t.Errorf("sorted rows: WeightedAUC = %v, AUC of the repeated rows = %v", got, want)
 	}
 }
 

@@ -35,31 +35,14 @@ type attender interface {
 	attention(i int) (items []int32, weights [][]float32)
 }
 
-// modelNames are the models newNet builds, in documentation order.
-var modelNames = []string{"logreg", "fm", "dnn", "deepfm", "meanpool", "dot", "din", "bst", "autoint", "autoint+"}
-
-// Models returns the model names Params.Model accepts.
-func Models() []string { return append([]string(nil), modelNames...) }
-
 // newNet builds the model p.Model (p already defaulted) for ds with batch
 // buffers for capacity rows. The weights are zero: Train initialises them,
-// Load overwrites them.
+// Load overwrites them. The models are listed in registry.go.
 func newNet(ds *dataset.Dataset, p Params, capacity int) (net, error) {
-	switch p.Model {
-	case "logreg":
-		return newLogReg(ds, p, capacity)
-	case "fm", "dnn", "deepfm":
-		return newDeep(ds, p, capacity)
-	case "dot", "meanpool":
-		return newDot(ds, p, capacity)
-	case "din":
-		return newDIN(ds, p, capacity)
-	case "bst":
-		return newBST(ds, p, capacity)
-	case "autoint", "autoint+":
-		return newAutoInt(ds, p, capacity)
+	if mi, ok := LookupModel(p.Model); ok {
+		return mi.build(ds, p, capacity)
 	}
-	return nil, fmt.Errorf("model: unknown model %q (known: %s)", p.Model, strings.Join(modelNames, ", "))
+	return nil, fmt.Errorf("model: unknown model %q (known: %s)", p.Model, strings.Join(Models(), ", "))
 }
 
 // validateData checks that ds is consistent with its schema: column lengths,

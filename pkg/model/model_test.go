@@ -127,8 +127,11 @@ func checkModelGradient(t *testing.T, ds *dataset.Dataset, p Params) {
 					continue
 				}
 				used[ds.Cat[f][r]] = true
-				if len(ds.Seq) > 0 && f == ds.Schema.Sequences[0].Field {
-					sq := ds.Seq[0]
+				for k, sd := range ds.Schema.Sequences {
+					if sd.Field != f {
+						continue
+					}
+					sq := ds.Seq[k]
 					for _, h := range sq.IDs[int(r)*sq.MaxLen : int(r)*sq.MaxLen+int(sq.Len[r])] {
 						used[h] = true
 					}

@@ -19,7 +19,7 @@ import (
 //     sequence whose target is that field, the pooled list's items.
 //
 // With an embedding L2 (λ > 0) the gradient λ·E is non-zero on every row, and
-// DESIGN's protocol adds it over the whole table each batch: then the tables
+// The BARS protocol adds it over the whole table each batch: then the tables
 // are updated whole too, gradient clearing, L2 and the optimizer each one
 // pass. With λ = 0:
 //

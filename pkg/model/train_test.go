@@ -300,10 +300,11 @@ func TestTrain_Errors(t *testing.T) {
 		want string
 	}{
 		{"unknown model", ds, Params{Model: "gbdt"}, `model: unknown model "gbdt" (known: logreg, fm, dnn, deepfm, meanpool, dot, din, bst, autoint, autoint+)`},
-		{"unknown optimizer", ds, Params{Model: "logreg", Optimizer: "lion"}, `model: unknown optimizer "lion" (known: sgd, momentum, adagrad, rmsprop, adam, adamw)`},
+		{"unknown optimizer", ds, Params{Model: "logreg", Optimizer: "lion"}, `model: params: optimizer: unknown value "lion" (known: sgd, momentum, adagrad, rmsprop, adam, adamw)`},
 		{"dot without history", noHistory(ds), Params{Model: "dot"}, "model: dot needs a history column"},
-		{"bad batch size", ds, Params{Model: "logreg", BatchSize: -1}, "model: params: batch size -1"},
-		{"negative clip norm", ds, Params{Model: "logreg", MaxGradNorm: -1}, "model: params: max grad norm -1"},
+		{"bad batch size", ds, Params{Model: "logreg", BatchSize: -1}, "model: params: batch_size: must be from 1 to 2147483647, got -1"},
+		{"negative clip norm", ds, Params{Model: "logreg", MaxGradNorm: -1}, "model: params: max_grad_norm: must be >= 0, got -1"},
+		{"attention size over heads", ds, Params{Model: "autoint", Heads: 3, AttentionDim: 64}, "model: params: autoint: attention_dim 64 is not a multiple of heads 3"},
 		{"nil data", nil, Params{Model: "logreg"}, "model: dataset is nil"},
 	}
 	bad := *ds

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+
+	"github.com/attnsweep/attnsweep/pkg/model"
 )
 
 // Hyperparameter importance by fANOVA on a random forest (Hutter, Hoos and
@@ -184,17 +186,10 @@ func ksUniform(xs []float64) float64 {
 	return d
 }
 
-// number reads a numeric hyperparameter value.
+// number reads a finite numeric hyperparameter value.
 func number(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, !math.IsNaN(x) && !math.IsInf(x, 0)
-	case int:
-		return float64(x), true
-	case int64:
-		return float64(x), true
-	}
-	return 0, false
+	f, ok := model.Number(v)
+	return f, ok && !math.IsNaN(f) && !math.IsInf(f, 0)
 }
 
 // node is a node of a regression tree; a leaf has feat < 0.

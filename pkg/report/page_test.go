@@ -73,8 +73,9 @@ func toHTML(md string) string {
 window.addEventListener("load", () => {
   const imgs = [...document.images];
   const broken = imgs.filter(i => !i.complete || i.naturalWidth === 0).length;
+  const shown = imgs.filter(i => i.complete && i.naturalWidth > 0).map(i => i.getAttribute("src"));
   document.getElementById("status").textContent = "images=" + imgs.length + " broken=" + broken +
-    " tables=" + document.querySelectorAll("table").length;
+    " tables=" + document.querySelectorAll("table").length + " shown=" + shown.join(",");
 });
 </script></body></html>`)
 	return b.String()
@@ -100,7 +101,7 @@ func chromiumArgs(dir string) []string {
 // broken. REPORT_SCREENSHOT=FILE.png keeps a screenshot to look at.
 func TestReportPage(t *testing.T) {
 	browser := chromium(t)
-	db, dir := runSmallSweep(t, reportSpec)
+	db, dir := smallSweep(t)
 	out := filepath.Join(dir, "report")
 	path, err := Write(db, "rep", out)
 	if err != nil {
@@ -115,12 +116,17 @@ func TestReportPage(t *testing.T) {
 	if err != nil {
 		t.Fatalf("chromium: %v", err)
 	}
-	m := regexp.MustCompile(`images=(\d+) broken=(\d+) tables=(\d+)`).FindStringSubmatch(string(dom))
+	m := regexp.MustCompile(`images=(\d+) broken=(\d+) tables=(\d+) shown=(\S*)`).FindStringSubmatch(string(dom))
 	if m == nil {
 		t.Fatalf("the page's status script did not run:\n%.2000s", dom)
 	}
 	if m[1] == "0" || m[2] != "0" || m[3] == "0" {
 		t.Fatalf("page: %s images, %s broken, %s tables", m[1], m[2], m[3])
+	}
+	for _, plot := range []string{"parallel.svg", "progress.svg"} {
+		if !strings.Contains(","+m[4]+",", ","+plot+",") {
+			t.Errorf("%s is not shown on the page (shown: %s)", plot, m[4])
+		}
 	}
 	t.Logf("page: %s images, none broken, %s tables", m[1], m[3])
 	if shot := os.Getenv("REPORT_SCREENSHOT"); shot != "" {

@@ -1,15 +1,16 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
 	"image/color"
 	"math"
-	"path/filepath"
 	"regexp"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // series colours, picked to stay apart for colour-blind readers.
@@ -22,19 +23,20 @@ func colorOf(i int) color.RGBA { return colors[i%len(colors)] }
 
 var unsafeName = regexp.MustCompile(`[^a-zA-Z0-9_.-]+`)
 
-// save writes a plot as SVG beside the report and returns its relative link.
-func (b *builder) save(p *plot.Plot, name string, w, h vg.Length) (string, error) {
-	file := unsafeName.ReplaceAllString(name, "_") + ".svg"
-	if err := p.Save(w, h, filepath.Join(b.dir, file)); err != nil {
-		return "", fmt.Errorf("report: plot %s: %w", file, err)
-	}
-	b.plots = append(b.plots, file)
-	return file, nil
-}
+// fileName turns a plot's name into a safe file name.
+func fileName(name, ext string) string { return unsafeName.ReplaceAllString(name, "_") + ext }
 
-// image writes a markdown image line for a saved plot.
-func (b *builder) image(alt, link string) {
-	fmt.Fprintf(&b.md, "![%s](%s)\n\n", alt, link)
+// plotSVG renders a plot as SVG.
+func plotSVG(p *plot.Plot, w, h vg.Length) ([]byte, error) {
+	wt, err := p.WriterTo(w, h, "svg")
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if _, err := wt.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 func newPlot(title, x, y string) *plot.Plot {
@@ -47,19 +49,10 @@ func newPlot(title, x, y string) *plot.Plot {
 	return p
 }
 
-// logAxis makes the x axis logarithmic when the values are positive and
-// span more than a factor of 10 (learning rates, L2 strengths).
-func logAxis(p *plot.Plot, xs []float64) bool {
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, x := range xs {
-		lo, hi = math.Min(lo, x), math.Max(hi, x)
-	}
-	if lo <= 0 || hi/lo < 10 {
-		return false
-	}
+// logX makes the x axis logarithmic.
+func logX(p *plot.Plot) {
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
-	return true
 }
 
 // heatGrid is a rows × columns matrix for plotter.HeatMap; NaN cells are
@@ -96,8 +89,8 @@ func heatMap(g heatGrid, max float64) *plotter.HeatMap {
 }
 
 // addSeries draws a line with points in the i-th colour and names it in the legend.
-func addSeries(p *plot.Plot, xys plotter.XYs, i int, label string) error {
-	line, points, err := plotter.NewLinePoints(xys)
+func addSeries(p *plot.Plot, xys []XY, i int, label string) error {
+	line, points, err := plotter.NewLinePoints(toXYs(xys))
 	if err != nil {
 		return err
 	}
@@ -105,4 +98,57 @@ func addSeries(p *plot.Plot, xys plotter.XYs, i int, label string) error {
 	p.Add(line, points)
 	p.Legend.Add(label, line, points)
 	return nil
+}
+
+// addScatter draws points in the i-th colour, named in the legend when
+// label is not empty.
+func addScatter(p *plot.Plot, xys []XY, c color.Color, label string) error {
+	s, err := plotter.NewScatter(toXYs(xys))
+	if err != nil {
+		return err
+	}
+	s.GlyphStyle.Color = c
+	s.GlyphStyle.Radius = vg.Points(3)
+	s.GlyphStyle.Shape = draw.CircleGlyph{}
+	p.Add(s)
+	if label != "" {
+		p.Legend.Add(label, s)
+	}
+	return nil
+}
+
+func toXYs(xys []XY) plotter.XYs {
+	out := make(plotter.XYs, len(xys))
+	for i, p := range xys {
+		out[i] = plotter.XY{X: p.X, Y: p.Y}
+	}
+	return out
+}
+
+// num4 prints a value with 4 decimals, or nothing for NaN.
+func num4(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return ""
+	}
+	return fmt.Sprintf("%.4f", v)
+}
+
+// numG prints a value with 5 significant digits, or nothing for NaN.
+func numG(v float64) string {
+	if math.IsNaN(v) {
+		return ""
+	}
+	return fmt.Sprintf("%.5g", v)
+}
+
+// pm prints a Stat as mean ± std, the mean alone for one value, nothing
+// for none.
+func pm(s Stat) string {
+	switch {
+	case s.N == 0 || math.IsNaN(s.Mean):
+		return ""
+	case s.N == 1:
+		return fmt.Sprintf("%.4f", s.Mean)
+	}
+	return fmt.Sprintf("%.4f ± %.4f", s.Mean, s.Std)
 }

@@ -2,20 +2,21 @@ package report
 
 import (
 	"context"
-	"encoding/xml"
-	"errors"
-	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/attnsweep/attnsweep/pkg/search"
 	"github.com/attnsweep/attnsweep/pkg/store"
 )
 
+// reportSpec is a real small sweep: an attention model and a baseline,
+// three learning rates, two seeds each (12 trials: enough for "what
+// matters").
 const reportSpec = `name: rep
 data: {synthetic: {rows: 4000, seed: 3, history: 8}}
 columns:
@@ -24,39 +25,69 @@ columns:
 models: [logreg, dot]
 search: {seed: 5, repeats: 2}
 space:
-  lr: [3.0e-3, 1.0e-2]
+  lr: [3.0e-3, 1.0e-2, 3.0e-2]
   embed_dim: 4
   batch_size: 128
   hidden: [8]
 train: {epochs: 3}
 `
 
-// runSmallSweep fills a database with a real small sweep.
-func runSmallSweep(t *testing.T, text string) (*store.DB, string) {
+var small struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if small.dir != "" {
+		os.RemoveAll(small.dir)
+	}
+	os.Exit(code)
+}
+
+// smallSweep runs reportSpec once for every test that reads it and opens
+// its database.
+func smallSweep(t *testing.T) (*store.DB, string) {
 	t.Helper()
-	dir := t.TempDir()
-	spec, err := search.ParseSpec("rep.yaml", []byte(text))
-	if err != nil {
-		t.Fatal(err)
+	small.once.Do(func() {
+		small.dir, small.err = os.MkdirTemp("", "report-test-")
+		if small.err == nil {
+			small.err = runSweep(small.dir, reportSpec)
+		}
+	})
+	if small.err != nil {
+		t.Fatal(small.err)
 	}
-	ds, err := spec.LoadData(filepath.Join(dir, "data"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(filepath.Join(dir, "sweeps.db"))
+	db, err := store.Open(filepath.Join(small.dir, "sweeps.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	r := &search.Runner{Spec: spec, Data: ds, DB: db, Workers: 2}
-	if _, err := r.Run(context.Background(), spec.Plan()); err != nil {
-		t.Fatal(err)
+	return db, t.TempDir()
+}
+
+func runSweep(dir, text string) error {
+	spec, err := search.ParseSpec("rep.yaml", []byte(text))
+	if err != nil {
+		return err
 	}
-	return db, dir
+	ds, err := spec.LoadData(filepath.Join(dir, "data"))
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(filepath.Join(dir, "sweeps.db"))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	r := &search.Runner{Spec: spec, Data: ds, DB: db, Workers: 2}
+	_, err = r.Run(context.Background())
+	return err
 }
 
 func TestWrite_EverySectionAndPlot(t *testing.T) {
-	db, dir := runSmallSweep(t, reportSpec)
+	db, dir := smallSweep(t)
 	out := filepath.Join(dir, "report")
 	path, err := Write(db, "rep", out)
 	if err != nil {
@@ -70,10 +101,11 @@ func TestWrite_EverySectionAndPlot(t *testing.T) {
 	for _, want := range []string{
 		"## Summary", "Bayes AUC", "Best trial per model",
 		"## Leaderboard", " ± ",
+		"## What matters", "### Best so far", "### Parallel coordinates", "### Where the best trials lie",
 		"## Effect of each hyperparameter", "### `lr`",
 		"## Learning curves",
 		"## Is the difference real", "paired bootstrap 95% interval", "seed spread",
-		"## Attention",
+		"## Attention", "### Does attention do anything", "- dot: mean entropy ",
 		"## Per-group results", "### By history length", "### Calibration",
 		"## Before and after training",
 		"## Spec",
@@ -83,7 +115,7 @@ func TestWrite_EverySectionAndPlot(t *testing.T) {
 		}
 	}
 	links := regexp.MustCompile(`!\[[^\]]*\]\(([^)]+)\)`).FindAllStringSubmatch(md, -1)
-	if len(links) < 5 {
+	if len(links) < 7 {
 		t.Fatalf("only %d images linked", len(links))
 	}
 	for _, l := range links {
@@ -91,79 +123,87 @@ func TestWrite_EverySectionAndPlot(t *testing.T) {
 		if filepath.IsAbs(link) || strings.Contains(link, "..") {
 			t.Errorf("link %q is not relative to the report folder", link)
 		}
-		f, err := os.Open(filepath.Join(out, link))
+		data, err := os.ReadFile(filepath.Join(out, link))
 		if err != nil {
 			t.Errorf("linked plot: %v", err)
 			continue
 		}
-		dec := xml.NewDecoder(f)
-		root := ""
-		for {
-			tok, err := dec.Token()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				t.Errorf("%s is not XML: %v", link, err)
-				break
-			}
-			if se, ok := tok.(xml.StartElement); ok && root == "" {
-				root = se.Name.Local
-			}
-		}
-		f.Close()
-		if root != "svg" {
+		if root, _ := svgRoot(t, data, ""); root != "svg" {
 			t.Errorf("%s: root element %q, want svg", link, root)
 		}
 	}
 }
 
-func TestCompare(t *testing.T) {
-	db, dir := runSmallSweep(t, reportSpec)
-	path, err := Compare(db, "rep", "rep", filepath.Join(dir, "cmp"))
+// The per-group AUC the report shows, recomputed from the stored test
+// scores, labels and history lengths by a pair count, bucket ranges read
+// from the bucket names ("0", "1-5", ">50").
+func TestGroups_MatchStoredScores(t *testing.T) {
+	db, _ := smallSweep(t)
+	r, err := Build(db, "rep")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := os.ReadFile(path)
-	if !strings.Contains(string(b), "| dot |") || !strings.Contains(string(b), "+0.0000") {
-		t.Fatalf("compare report:\n%s", b)
+	sw, err := db.SweepByName("rep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb, err := db.SweepArray(sw.ID, "test_label")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hb, err := db.SweepArray(sw.ID, "test_hist_len")
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels, hist := store.BlobFloat32(lb), store.BlobInt32(hb)
+	var g *Grouping
+	for i := range r.Groups {
+		if r.Groups[i].Name == "history_length" {
+			g = &r.Groups[i]
+		}
+	}
+	if g == nil || len(g.Models) != 2 {
+		t.Fatalf("history-length groups: %+v", r.Groups)
+	}
+	checked := 0
+	for _, m := range g.Models {
+		scores, err := db.Scores(m.ID, "test")
+		if err != nil || len(scores) != len(labels) {
+			t.Fatalf("scores of %s: %d, %v", m.Key, len(scores), err)
+		}
+		for k, bucket := range g.Buckets {
+			lo, hi := bucketRange(t, bucket)
+			var p, l []float32
+			for i, h := range hist {
+				if int(h) >= lo && int(h) <= hi {
+					p, l = append(p, scores[i]), append(l, labels[i])
+				}
+			}
+			if c := m.Cells[k]; c.N != len(p) || !near(c.AUC, pairAUC(p, l)) {
+				t.Errorf("%s bucket %s: report n=%d AUC %v; recomputed n=%d AUC %v", m.Model, bucket, c.N, c.AUC, len(p), pairAUC(p, l))
+			}
+			checked++
+		}
+	}
+	if checked < 4 {
+		t.Errorf("only %d cells checked", checked)
 	}
 }
 
-func TestPairedBootstrap(t *testing.T) {
-	// A model that ranks every positive above every negative against one
-	// that is half right: the interval of the difference lies above 0.
-	n := 400
-	labels := make([]float32, n)
-	good := make([]float32, n)
-	noisy := make([]float32, n)
-	for i := range labels {
-		labels[i] = float32(i % 2)
-		good[i] = labels[i] + 0.001*float32(i%7)
-		noisy[i] = float32((i * 7919) % 101)
+func bucketRange(t *testing.T, name string) (lo, hi int) {
+	t.Helper()
+	atoi := func(s string) int {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			t.Fatalf("bucket %q: %v", name, err)
+		}
+		return n
 	}
-	r := pairedBootstrap(good, noisy, labels, 300, 1)
-	if !(r.Lo > 0 && r.Hi >= r.Lo && r.Diff > 0.3) {
-		t.Fatalf("bootstrap = %+v", r)
+	if rest, ok := strings.CutPrefix(name, ">"); ok {
+		return atoi(rest) + 1, 1 << 30
 	}
-	// The same model against itself: the difference is exactly 0.
-	if r := pairedBootstrap(good, good, labels, 50, 1); r.Diff != 0 || r.Lo != 0 || r.Hi != 0 {
-		t.Fatalf("self comparison = %+v", r)
+	if a, b, ok := strings.Cut(name, "-"); ok {
+		return atoi(a), atoi(b)
 	}
-}
-
-func TestWeightedAUC_HandCase(t *testing.T) {
-	// Scores 0.1(neg) 0.4(pos) 0.4(neg) 0.8(pos): pairs (pos, neg):
-	// 0.4p>0.1n 1, 0.4p=0.4n ½, 0.8p>0.1n 1, 0.8p>0.4n 1 → 3.5/4.
-	s := []float32{0.1, 0.4, 0.4, 0.8}
-	l := []float32{0, 1, 0, 1}
-	w := []float64{1, 1, 1, 1}
-	if got := weightedAUC(s, l, ascending(s), w); math.Abs(got-0.875) > 1e-12 {
-		t.Fatalf("AUC = %v, want 0.875", got)
-	}
-	// Counting the tied negative twice: (1 + ½·2 + 1 + 1·2)/(2·3) = 5/6.
-	w[2] = 2
-	if got := weightedAUC(s, l, ascending(s), w); math.Abs(got-5.0/6) > 1e-12 {
-		t.Fatalf("weighted AUC = %v, want 5/6", got)
-	}
+	return atoi(name), atoi(name)
 }

@@ -1,30 +1,17 @@
 package report
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
+
+	"github.com/attnsweep/attnsweep/pkg/model"
 )
 
-// meanStd returns the mean and the sample standard deviation (0 for one value).
-func meanStd(v []float64) (mean, std float64) {
-	if len(v) == 0 {
-		return math.NaN(), math.NaN()
-	}
-	for _, x := range v {
-		mean += x
-	}
-	mean /= float64(len(v))
-	if len(v) < 2 {
-		return mean, 0
-	}
-	for _, x := range v {
-		std += (x - mean) * (x - mean)
-	}
-	return mean, math.Sqrt(std / float64(len(v)-1))
-}
-
-// quantile returns the q-quantile of sorted values (linear interpolation).
+// quantile returns the q-quantile of sorted values, interpolating linearly
+// between the two nearest ranks (position q·(n−1)); NaN for no values.
 func quantile(sorted []float64, q float64) float64 {
 	if len(sorted) == 0 {
 		return math.NaN()
@@ -38,74 +25,74 @@ func quantile(sorted []float64, q float64) float64 {
 	return sorted[i]*(1-f) + sorted[i+1]*f
 }
 
-// weightedAUC is the AUC of scores visited in ascending order (order), with
-// each row counted w[i] times: the probability that a random positive
-// outscores a random negative, ties counting one half.
-func weightedAUC(scores, labels []float32, order []int, w []float64) float64 {
-	var negBelow, pos, neg, sum float64
-	for i := 0; i < len(order); {
-		j := i
-		var tiePos, tieNeg float64
-		for ; j < len(order) && scores[order[j]] == scores[order[i]]; j++ {
-			r := order[j]
-			if labels[r] > 0.5 {
-				tiePos += w[r]
-			} else {
-				tieNeg += w[r]
-			}
-		}
-		sum += tiePos * (negBelow + tieNeg/2)
-		negBelow += tieNeg
-		pos += tiePos
-		neg += tieNeg
-		i = j
-	}
-	if pos == 0 || neg == 0 {
-		return math.NaN()
-	}
-	return sum / (pos * neg)
+// Bootstrap is a paired bootstrap of AUC(a) − AUC(b) on the same test rows.
+type Bootstrap struct {
+	Diff     float64 // on all rows
+	Lo, Hi   float64 // the 2.5% and 97.5% quantiles of the resampled differences
+	Replicas int     // resamples drawn
+	Used     int     // resamples with both classes (the others have no AUC and are left out)
+	Seed     uint64
 }
 
-func ascending(scores []float32) []int {
-	order := make([]int, len(scores))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(i, j int) bool { return scores[order[i]] < scores[order[j]] })
-	return order
-}
+// bootstrapStream is the second word of the bootstrap's PCG seed.
+const bootstrapStream = 0x5eed
 
-// bootstrapResult is a paired bootstrap of AUC(a) − AUC(b) on the same rows.
-type bootstrapResult struct {
-	Diff     float64 // on the full sample
-	Lo, Hi   float64 // 95% percentile interval
-	Replicas int
-}
-
-// pairedBootstrap resamples rows with replacement (the same rows for both
-// models: the comparison is paired) and returns the interval of the AUC
-// difference. Deterministic for a seed.
-func pairedBootstrap(a, b, labels []float32, replicas int, seed uint64) bootstrapResult {
+// pairedBootstrap resamples the rows with replacement, the same rows for
+// both models (the comparison is paired), and returns the 95% percentile
+// interval of the AUC difference. The draws are fixed by the seed: one
+// generator rand.New(rand.NewPCG(seed, 0x5eed)) draws, for each resample in
+// turn, n row indices with IntN(n); a row drawn k times weighs k
+// (model.WeightedAUC).
+func pairedBootstrap(a, b, labels []float32, replicas int, seed uint64) Bootstrap {
 	n := len(labels)
-	oa, ob := ascending(a), ascending(b)
-	w := make([]float64, n)
-	for i := range w {
-		w[i] = 1
-	}
-	res := bootstrapResult{Diff: weightedAUC(a, labels, oa, w) - weightedAUC(b, labels, ob, w), Replicas: replicas}
-	rng := rand.New(rand.NewPCG(seed, 0x5eed))
-	diffs := make([]float64, 0, replicas)
+	res := Bootstrap{Diff: model.AUC(a, labels) - model.AUC(b, labels), Replicas: replicas, Seed: seed}
+	// Each side's rows in ascending score order, so WeightedAUC's sort of
+	// a resample costs O(n).
+	sa, sb := ascendingBy(a, labels), ascendingBy(b, labels)
+	counts := make([]float64, n)
+	wa, wb := make([]float64, n), make([]float64, n)
+	rng := rand.New(rand.NewPCG(seed, bootstrapStream))
+	var diffs []float64
 	for k := 0; k < replicas; k++ {
-		clear(w)
+		clear(counts)
 		for i := 0; i < n; i++ {
-			w[rng.IntN(n)]++
+			counts[rng.IntN(n)]++
 		}
-		d := weightedAUC(a, labels, oa, w) - weightedAUC(b, labels, ob, w)
+		d := sa.auc(counts, wa) - sb.auc(counts, wb)
 		if !math.IsNaN(d) {
 			diffs = append(diffs, d)
 		}
 	}
+	res.Used = len(diffs)
 	sort.Float64s(diffs)
 	res.Lo, res.Hi = quantile(diffs, 0.025), quantile(diffs, 0.975)
 	return res
+}
+
+// sortedRows are one model's scores and the labels in ascending score order,
+// with each position's original row.
+type sortedRows struct {
+	scores, labels []float32
+	row            []int
+}
+
+func ascendingBy(scores, labels []float32) sortedRows {
+	row := make([]int, len(scores))
+	for i := range row {
+		row[i] = i
+	}
+	slices.SortStableFunc(row, func(i, j int) int { return cmp.Compare(scores[i], scores[j]) })
+	s := sortedRows{scores: make([]float32, len(row)), labels: make([]float32, len(row)), row: row}
+	for k, i := range row {
+		s.scores[k], s.labels[k] = scores[i], labels[i]
+	}
+	return s
+}
+
+// auc is the AUC with original row i weighted counts[i]; w is scratch.
+func (s sortedRows) auc(counts, w []float64) float64 {
+	for k, i := range s.row {
+		w[k] = counts[i]
+	}
+	return model.WeightedAUC(s.scores, s.labels, w)
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -62,23 +63,56 @@ func (t *Table) Write(w io.Writer, format string) error {
 		cw.WriteAll(t.Rows)
 		return cw.Error()
 	case "json":
-		out := make([]map[string]any, len(t.Rows))
-		for i, row := range t.Rows {
-			m := map[string]any{}
-			for j, h := range t.Header {
-				if t.raw != nil {
-					m[h] = jsonValue(t.raw[i][j])
-				} else {
-					m[h] = row[j]
-				}
-			}
-			out[i] = m
-		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return t.writeJSON(w)
 	}
 	return fmt.Errorf("unknown format %q (known: table, csv, json, markdown)", format)
+}
+
+// writeJSON writes the rows as a list of objects whose keys keep the
+// columns' order; a repeated column name gets a suffix (a, a.1, a.2, as
+// pandas names them), so no value is lost.
+func (t *Table) writeJSON(w io.Writer) error {
+	keys := make([][]byte, len(t.Header))
+	seen := map[string]int{}
+	for j, h := range t.Header {
+		name := h
+		if n := seen[h]; n > 0 {
+			name = fmt.Sprintf("%s.%d", h, n)
+		}
+		seen[h]++
+		keys[j], _ = json.Marshal(name)
+	}
+	var b bytes.Buffer
+	b.WriteString("[")
+	for i, row := range t.Rows {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString("\n  {")
+		for j := range t.Header {
+			var v any = row[j]
+			if t.raw != nil {
+				v = jsonValue(t.raw[i][j])
+			}
+			val, err := json.Marshal(v)
+			if err != nil {
+				return fmt.Errorf("json: column %s, row %d: %w", t.Header[j], i+1, err)
+			}
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.Write(keys[j])
+			b.WriteString(": ")
+			b.Write(val)
+		}
+		b.WriteString("}")
+	}
+	if len(t.Rows) > 0 {
+		b.WriteString("\n")
+	}
+	b.WriteString("]\n")
+	_, err := w.Write(b.Bytes())
+	return err
 }
 
 func jsonValue(v any) any {

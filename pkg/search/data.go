@@ -19,7 +19,21 @@ func (s *Spec) LoadData(dataDir string) (*dataset.Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	return dataset.Load(src, cols)
+	ds, err := dataset.Load(src, cols)
+	if err != nil {
+		// The data's errors name their file, column and row; the spec's
+		// name says whose settings (roles, max_len, splits) were applied.
+		return nil, fmt.Errorf("%s: %w", s.where(), err)
+	}
+	return ds, nil
+}
+
+// where names the spec in messages.
+func (s *Spec) where() string {
+	if s.File == "" {
+		return "spec"
+	}
+	return s.File
 }
 
 func (s *Spec) source(dataDir string) (dataset.Source, dataset.Columns, error) {

@@ -3,13 +3,19 @@ package search
 import (
 	"fmt"
 	"io"
-	"path/filepath"
+	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // ClusterJob describes a sweep split into shards for a cluster scheduler:
 // each shard runs `sweep run SPEC --shard auto/N` into its own database,
 // and `sweep merge` joins the databases afterwards.
+//
+// Every value here may come from a command line and ends up in a file that
+// a scheduler executes or parses, so none is pasted as text: the Kubernetes
+// manifest goes through a YAML encoder with every string double-quoted, and
+// the Slurm script single-quotes every value it hands the shell.
 type ClusterJob struct {
 	Spec    *Spec
 	Path    string // the spec's path as the job sees it
@@ -21,10 +27,14 @@ type ClusterJob struct {
 	Results string // folder for shard databases, shared by all shards (a volume or network file system)
 }
 
+// memoryRe is what both schedulers read the same way: a whole number with a
+// binary (Mi, Gi, Ti) or decimal (M, G, T) unit. Slurm reads both as binary.
+var memoryRe = regexp.MustCompile(`^[1-9][0-9]*[MGT]i?$`)
+
+// sweepNameRe is the spec name README promises: it names folders and jobs.
+var sweepNameRe = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
 func (j *ClusterJob) defaults() error {
-	if j.Shards < 1 {
-		return fmt.Errorf("--shards must be at least 1, got %d", j.Shards)
-	}
 	if j.CPUs <= 0 {
 		j.CPUs = 2
 	}
@@ -37,85 +47,74 @@ func (j *ClusterJob) defaults() error {
 	if j.Workers <= 0 {
 		j.Workers = j.CPUs
 	}
+	if !sweepNameRe.MatchString(j.Spec.Name) {
+		return fmt.Errorf("sweep name %q: a cluster job needs letters, digits, '-' and '_' only", j.Spec.Name)
+	}
+	if !memoryRe.MatchString(j.Memory) {
+		return fmt.Errorf("--memory %q: want a whole number with a unit M, G or T, or Mi, Gi or Ti (e.g. 8Gi)", j.Memory)
+	}
+	for _, v := range [][2]string{{"--results", j.Results}, {"--image", j.Image}, {"spec path", j.Path}} {
+		if !utf8.ValidString(v[1]) {
+			return fmt.Errorf("%s %q is not valid UTF-8", v[0], v[1])
+		}
+	}
 	return nil
 }
 
-// jobName is the sweep name made valid for Kubernetes (lowercase, dashes).
-func (j *ClusterJob) jobName() string {
-	name := strings.ToLower(strings.ReplaceAll(j.Spec.Name, "_", "-"))
-	return "sweep-" + name
+func (j *ClusterJob) checkShards() error {
+	if j.Shards < 1 {
+		return fmt.Errorf("--shards must be at least 1, got %d", j.Shards)
+	}
+	return nil
 }
 
-// WriteKubernetes prints an Indexed Job: one pod per shard, each reading
-// its index from JOB_COMPLETION_INDEX, retried per index.
-func (j *ClusterJob) WriteKubernetes(w io.Writer) error {
-	if err := j.defaults(); err != nil {
-		return err
-	}
-	if j.Image == "" {
-		return fmt.Errorf("--image is required for a Kubernetes job")
-	}
-	// $(SHARD) expands from the env below; --shard auto reads JOB_COMPLETION_INDEX itself.
-	db := fmt.Sprintf("%s/%s/shard-$(SHARD).db", j.Results, j.Spec.Name)
-	_, err := fmt.Fprintf(w, `# Kubernetes Indexed Job for sweep %[1]q: %[2]d shards.
-# Apply: kubectl apply -f job.yaml; wait: kubectl wait --for=condition=complete job/%[3]s --timeout=24h
-# Then merge the shard databases from the results volume:
-#   sweep merge --db sweeps.db %[4]s/%[1]s/shard-*.db
-apiVersion: batch/v1
-kind: Job
-metadata:
-  name: %[3]s
-  labels: {app: attnsweep, sweep: %[3]s}
-spec:
-  completionMode: Indexed
-  completions: %[2]d
-  parallelism: %[2]d
-  backoffLimitPerIndex: 2   # a failed pod is retried and resumes its shard's database
-  template:
-    metadata:
-      labels: {app: attnsweep, sweep: %[3]s}
-    spec:
-      restartPolicy: Never
-      containers:
-        - name: sweep
-          image: %[5]s
-          args: ["run", %[6]q, "--shard", "auto/%[2]d", "--workers", "%[7]d", "--db", %[8]q]
-          env:
-            - name: SHARD
-              valueFrom:
-                fieldRef: {fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']"}
-          resources:
-            requests: {cpu: "%[9]d", memory: %[10]s}
-            limits: {cpu: "%[9]d", memory: %[10]s}
-          volumeMounts:
-            - {name: results, mountPath: %[4]s}
-      volumes:
-        - name: results
-          persistentVolumeClaim: {claimName: attnsweep-results}
-`, j.Spec.Name, j.Shards, j.jobName(), j.Results, j.Image, filepath.ToSlash(j.Path), j.Workers, db, j.CPUs, j.Memory)
-	return err
+// shardDir is the folder of the sweep's shard databases, on the cluster's
+// (Unix) file system; the path is not cleaned, as ".." and symbolic links
+// do not commute.
+func (j *ClusterJob) shardDir() string {
+	return strings.TrimRight(j.Results, "/") + "/" + j.Spec.Name
 }
 
 // WriteSlurm prints an sbatch array script: one array task per shard,
 // each reading its index from SLURM_ARRAY_TASK_ID.
+//
+// Only numbers and the checked sweep name go into the #SBATCH lines (sbatch
+// reads them without a shell, and a newline there would start a command);
+// the paths go into shell words in single quotes. The task's log is
+// redirected by the script, after it has made the folder, rather than by
+// `#SBATCH --output`, which would need the path unquoted and the folder made
+// before the task starts.
 func (j *ClusterJob) WriteSlurm(w io.Writer) error {
 	if err := j.defaults(); err != nil {
 		return err
 	}
-	mem := strings.TrimSuffix(strings.TrimSuffix(j.Memory, "i"), "B")
+	if err := j.checkShards(); err != nil {
+		return err
+	}
+	mem := strings.TrimSuffix(j.Memory, "i")
 	_, err := fmt.Fprintf(w, `#!/usr/bin/env bash
-# Slurm array job for sweep %[1]q: %[2]d shards.
-# Submit: sbatch sweep.sbatch; when every task has ended, merge the shard databases:
-#   sweep merge --db sweeps.db %[3]s/%[1]s/shard-*.db
-#SBATCH --job-name=%[4]s
-#SBATCH --array=0-%[5]d
-#SBATCH --cpus-per-task=%[6]d
-#SBATCH --mem=%[7]s
-#SBATCH --output=%[3]s/%[1]s/slurm-%%A_%%a.out
+# Slurm array job for sweep %[1]s: %[2]d shards, one array task each.
+# Submit: sbatch sweep.sbatch. When every task has ended, merge the shard
+# databases of the folder in "shards=" below:
+#   sweep merge --db sweeps.db "$shards"/shard-*.db
+#SBATCH --job-name=%[3]s
+#SBATCH --array=0-%[4]d
+#SBATCH --cpus-per-task=%[5]d
+#SBATCH --mem=%[6]s
 set -euo pipefail
-mkdir -p "%[3]s/%[1]s"
+shards=%[7]s
+mkdir -p -- "$shards"
+exec >>"$shards/slurm-${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}.out" 2>&1
 # A task that is requeued resumes its own shard database: finished trials are not run again.
-exec sweep run %[8]q --shard "auto/%[2]d" --workers %[9]d --db "%[3]s/%[1]s/shard-${SLURM_ARRAY_TASK_ID}.db"
-`, j.Spec.Name, j.Shards, j.Results, j.jobName(), j.Shards-1, j.CPUs, mem, j.Path, j.Workers)
+exec sweep run %[8]s --shard auto/%[2]d --workers %[9]d --db "$shards/shard-${SLURM_ARRAY_TASK_ID}.db"
+`, j.Spec.Name, j.Shards, j.jobName(), j.Shards-1, j.CPUs, mem,
+		shellQuote(j.shardDir()), shellQuote(j.Path), j.Workers)
 	return err
+}
+
+// shellQuote makes s one shell word that the shell takes literally: inside
+// single quotes nothing is special but the single quote itself, which is
+// written as a closing quote, a backslash-escaped quote and an opening quote.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

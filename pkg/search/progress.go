@@ -92,26 +92,35 @@ func (b *BarObserver) SweepStarted(name string, total, pending, workers int) {
 	b.total = b.p.AddBar(int64(pending),
 		mpb.PrependDecorators(decor.Name("sweep "+name+" ", decor.WCSyncSpaceR), decor.CountersNoUnit("%d/%d trials", decor.WCSyncSpace)),
 		mpb.AppendDecorators(decor.Percentage(decor.WCSyncSpace), decor.Name(" ETA "), decor.AverageETA(decor.ET_STYLE_GO)))
-	b.label = make([]string, workers)
 	for i := 0; i < workers; i++ {
-		i := i
-		b.label[i] = "idle"
-		// One more than the epochs: a bar that reaches its total is finished
-		// for good, and a worker's bar serves trial after trial.
-		b.workers = append(b.workers, b.p.AddBar(int64(b.epochs)+1,
-			mpb.PrependDecorators(decor.Name(fmt.Sprintf("  worker %d ", i), decor.WCSyncSpaceR)),
-			mpb.AppendDecorators(decor.Any(func(decor.Statistics) string {
-				b.mu.Lock()
-				defer b.mu.Unlock()
-				return b.label[i]
-			}))))
+		b.addBarLocked()
 	}
+}
+
+// addBarLocked adds one worker bar; b.mu is held. A trial waiting at an
+// ASHA rung keeps its slot while another trains, so slots may outnumber
+// the workers.
+func (b *BarObserver) addBarLocked() {
+	i := len(b.workers)
+	b.label = append(b.label, "idle")
+	// One more than the epochs: a bar that reaches its total is finished
+	// for good, and a worker's bar serves trial after trial.
+	b.workers = append(b.workers, b.p.AddBar(int64(b.epochs)+1,
+		mpb.PrependDecorators(decor.Name(fmt.Sprintf("  worker %d ", i), decor.WCSyncSpaceR)),
+		mpb.AppendDecorators(decor.Any(func(decor.Statistics) string {
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			return b.label[i]
+		}))))
 }
 
 // TrialStarted implements Observer.
 func (b *BarObserver) TrialStarted(t Trial, worker int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	for worker >= len(b.workers) {
+		b.addBarLocked()
+	}
 	b.label[worker] = fmt.Sprintf("%s %s", t.Key[:8], t.Model)
 	b.workers[worker].SetCurrent(0)
 }

@@ -4,14 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"runtime"
-	"slices"
-	"sync"
 	"time"
-
-	"github.com/sourcegraph/conc/panics"
-	"github.com/sourcegraph/conc/pool"
 
 	"github.com/attnsweep/attnsweep/pkg/dataset"
 	"github.com/attnsweep/attnsweep/pkg/model"
@@ -24,6 +18,7 @@ var ErrInterrupted = errors.New("sweep interrupted")
 
 // Observer is told what the runner does, for progress display. Its methods
 // are called from worker goroutines and must be safe for concurrent use.
+// worker is a display slot: 0 ≤ worker < 2·workers.
 type Observer interface {
 	SweepStarted(name string, total, pending, workers int)
 	TrialStarted(t Trial, worker int)
@@ -31,122 +26,96 @@ type Observer interface {
 	TrialFinished(t Trial, worker int, status string, err error, seconds float64)
 }
 
-// Runner runs a sweep's trials on a pool of workers.
+// Store is what the runner needs of the results database (*store.DB).
+type Store interface {
+	Path() string
+	CreateSweep(name, spec, specHash string) (int64, error)
+	SweepByName(name string) (*store.Sweep, error)
+	SetSweepInfo(sweep int64, info []store.Param) error
+	SetSweepArray(sweep int64, name string, blob []byte) error
+	SweepFiles(sweep int64) ([]store.DataFile, error)
+	SetSweepFiles(sweep int64, files []store.DataFile) error
+	AddTrials(ctx context.Context, sweep int64, trials []store.NewTrial, dataID string) (int, error)
+	ClaimNext(sweep int64, o store.Owner, lease time.Duration, f store.ClaimFilter) (*store.Claim, error)
+	Heartbeat(o store.Owner) error
+	Unfinished(sweep int64, f store.ClaimFilter) (int, error)
+	AddEpoch(c store.Claim, epoch int, values []store.Value) error
+	FinishTrial(c store.Claim, o store.Outcome) error
+	Trials(sweep int64) ([]*store.Trial, error)
+	ValidCurves(sweep int64) (map[int64][]store.CurvePoint, error)
+}
+
+// Runner runs a sweep's trials on a pool of workers. Several runners, in
+// one process or many, may run the same sweep on one database: each trial
+// is claimed (store.ClaimNext) and trained once.
 type Runner struct {
 	Spec     *Spec
 	Data     *dataset.Dataset // shared read-only by every worker
-	DB       *store.DB
-	Workers  int      // trials run side by side (default: the number of cores)
-	Observer Observer // may be nil
-	Shard    Shard    // recorded with the sweep so `sweep resume` runs the same part
+	DB       Store
+	Workers  int           // cores in all (default: the number of cores)
+	Observer Observer      // may be nil
+	Shard    Shard         // recorded with the sweep so `sweep resume` runs the same part
+	Lease    time.Duration // a silent claim's life (default store.DefaultLease)
+	// MemoryBudget, when > 0, is the most memory one trial may need by its
+	// estimate (model.EstimateBytes): a trial above it is recorded failed,
+	// with the estimate, before it allocates anything.
+	MemoryBudget int64
 
 	train func(context.Context, *dataset.Dataset, model.Params, model.Callback) (*model.Result, error) // tests replace model.Train
 }
 
 // Summary counts what a Run did.
 type Summary struct {
-	Planned, Skipped, Ran int            // Skipped: finished by an earlier run
-	Status                map[string]int // outcome of the trials this run ran
-	Elapsed               time.Duration
+	Planned, Skipped int            // Skipped: finished before this run (by an earlier run, or reused)
+	Ran, Reused      int            // trained here; copied from another sweep's done record
+	Status           map[string]int // outcome of the trials this run trained
+	Elapsed          time.Duration
 }
 
-// Run records the sweep and its plan in the store, then trains every trial
-// not already finished (done, pruned or failed). A trial that panics or
-// whose loss diverges is recorded as failed and the others go on. When ctx
-// is cancelled, running trials are recorded as interrupted and Run returns
-// ErrInterrupted.
-func (r *Runner) Run(ctx context.Context, trials []Trial) (*Summary, error) {
+// Run records the sweep, then plans and trains its trials batch by batch
+// (one batch for grid and random search) until every trial of this shard
+// is finished, here or by another process. A trial that panics or whose
+// loss diverges is recorded as failed and the others go on. A store error
+// stops the sweep (running trials are recorded interrupted where the store
+// still allows) and is returned. When ctx is cancelled, running trials are
+// recorded as interrupted and Run returns ErrInterrupted.
+func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	start := time.Now()
-	s := r.Spec
-	sweepID, err := r.DB.CreateSweep(s.Name, s.Text, s.Hash)
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	sw, err := r.openSweep(ctx)
 	if err != nil {
 		return nil, err
 	}
-	info := append(DataInfo(r.Data),
-		store.Param{Name: "objective_metric", Value: s.Objective.Metric},
-		store.Param{Name: "objective_direction", Value: s.Objective.Direction})
-	if r.Shard.Count > 1 {
-		info = append(info, store.Param{Name: "shard", Value: r.Shard.String()})
-	}
-	if err := r.DB.SetSweepInfo(sweepID, info); err != nil {
-		return nil, err
-	}
-	for name, blob := range sweepArrays(r.Data) {
-		if err := r.DB.SetSweepArray(sweepID, name, blob); err != nil {
-			return nil, err
-		}
-	}
-	rows := make([]store.NewTrial, len(trials))
-	for i, t := range trials {
-		rows[i] = store.NewTrial{Key: t.Key, Position: t.Position, Config: t.Config, Model: t.Model,
-			Seed: t.Seed, Repeat: t.Repeat, Params: storeParams(t.Params)}
-	}
-	if err := r.DB.AddTrials(sweepID, rows); err != nil {
-		return nil, err
-	}
-	// Trials left "running" by a process that died are not running now.
-	if _, err := r.DB.InterruptRunning(sweepID); err != nil {
-		return nil, err
-	}
-	statuses, err := r.DB.Statuses(sweepID)
+	sum := &Summary{Planned: r.Spec.Count() / max(r.Shard.Count, 1), Status: map[string]int{}}
+	done, err := r.finishedCount(sw)
 	if err != nil {
 		return nil, err
 	}
-	var pending []Trial
-	for _, t := range trials {
-		if !store.Finished(statuses[t.Key]) {
-			pending = append(pending, t)
-		}
-	}
-	var sched *board
-	if s.Search.Scheduler.Name == "asha" {
-		if sched, err = r.newBoard(sweepID, trials, pending); err != nil {
-			return nil, err
-		}
-	}
-	workers := r.Workers
-	if workers <= 0 {
-		workers = runtime.NumCPU()
-	}
-	sum := &Summary{Planned: len(trials), Skipped: len(trials) - len(pending), Status: map[string]int{}}
+	sum.Skipped = done
+	pool := r.newPool(ctx, stop, sw, sum, start)
+	go pool.heartbeat()
 	if r.Observer != nil {
-		r.Observer.SweepStarted(s.Name, len(trials), len(pending), workers)
+		r.Observer.SweepStarted(r.Spec.Name, sum.Planned, sum.Planned-done, pool.cores.total)
 	}
-
-	// Worker slots: each running trial holds one, so progress can name it.
-	slots := make(chan int, workers)
-	for i := 0; i < workers; i++ {
-		slots <- i
+	for k := 0; k < r.Spec.Batches(r.Shard) && !pool.stopped(); k++ {
+		trials, filter, err := r.planBatch(ctx, sw, k)
+		if err != nil {
+			stop(err)
+			break
+		}
+		n, err := r.DB.AddTrials(ctx, sw.id, storeTrials(trials), sw.dataID)
+		sum.Reused += n
+		if err != nil {
+			stop(err)
+			break
+		}
+		pool.runBatch(trials, filter)
 	}
-	var mu sync.Mutex
-	var firstErr error
-	p := pool.New().WithMaxGoroutines(workers)
-	for _, t := range pending {
-		p.Go(func() {
-			if sched != nil {
-				defer sched.close(t.Position)
-			}
-			if ctx.Err() != nil || (s.Search.budget > 0 && time.Since(start) > s.Search.budget) {
-				return // never started: stays queued for resume
-			}
-			w := <-slots
-			defer func() { slots <- w }()
-			status, err := r.runTrial(ctx, sweepID, t, w, sched)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil && firstErr == nil {
-				firstErr = err
-			}
-			if status != "" {
-				sum.Ran++
-				sum.Status[status]++
-			}
-		})
-	}
-	p.Wait()
+	pool.wait()
 	sum.Elapsed = time.Since(start)
-	if firstErr != nil {
-		return sum, firstErr
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return sum, err
 	}
 	if ctx.Err() != nil {
 		return sum, ErrInterrupted
@@ -154,233 +123,94 @@ func (r *Runner) Run(ctx context.Context, trials []Trial) (*Summary, error) {
 	return sum, nil
 }
 
-// runTrial trains one trial and records it. The error it returns is a
-// store failure (which stops the sweep); a trial's own failure is recorded
-// as its status.
-func (r *Runner) runTrial(ctx context.Context, sweepID int64, t Trial, worker int, sched *board) (string, error) {
-	id, err := r.DB.StartTrial(sweepID, t.Key)
-	if err != nil {
-		return "", err
+// workers is the number of cores the runner uses.
+func (r *Runner) workers() int {
+	if r.Workers > 0 {
+		return r.Workers
 	}
-	if r.Observer != nil {
-		r.Observer.TrialStarted(t, worker)
-	}
-	start := time.Now()
-	var storeErr error
-	obj := r.Spec.Objective
-	best := math.NaN()
-	cb := func(e model.Epoch) bool {
-		if err := r.DB.AddEpoch(id, e.Epoch, epochValues(e)); err != nil {
-			storeErr = err
-			return false
-		}
-		if r.Observer != nil {
-			r.Observer.TrialEpoch(t, worker, e)
-		}
-		if v := obj.value(e.Valid); better(v, best, obj.maximize()) {
-			best = v
-		}
-		if sched != nil && sched.isRung(e.Epoch) {
-			return sched.promote(ctx, t.Position, e.Epoch, best)
-		}
-		return true
-	}
-	var res *model.Result
-	var trainErr error
-	if rec := panics.Try(func() {
-		train := r.train
-		if train == nil {
-			train = model.Train
-		}
-		res, trainErr = train(ctx, r.Data, r.Spec.ModelParams(t), cb)
-	}); rec != nil {
-		trainErr = fmt.Errorf("panic: %v\n%s", rec.Value, rec.Stack)
-	}
-	o := store.Outcome{Seconds: time.Since(start).Seconds()}
-	switch {
-	case storeErr != nil:
-		o.Status, o.Error = store.Interrupted, storeErr.Error()
-	case ctx.Err() != nil && (trainErr != nil || res == nil):
-		o.Status = store.Interrupted
-	case trainErr != nil:
-		o.Status, o.Error = store.Failed, trainErr.Error()
-	default:
-		o.Status = store.Done
-		if res.Stopped {
-			o.Status = store.Pruned
-		}
-		o.BestEpoch = res.BestEpoch
-		o.Checkpoint = res.Checkpoint
-		o.Best = metricValues(res.Final)
-		o.Before = metricValues(res.Before)
-		o.Extras = extras(r.Data, res)
-	}
-	if err := r.DB.FinishTrial(id, o); err != nil {
-		return "", err
-	}
-	var shown error
-	if o.Error != "" {
-		shown = errors.New(o.Error)
-	}
-	if r.Observer != nil {
-		r.Observer.TrialFinished(t, worker, o.Status, shown, o.Seconds)
-	}
-	if storeErr != nil {
-		return o.Status, storeErr
-	}
-	return o.Status, nil
+	return runtime.NumCPU()
 }
 
-// newBoard sets up the ASHA scheduler: trials finished by an earlier run
-// count at the rungs they reached, and nothing is awaited from them.
-func (r *Runner) newBoard(sweepID int64, trials, pending []Trial) (*board, error) {
-	s := r.Spec
-	members := make([]int, len(trials))
+func (r *Runner) lease() time.Duration {
+	if r.Lease > 0 {
+		return r.Lease
+	}
+	return store.DefaultLease
+}
+
+// finishedCount counts this shard's trials already finished.
+func (r *Runner) finishedCount(sw *sweepRecord) (int, error) {
+	trials, err := r.DB.Trials(sw.id)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, t := range trials {
+		if store.Finished(t.Status) && r.inShard(t.Position) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// inShard reports whether a plan position belongs to this runner's shard.
+func (r *Runner) inShard(pos int) bool {
+	f := r.shardFilter()
+	return f.Shards <= 1 || (pos/f.Unit)%f.Shards == f.Shard
+}
+
+// shardFilter restricts claims to this runner's shard: by position for grid
+// and random search, by configuration for TPE (a configuration's repeats
+// are proposed by one search).
+func (r *Runner) shardFilter() store.ClaimFilter {
+	unit := 1
+	if r.Spec.Search.Method == "tpe" {
+		unit = r.Spec.Search.Repeats
+	}
+	return store.ClaimFilter{Shards: r.Shard.Count, Shard: r.Shard.Index, Unit: unit}
+}
+
+// planBatch returns batch k's trials and the claim filter that covers them.
+// A TPE batch waits for nothing: Run only gets here when the batches before
+// are finished, and reads their results.
+func (r *Runner) planBatch(ctx context.Context, sw *sweepRecord, k int) ([]Trial, store.ClaimFilter, error) {
+	f := r.shardFilter()
+	confirm := r.Spec.Search.Confirm > 0 && k == r.Spec.Batches(r.Shard)-1
+	var earlier []Finished
+	if r.Spec.Search.Method == "tpe" || confirm {
+		before := r.Spec.plannedPositions()
+		if !confirm {
+			before = r.Spec.batchStart(k, r.Shard)
+		}
+		var err error
+		if earlier, err = r.history(sw, before); err != nil {
+			return nil, f, err
+		}
+	}
+	trials, err := r.Spec.Batch(k, r.Shard, earlier)
+	if err != nil || len(trials) == 0 {
+		return trials, f, err
+	}
+	if r.Spec.Search.Method == "tpe" || confirm {
+		f.Lo, f.Hi = trials[0].Position, trials[len(trials)-1].Position+1
+	}
+	return trials, f, ctx.Err()
+}
+
+// storeTrials converts plan trials to store rows.
+func storeTrials(trials []Trial) []store.NewTrial {
+	rows := make([]store.NewTrial, len(trials))
 	for i, t := range trials {
-		members[i] = t.Position
-	}
-	b := newBoard(s.Search.Scheduler, s.Train.Epochs, s.Objective.maximize(), members)
-	isPending := map[string]bool{}
-	for _, t := range pending {
-		isPending[t.Key] = true
-	}
-	stored, err := r.DB.Trials(sweepID)
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range stored {
-		if isPending[t.Key] {
-			continue
+		ps := make([]store.Param, len(t.Params))
+		for j, p := range t.Params {
+			ps[j] = store.Param{Name: p.Name, Value: p.Value}
 		}
-		curve, err := r.DB.Curve(t.ID)
-		if err != nil {
-			return nil, err
-		}
-		best := math.NaN()
-		for _, e := range validByEpoch(curve) {
-			if v := s.Objective.value(e.m); better(v, best, s.Objective.maximize()) {
-				best = v
-			}
-			if b.isRung(e.epoch) {
-				b.record(t.Position, e.epoch, best)
-			}
-		}
-		b.close(t.Position)
+		rows[i] = store.NewTrial{Key: t.Key, Position: t.Position, Config: t.Config, Model: t.Model,
+			Seed: t.Seed, Repeat: t.Repeat, Params: ps}
 	}
-	return b, nil
+	return rows
 }
 
-// value is the objective's metric in m (logloss as it is, to be minimised;
-// the others as the model's monitor computes them).
-func (o ObjectiveSpec) value(m model.Metrics) float64 {
-	if o.Metric == "logloss" {
-		return m.LogLoss
-	}
-	return model.MonitorValue(o.Metric, m)
-}
-
-type epochMetrics struct {
-	epoch int
-	m     model.Metrics
-}
-
-// validByEpoch rebuilds each epoch's valid AUC and logloss from a stored
-// curve, in epoch order.
-func validByEpoch(curve []store.CurvePoint) []epochMetrics {
-	var out []epochMetrics
-	at := map[int]int{}
-	for _, pt := range curve {
-		if pt.Split != "valid" {
-			continue
-		}
-		i, ok := at[pt.Epoch]
-		if !ok {
-			i = len(out)
-			at[pt.Epoch] = i
-			out = append(out, epochMetrics{epoch: pt.Epoch, m: model.Metrics{AUC: math.NaN(), LogLoss: math.NaN()}})
-		}
-		switch pt.Metric {
-		case "auc":
-			out[i].m.AUC = pt.Value
-		case "logloss":
-			out[i].m.LogLoss = pt.Value
-		}
-	}
-	slices.SortFunc(out, func(a, b epochMetrics) int { return a.epoch - b.epoch })
-	return out
-}
-
-func (o ObjectiveSpec) maximize() bool { return o.Direction != "min" }
-
-// storeParams converts plan parameters to store parameters.
-func storeParams(ps []Param) []store.Param {
-	out := make([]store.Param, len(ps))
-	for i, p := range ps {
-		out[i] = store.Param{Name: p.Name, Value: p.Value}
-	}
-	return out
-}
-
-// epochValues is the curve row of one epoch.
-func epochValues(e model.Epoch) []store.Value {
-	return []store.Value{
-		{Split: "train", Metric: "loss", Value: e.TrainLoss},
-		{Split: "train", Metric: "lr", Value: e.LR},
-		{Split: "train", Metric: "seconds", Value: e.Elapsed.Seconds()},
-		{Split: "valid", Metric: "auc", Value: e.Valid.AUC},
-		{Split: "valid", Metric: "logloss", Value: e.Valid.LogLoss},
-	}
-}
-
-// metricValues flattens per-split metrics in split order.
-func metricValues(m map[string]model.Metrics) []store.Value {
-	var out []store.Value
-	for _, split := range dataset.SplitNames {
-		mt, ok := m[split]
-		if !ok {
-			continue
-		}
-		out = append(out,
-			store.Value{Split: split, Metric: "auc", Value: mt.AUC},
-			store.Value{Split: split, Metric: "logloss", Value: mt.LogLoss},
-			store.Value{Split: split, Metric: "n", Value: float64(mt.N)},
-			store.Value{Split: split, Metric: "gauc", Value: mt.GAUC},
-			store.Value{Split: split, Metric: "accuracy", Value: mt.Accuracy},
-			store.Value{Split: split, Metric: "precision", Value: mt.Precision},
-			store.Value{Split: split, Metric: "recall", Value: mt.Recall},
-			store.Value{Split: split, Metric: "f1", Value: mt.F1},
-			store.Value{Split: split, Metric: "mean_pred", Value: mt.MeanPred},
-			store.Value{Split: split, Metric: "mean_label", Value: mt.MeanLabel},
-		)
-	}
-	return out
-}
-
-// DataInfo describes the loaded data for the sweep record: rows per split,
-// label rate, and the Bayes AUC of the true click probability where the data
-// has one (the best AUC any model can reach on it).
-func DataInfo(ds *dataset.Dataset) []store.Param {
-	info := []store.Param{{Name: "rows", Value: int64(ds.N)}}
-	for _, split := range dataset.SplitNames {
-		rows := ds.Split(split)
-		info = append(info, store.Param{Name: split + "_rows", Value: int64(len(rows))})
-		if len(rows) == 0 {
-			continue
-		}
-		var pos float64
-		labels := make([]float32, len(rows))
-		for i, r := range rows {
-			labels[i] = ds.Label[r]
-			pos += float64(ds.Label[r])
-		}
-		info = append(info, store.Param{Name: split + "_label_rate", Value: pos / float64(len(rows))})
-		if ds.PTrue != nil {
-			p := make([]float32, len(rows))
-			for i, r := range rows {
-				p[i] = ds.PTrue[r]
-			}
-			info = append(info, store.Param{Name: split + "_bayes_auc", Value: model.AUC(p, labels)})
-		}
-	}
-	return info
-}
+// errNotPlanned is recorded for a claimed trial that the spec's plan does
+// not hold (a row an older version planned under another key).
+var errNotPlanned = fmt.Errorf("not in this spec's plan (planned by an older version under another key; the plan holds its configuration under its canonical key)")

@@ -2,9 +2,11 @@ package search
 
 import (
 	"context"
+	"errors"
 	"math"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/attnsweep/attnsweep/pkg/dataset"
@@ -38,7 +40,7 @@ func runSweep(t *testing.T, spec *Spec, ds *dataset.Dataset, workers int, r *Run
 		r = &Runner{}
 	}
 	r.Spec, r.Data, r.DB, r.Workers = spec, ds, db, workers
-	if _, err := r.Run(context.Background(), spec.Plan()); err != nil {
+	if _, err := r.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	sw, err := db.SweepByName(spec.Name)
@@ -220,14 +222,249 @@ func TestValidByEpoch(t *testing.T) {
 	if len(got) != 2 || got[0].epoch != 1 || got[1].epoch != 2 {
 		t.Fatalf("epochs %+v", got)
 	}
-	o := ObjectiveSpec{Metric: "auc-logloss", Direction: "max"}
-	if v := o.value(got[0].m); math.Abs(v-0.2) > 1e-12 {
+	o := ObjectiveSpec{Metric: "auc-logloss"}.metric()
+	if v := o.Value(got[0].m); math.Abs(v-0.2) > 1e-12 {
 		t.Errorf("epoch 1 auc-logloss %v, want 0.2", v)
 	}
-	if v := o.value(got[1].m); math.Abs(v-0.4) > 1e-12 {
+	if v := o.Value(got[1].m); math.Abs(v-0.4) > 1e-12 {
 		t.Errorf("epoch 2 auc-logloss %v, want 0.4", v)
 	}
-	if v := (ObjectiveSpec{Metric: "logloss"}).value(got[1].m); v != 0.4 {
+	if v := (ObjectiveSpec{Metric: "logloss"}).metric().Value(got[1].m); v != 0.4 {
 		t.Errorf("epoch 2 logloss %v, want 0.4", v)
+	}
+}
+
+// failingStore fails AddEpoch from its n-th call on, as a full disk or a
+// lost database file would.
+type failingStore struct {
+	*store.DB
+	mu    sync.Mutex
+	calls int
+	n     int
+}
+
+var errDiskGone = errors.New("disk I/O error")
+
+func (f *failingStore) AddEpoch(c store.Claim, epoch int, values []store.Value) error {
+	f.mu.Lock()
+	f.calls++
+	fail := f.calls >= f.n
+	f.mu.Unlock()
+	if fail {
+		return errDiskGone
+	}
+	return f.DB.AddEpoch(c, epoch, values)
+}
+
+// A store failure mid-sweep stops the sweep with the error (no trial
+// trains on with nowhere to write), keeps what was recorded, and a resume
+// finishes the sweep with the same results as a run without the failure.
+func TestRun_StoreFailureStopsAndResumeFinishes(t *testing.T) {
+	spec, ds := loadRunSpec(t)
+	want := runSweep(t, spec, ds, 1, nil)
+	db, err := store.Open(filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	fs := &failingStore{DB: db, n: 4}
+	r := &Runner{Spec: spec, Data: ds, DB: fs, Workers: 1}
+	_, err = r.Run(context.Background())
+	if !errors.Is(err, errDiskGone) {
+		t.Fatalf("Run = %v, want the store's error", err)
+	}
+	fs.mu.Lock()
+	calls := fs.calls
+	fs.mu.Unlock()
+	if calls > fs.n+2 { // at most the other worker's epoch in flight
+		t.Errorf("%d AddEpoch calls after the first failure at %d: trials went on training", calls, fs.n)
+	}
+	sw, _ := db.SweepByName(spec.Name)
+	before, _ := db.Trials(sw.ID)
+	done := 0
+	for _, tr := range before {
+		if tr.Status == store.Done {
+			done++
+		}
+	}
+	if done == 0 || done == len(want) {
+		t.Fatalf("%d of %d trials done before the failure; the test wants some", done, len(want))
+	}
+	r = &Runner{Spec: spec, Data: ds, DB: db, Workers: 2}
+	sum, err := r.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Ran != len(want)-done {
+		t.Errorf("resume trained %d trials, want %d", sum.Ran, len(want)-done)
+	}
+	after, _ := db.Trials(sw.ID)
+	for _, tr := range after {
+		w := want[tr.Key]
+		if tr.Status != store.Done || w == nil || tr.Best["test/auc"] != w.Best["test/auc"] {
+			t.Errorf("trial %s: %s test auc %v, want done %v", tr.Key, tr.Status, tr.Best["test/auc"], w)
+		}
+	}
+}
+
+const tpeRunSpec = `name: tpe-run
+data: {synthetic: {rows: 3000, seed: 5, history: 8}}
+columns:
+  sequences: [{column: hist_item, target: item_id, max_len: 8}]
+models: [logreg, dot]
+search: {method: tpe, trials: 10, seed: 11, startup: 2, batch: 3}
+space:
+  lr: {loguniform: [1.0e-3, 3.0e-2]}
+  embed_dim: 4
+  batch_size: 256
+  hidden: [8]
+train: {epochs: 2}
+`
+
+// runInto runs spec into db and returns the sweep's trials by key.
+func runInto(t *testing.T, db *store.DB, spec *Spec, ds *dataset.Dataset, workers int) (*Summary, map[string]*store.Trial) {
+	t.Helper()
+	r := &Runner{Spec: spec, Data: ds, DB: db, Workers: workers}
+	sum, err := r.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw, err := db.SweepByName(spec.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trials, _ := db.Trials(sw.ID)
+	out := map[string]*store.Trial{}
+	for _, tr := range trials {
+		out[tr.Key] = tr
+	}
+	return sum, out
+}
+
+// TPE proposes from finished results batch by batch, so its trials, keys
+// and results are the same with 1 and 2 workers; running the spec again
+// trains nothing; a renamed copy of it reuses every trial; raising repeats
+// trains only the new seeds.
+func TestRun_TPEDeterministicAndReused(t *testing.T) {
+	spec, err := ParseSpec("tpe.yaml", []byte(tpeRunSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := spec.LoadData(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	db1, _ := store.Open(filepath.Join(t.TempDir(), "a.db"))
+	defer db1.Close()
+	db2, _ := store.Open(filepath.Join(t.TempDir(), "b.db"))
+	defer db2.Close()
+	sum1, one := runInto(t, db1, spec, ds, 1)
+	_, two := runInto(t, db2, spec, ds, 2)
+	if len(one) != 10 || sum1.Ran != 10 {
+		t.Fatalf("%d trials, %d trained; want 10", len(one), sum1.Ran)
+	}
+	for key, a := range one {
+		b := two[key]
+		if b == nil || a.Status != store.Done || b.Status != store.Done || a.Best["test/auc"] != b.Best["test/auc"] || a.Position != b.Position {
+			t.Fatalf("trial %s: %+v with 1 worker, %+v with 2", key, a, b)
+		}
+	}
+	again, _ := runInto(t, db1, spec, ds, 2)
+	if again.Ran != 0 || again.Skipped != 10 {
+		t.Errorf("running the spec again trained %d (skipped %d), want 0 (10)", again.Ran, again.Skipped)
+	}
+	renamed, _ := ParseSpec("tpe.yaml", []byte(strings.Replace(tpeRunSpec, "name: tpe-run", "name: tpe-copy", 1)))
+	sum, copied := runInto(t, db1, renamed, ds, 2)
+	if sum.Ran != 0 || sum.Reused != 10 {
+		t.Errorf("a renamed copy trained %d and reused %d, want 0 and 10", sum.Ran, sum.Reused)
+	}
+	for key, tr := range copied {
+		if tr.Status != store.Done || tr.Best["test/auc"] != one[key].Best["test/auc"] {
+			t.Errorf("reused trial %s: %s %v", key, tr.Status, tr.Best["test/auc"])
+		}
+	}
+	more, _ := ParseSpec("tpe.yaml", []byte(strings.Replace(strings.Replace(tpeRunSpec, "name: tpe-run", "name: tpe-seeds", 1), "batch: 3}", "batch: 3, repeats: 2}", 1)))
+	sum, seeds := runInto(t, db1, more, ds, 2)
+	if len(seeds) != 20 || sum.Reused != 10 || sum.Ran != 10 {
+		t.Errorf("repeats 2: %d trials, %d reused, %d trained; want 20, 10, 10", len(seeds), sum.Reused, sum.Ran)
+	}
+}
+
+// A sweep refuses to go on over data files that changed since it started,
+// naming the file; the same files (even rewritten to the same bytes) pass.
+func TestRun_RefusesChangedData(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "clicks.parquet")
+	gen := func(seed uint64) {
+		if err := dataset.Generate(dataset.SynthConfig{Rows: 2000, Seed: seed, History: 4}, path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gen(1)
+	spec, err := ParseSpec("files.yaml", []byte("name: files\ndata: {path: "+path+"}\nmodels: [logreg]\nspace: {batch_size: 256}\ntrain: {epochs: 1}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, _ := store.Open(filepath.Join(dir, "s.db"))
+	defer db.Close()
+	load := func() *dataset.Dataset {
+		ds, err := spec.LoadData(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ds
+	}
+	if _, err := (&Runner{Spec: spec, Data: load(), DB: db, Workers: 1}).Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	gen(1) // the same bytes again, a new modification time
+	if _, err := (&Runner{Spec: spec, Data: load(), DB: db, Workers: 1}).Run(context.Background()); err != nil {
+		t.Fatalf("the same data rewritten: %v", err)
+	}
+	gen(2)
+	_, err = (&Runner{Spec: spec, Data: load(), DB: db, Workers: 1}).Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "data file "+path) || !strings.Contains(err.Error(), "another name") {
+		t.Fatalf("changed data: %v", err)
+	}
+}
+
+// search.confirm runs each model's best configuration again with the seeds
+// it lacks, once the search is over; its trials share the configuration's
+// key scheme (repeats 2, 3 of the same config).
+func TestRun_ConfirmTheBest(t *testing.T) {
+	text := strings.Replace(tpeRunSpec, "batch: 3}", "batch: 3, confirm: 3}", 1)
+	spec, err := ParseSpec("tpe.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := spec.LoadData(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, _ := store.Open(filepath.Join(t.TempDir(), "a.db"))
+	defer db.Close()
+	sum, trials := runInto(t, db, spec, ds, 2)
+	if len(trials) != 14 || sum.Ran != 14 || spec.Count() != 14 {
+		t.Fatalf("%d trials, %d trained, Count %d; want 10 + 2 models × 2 seeds = 14", len(trials), sum.Ran, spec.Count())
+	}
+	byConfig := map[string][]*store.Trial{}
+	for _, tr := range trials {
+		byConfig[tr.Config] = append(byConfig[tr.Config], tr)
+	}
+	for _, m := range []string{"logreg", "dot"} {
+		var best *store.Trial
+		for _, tr := range trials {
+			if tr.Model == m && tr.Repeat == 0 && (best == nil || tr.Best["valid/auc"] > best.Best["valid/auc"]) {
+				best = tr
+			}
+		}
+		seeds := byConfig[best.Config]
+		if len(seeds) != 3 {
+			t.Errorf("%s's best configuration has %d seeds, want 3", m, len(seeds))
+		}
+	}
+	again, _ := runInto(t, db, spec, ds, 1)
+	if again.Ran != 0 {
+		t.Errorf("rerunning trained %d", again.Ran)
 	}
 }

@@ -3,74 +3,26 @@ package search
 import (
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 	"strings"
 
 	"github.com/attnsweep/attnsweep/pkg/model"
 )
 
-// kind is the type a hyperparameter's values have.
-type kind int
-
-const (
-	kFloat kind = iota
-	kInt
-	kString
-	kIntList
-	kBool
-)
-
-// hyper describes one hyperparameter a spec may set.
-type hyper struct {
-	kind    kind
-	min     float64  // values must be > min (or >= min when minOK)
-	minOK   bool     // min itself is allowed
-	max     float64  // when > 0, values must be < max
-	choices []string // for strings
-	set     func(p *model.Params, v any)
-}
-
-// hyperparams are the names `space` and `per_model` accept. Adding one here
-// (and to model.Params) is all a new hyperparameter needs.
-var hyperparams = map[string]hyper{
-	"lr":               {kind: kFloat, set: func(p *model.Params, v any) { p.LR = v.(float64) }},
-	"optimizer":        {kind: kString, choices: optimizerNames, set: func(p *model.Params, v any) { p.Optimizer = v.(string) }},
-	"embed_dim":        {kind: kInt, set: func(p *model.Params, v any) { p.EmbedDim = v.(int) }},
-	"batch_size":       {kind: kInt, set: func(p *model.Params, v any) { p.BatchSize = v.(int) }},
-	"l2_embedding":     {kind: kFloat, minOK: true, set: func(p *model.Params, v any) { p.L2Embedding = v.(float64) }},
-	"l2_dense":         {kind: kFloat, minOK: true, set: func(p *model.Params, v any) { p.L2Dense = v.(float64) }},
-	"hidden":           {kind: kIntList, set: func(p *model.Params, v any) { p.Hidden = slices.Clone(v.([]int)) }},
-	"dropout":          {kind: kFloat, minOK: true, max: 1, set: func(p *model.Params, v any) { p.Dropout = v.(float64) }},
-	"batch_norm":       {kind: kBool, set: func(p *model.Params, v any) { p.BatchNorm = v.(bool) }},
-	"activation":       {kind: kString, choices: []string{"relu", "dice"}, set: func(p *model.Params, v any) { p.Activation = v.(string) }},
-	"attention_hidden": {kind: kIntList, set: func(p *model.Params, v any) { p.AttentionHidden = slices.Clone(v.([]int)) }},
-	"attention_dim":    {kind: kInt, set: func(p *model.Params, v any) { p.AttentionDim = v.(int) }},
-	"heads":            {kind: kInt, set: func(p *model.Params, v any) { p.Heads = v.(int) }},
-	"layers":           {kind: kInt, set: func(p *model.Params, v any) { p.Layers = v.(int) }},
-	"din_softmax":      {kind: kBool, set: func(p *model.Params, v any) { p.DINSoftmax = v.(bool) }},
-	"max_len":          {kind: kInt, set: func(p *model.Params, v any) { p.MaxLen = v.(int) }},
-	"momentum":         {kind: kFloat, minOK: true, max: 1, set: func(p *model.Params, v any) { p.Momentum = v.(float64) }},
-	"beta1":            {kind: kFloat, minOK: true, max: 1, set: func(p *model.Params, v any) { p.Beta1 = v.(float64) }},
-	"beta2":            {kind: kFloat, minOK: true, max: 1, set: func(p *model.Params, v any) { p.Beta2 = v.(float64) }},
-	"eps":              {kind: kFloat, set: func(p *model.Params, v any) { p.Eps = v.(float64) }},
-	"weight_decay":     {kind: kFloat, minOK: true, set: func(p *model.Params, v any) { p.WeightDecay = v.(float64) }},
-	"max_grad_norm":    {kind: kFloat, minOK: true, set: func(p *model.Params, v any) { p.MaxGradNorm = v.(float64) }},
-}
-
 // ModelNames are the models a spec may list.
 var ModelNames = model.Models()
 
-// optimizerNames are the optimizers a spec may choose.
-var optimizerNames = model.Optimizers()
+func hyperNames() string { return strings.Join(model.HyperNames(), ", ") }
 
-func hyperNames() string {
-	names := make([]string, 0, len(hyperparams))
-	for n := range hyperparams {
-		names = append(names, n)
+// usersOf lists the models that read h.
+func usersOf(h model.Hyper) []string {
+	var out []string
+	for _, m := range model.Models() {
+		if h.UsedByModel(m) {
+			out = append(out, m)
+		}
 	}
-	sort.Strings(names)
-	return strings.Join(names, ", ")
+	return out
 }
 
 // Axis is the values one hyperparameter takes in a model's search space:
@@ -98,6 +50,9 @@ func (s *Spec) modelSpace(m string) (Space, error) {
 	}
 	for k, v := range s.PerModel[m] {
 		raw[k], where[k] = v, "$.per_model."+m+"."+k
+		if h, ok := model.LookupHyper(k); ok && !h.UsedByModel(m) {
+			return nil, s.errorAt(where[k], "%s does not use %s (used by %s)", m, k, strings.Join(usersOf(h), ", "))
+		}
 	}
 	var sp Space
 	for name, v := range raw {
@@ -112,7 +67,7 @@ func (s *Spec) modelSpace(m string) (Space, error) {
 }
 
 func (s *Spec) parseAxis(name string, v any, path string) (Axis, error) {
-	h, ok := hyperparams[name]
+	h, ok := model.LookupHyper(name)
 	if !ok {
 		return Axis{}, s.errorAt(path, "unknown hyperparameter %q (known: %s)", name, hyperNames())
 	}
@@ -126,20 +81,20 @@ func (s *Spec) parseAxis(name string, v any, path string) (Axis, error) {
 		}
 		// A list of ints is one value of a list-valued hyperparameter
 		// (hidden: [400, 400]); a list of lists is a grid axis.
-		if h.kind == kIntList {
+		if h.Kind == model.IntList {
 			if _, isList := x[0].([]any); !isList {
 				x = []any{x}
 			}
 		}
 		for i, e := range x {
-			val, err := h.convert(name, e)
+			val, err := h.Check(e)
 			if err != nil {
 				return ax, s.errorAt(fmt.Sprintf("%s[%d]", path, i), "%v", err)
 			}
 			ax.Values = append(ax.Values, val)
 		}
 	default:
-		val, err := h.convert(name, v)
+		val, err := h.Check(v)
 		if err != nil {
 			return ax, s.errorAt(path, "%v", err)
 		}
@@ -148,7 +103,7 @@ func (s *Spec) parseAxis(name string, v any, path string) (Axis, error) {
 	if s.Search.Method == "grid" || s.Search.Method == "" {
 		seen := map[string]bool{}
 		for _, val := range ax.Values {
-			c := canonical(val)
+			c := canonicalValue(val)
 			if seen[c] {
 				return ax, s.errorAt(path, "%s: value %s appears twice", name, c)
 			}
@@ -158,9 +113,9 @@ func (s *Spec) parseAxis(name string, v any, path string) (Axis, error) {
 	return ax, nil
 }
 
-func (s *Spec) parseDist(ax Axis, h hyper, m map[string]any, path string) (Axis, error) {
-	if s.Search.Method != "random" {
-		return ax, s.errorAt(path, "%s: a distribution needs search method random (grid takes a list)", ax.Name)
+func (s *Spec) parseDist(ax Axis, h model.Hyper, m map[string]any, path string) (Axis, error) {
+	if s.Search.Method == "grid" {
+		return ax, s.errorAt(path, "%s: a distribution needs search method random or tpe (grid takes a list)", ax.Name)
 	}
 	for k, v := range m {
 		switch k {
@@ -172,9 +127,9 @@ func (s *Spec) parseDist(ax Axis, h hyper, m map[string]any, path string) (Axis,
 			if !ok || len(b) != 2 {
 				return ax, s.errorAt(path+"."+k, "%s: %s takes [low, high]", ax.Name, k)
 			}
-			lo, err1 := toFloat(b[0])
-			hi, err2 := toFloat(b[1])
-			if err1 != nil || err2 != nil {
+			lo, ok1 := model.Number(b[0])
+			hi, ok2 := model.Number(b[1])
+			if !ok1 || !ok2 {
 				return ax, s.errorAt(path+"."+k, "%s: %s bounds must be numbers", ax.Name, k)
 			}
 			if lo >= hi {
@@ -183,15 +138,15 @@ func (s *Spec) parseDist(ax Axis, h hyper, m map[string]any, path string) (Axis,
 			if k == "loguniform" && lo <= 0 {
 				return ax, s.errorAt(path+"."+k, "%s: loguniform bounds must be > 0, got [%g, %g]", ax.Name, lo, hi)
 			}
-			if k == "int" && (h.kind != kInt || lo != math.Trunc(lo) || hi != math.Trunc(hi)) {
+			if k == "int" && (h.Kind != model.Int || lo != math.Trunc(lo) || hi != math.Trunc(hi)) {
 				return ax, s.errorAt(path+"."+k, "%s: int takes whole-number bounds of an integer hyperparameter", ax.Name)
 			}
-			if k != "int" && h.kind != kFloat && h.kind != kInt {
+			if k != "int" && h.Kind != model.Float && h.Kind != model.Int {
 				return ax, s.errorAt(path+"."+k, "%s: %s needs a numeric hyperparameter", ax.Name, k)
 			}
 			ax.Dist, ax.Low, ax.High = k, lo, hi
 			for _, bound := range []float64{lo, hi} {
-				if _, err := h.convert(ax.Name, bound); err != nil && h.kind == kFloat {
+				if _, err := h.Check(bound); err != nil && h.Kind == model.Float {
 					return ax, s.errorAt(path+"."+k, "%v", err)
 				}
 			}
@@ -201,15 +156,15 @@ func (s *Spec) parseDist(ax Axis, h hyper, m map[string]any, path string) (Axis,
 				return ax, s.errorAt(path+".choice", "%s: choice takes a non-empty list", ax.Name)
 			}
 			for i, e := range list {
-				val, err := h.convert(ax.Name, e)
+				val, err := h.Check(e)
 				if err != nil {
 					return ax, s.errorAt(fmt.Sprintf("%s.choice[%d]", path, i), "%v", err)
 				}
 				ax.Values = append(ax.Values, val)
 			}
 		case "step":
-			st, err := toFloat(v)
-			if err != nil || st <= 0 {
+			st, ok := model.Number(v)
+			if !ok || st <= 0 {
 				return ax, s.errorAt(path+".step", "%s: step must be a positive number", ax.Name)
 			}
 			ax.Step = st
@@ -223,92 +178,14 @@ func (s *Spec) parseDist(ax Axis, h hyper, m map[string]any, path string) (Axis,
 	if ax.Dist != "" && ax.Values != nil {
 		return ax, s.errorAt(path, "%s: give choice or a distribution, not both", ax.Name)
 	}
+	if ax.Dist == "loguniform" && ax.Step > 0 && s.Search.Method == "tpe" {
+		return ax, s.errorAt(path+".step", "%s: tpe cannot model a loguniform distribution with a step (its steps are even on a linear scale, its density on a log one): drop the step, or use {int: ...} or a choice", ax.Name)
+	}
 	return ax, nil
 }
 
-// convert checks one value of a hyperparameter and returns it typed.
-func (h hyper) convert(name string, v any) (any, error) {
-	switch h.kind {
-	case kFloat:
-		f, err := toFloat(v)
-		if err != nil {
-			return nil, fmt.Errorf("%s: want a number, got %v", name, v)
-		}
-		if math.IsNaN(f) || math.IsInf(f, 0) || f < h.min || (f == h.min && !h.minOK) {
-			op := ">"
-			if h.minOK {
-				op = ">="
-			}
-			return nil, fmt.Errorf("%s: must be %s %g, got %g", name, op, h.min, f)
-		}
-		if h.max > 0 && f >= h.max {
-			return nil, fmt.Errorf("%s: must be < %g, got %g", name, h.max, f)
-		}
-		return f, nil
-	case kInt:
-		f, err := toFloat(v)
-		if err != nil || f != math.Trunc(f) {
-			return nil, fmt.Errorf("%s: want a whole number, got %v", name, v)
-		}
-		if f <= 0 {
-			return nil, fmt.Errorf("%s: must be > 0, got %g", name, f)
-		}
-		return int(f), nil
-	case kString:
-		str, ok := v.(string)
-		if !ok {
-			return nil, fmt.Errorf("%s: want a name, got %v", name, v)
-		}
-		if h.choices != nil && !slices.Contains(h.choices, str) {
-			return nil, fmt.Errorf("%s: unknown value %q (known: %s)", name, str, strings.Join(h.choices, ", "))
-		}
-		return str, nil
-	case kBool:
-		b, ok := v.(bool)
-		if !ok {
-			return nil, fmt.Errorf("%s: want true or false, got %v", name, v)
-		}
-		return b, nil
-	case kIntList:
-		list, ok := v.([]any)
-		if !ok || len(list) == 0 {
-			return nil, fmt.Errorf("%s: want a list of sizes such as [400, 400], got %v", name, v)
-		}
-		out := make([]int, len(list))
-		for i, e := range list {
-			f, err := toFloat(e)
-			if err != nil || f != math.Trunc(f) || f <= 0 {
-				return nil, fmt.Errorf("%s: sizes must be positive whole numbers, got %v", name, e)
-			}
-			out[i] = int(f)
-		}
-		return out, nil
-	}
-	return nil, fmt.Errorf("%s: unsupported", name)
-}
-
-func toFloat(v any) (float64, error) {
-	switch x := v.(type) {
-	case float64:
-		return x, nil
-	case float32:
-		return float64(x), nil
-	case int:
-		return float64(x), nil
-	case int64:
-		return float64(x), nil
-	case uint64:
-		return float64(x), nil
-	case int32:
-		return float64(x), nil
-	case uint32:
-		return float64(x), nil
-	}
-	return 0, fmt.Errorf("not a number: %v", v)
-}
-
-// canonical formats a value the same way on every machine; trial keys hash it.
-func canonical(v any) string {
+// canonicalValue formats a value the same way on every machine; trial keys hash it.
+func canonicalValue(v any) string {
 	switch x := v.(type) {
 	case float64:
 		return fmt.Sprintf("%g", x)

@@ -10,7 +10,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -18,6 +20,8 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/attnsweep/attnsweep/pkg/model"
 )
 
 // Spec is a parsed and validated sweep spec. See README.md ("The sweep spec").
@@ -36,8 +40,9 @@ type Spec struct {
 	Text string `yaml:"-"` // the YAML as given; stored with the sweep so `sweep resume` can re-plan
 	Hash string `yaml:"-"` // hash of Text
 
-	spaces map[string]Space // per model: the validated search space
-	ast    *ast.File
+	spaces   map[string]Space // per model: the validated search space
+	enqueued []configuration  // Search.Enqueue, validated and canonical
+	ast      *ast.File
 }
 
 // DataSpec says where the data comes from: split files, one table split by
@@ -89,14 +94,31 @@ type SequenceCol struct {
 
 // SearchSpec chooses the search method.
 type SearchSpec struct {
-	Method  string `yaml:"method"` // grid (default) or random
+	Method  string `yaml:"method"` // grid (default), random or tpe
 	Seed    uint64 `yaml:"seed"`
 	Repeats int    `yaml:"repeats"` // seeds per configuration (default 1)
-	Trials  int    `yaml:"trials"`  // random search: number of trials
+	Trials  int    `yaml:"trials"`  // random and tpe: configurations to try (each × repeats)
 	// Budget stops starting new trials once this much time has passed
 	// (a Go duration such as 30m); the rest stay queued for `sweep resume`.
 	Budget    string        `yaml:"budget"`
 	Scheduler SchedulerSpec `yaml:"scheduler"`
+
+	// TPE (see tpe.go for the method and the defaults' reasons).
+	Startup    int     `yaml:"startup"`    // random configurations per model before TPE is fitted
+	Batch      int     `yaml:"batch"`      // configurations proposed together
+	Gamma      float64 `yaml:"gamma"`      // fraction of the observations that are "good"
+	Candidates int     `yaml:"candidates"` // draws from the good density per proposal
+
+	// Enqueue lists configurations to run first (random and tpe), each a
+	// mapping of hyperparameters (and `model` when the sweep has several).
+	Enqueue []map[string]any `yaml:"enqueue"`
+	// WarmStart names earlier sweeps of the same data whose finished trials
+	// TPE starts from (tpe only).
+	WarmStart []string `yaml:"warm_start"`
+	// Confirm, when > repeats, runs each model's best configuration again
+	// until it has this many seeds, once the search is over: the seed
+	// spread and the report's intervals need them.
+	Confirm int `yaml:"confirm"`
 
 	budget time.Duration
 }
@@ -112,7 +134,7 @@ type TrainSpec struct {
 type ObjectiveSpec struct {
 	Metric    string `yaml:"metric"`    // auc (default), logloss or auc-logloss (AUC minus logloss)
 	Split     string `yaml:"split"`     // valid (default)
-	Direction string `yaml:"direction"` // max or min (default from the metric)
+	Direction string `yaml:"direction"` // max or min: fixed by the metric (giving the other is an error)
 }
 
 // SpecError is a mistake in a spec, located at a YAML line.
@@ -150,6 +172,9 @@ func ParseSpec(file string, text []byte) (*Spec, error) {
 	s := &Spec{File: file, Text: string(text)}
 	sum := sha256.Sum256(text)
 	s.Hash = hex.EncodeToString(sum[:])
+	if err := checkShape(file, text); err != nil {
+		return nil, err
+	}
 	f, err := parser.ParseBytes(text, 0)
 	if err != nil {
 		return nil, yamlError(file, err)
@@ -158,10 +183,74 @@ func ParseSpec(file string, text []byte) (*Spec, error) {
 	if err := yaml.UnmarshalWithOptions(text, s, yaml.DisallowUnknownField()); err != nil {
 		return nil, yamlError(file, err)
 	}
+	// An empty document decodes as null, which zeroes the whole struct.
+	s.File, s.Text, s.Hash, s.ast = file, string(text), hex.EncodeToString(sum[:]), f
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// validName is what a sweep's name may be: it names a folder, a Slurm job
+// and a Kubernetes Job.
+var validName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,100}$`)
+
+// Limits of a spec file, checked before it is parsed: a spec is a page of
+// settings, and a huge or deeply nested one would only exhaust the parser.
+const (
+	maxSpecBytes = 1 << 20
+	maxSpecDepth = 32 // nested brackets, or indentation levels
+	maxAliases   = 32 // YAML aliases (*name): each can multiply what the decoder builds
+)
+
+// checkShape refuses a spec that is too large, too deeply nested or too
+// full of aliases, naming the line where it goes over.
+func checkShape(file string, text []byte) error {
+	if len(text) > maxSpecBytes {
+		return &SpecError{File: file, Msg: fmt.Sprintf("spec too large: %d bytes, over the limit of %d (a spec is settings, not data)", len(text), maxSpecBytes)}
+	}
+	depth, aliases := 0, 0
+	var indents []int
+	for i, line := range strings.Split(string(text), "\n") {
+		trimmed := strings.TrimLeft(line, " -")
+		if trimmed == "" || strings.HasPrefix(trimmed, "#") {
+			continue
+		}
+		indent := len(line) - len(trimmed)
+		for len(indents) > 0 && indents[len(indents)-1] >= indent {
+			indents = indents[:len(indents)-1]
+		}
+		indents = append(indents, indent)
+		quote := byte(0)
+		for j := 0; j < len(trimmed); j++ {
+			switch c := trimmed[j]; {
+			case quote != 0:
+				if c == quote {
+					quote = 0
+				}
+			case c == '"' || c == '\'':
+				quote = c
+			case c == '#' && (j == 0 || trimmed[j-1] == ' '):
+				j = len(trimmed)
+			case c == '[' || c == '{':
+				depth++
+			case c == ']' || c == '}':
+				depth--
+			case c == '*' && (j == 0 || trimmed[j-1] == ' ' || trimmed[j-1] == '[' || trimmed[j-1] == ','):
+				aliases++
+			}
+			if depth+len(indents) > maxSpecDepth {
+				return &SpecError{File: file, Line: i + 1, Msg: fmt.Sprintf("spec nests deeper than %d levels", maxSpecDepth)}
+			}
+		}
+		if len(indents) > maxSpecDepth {
+			return &SpecError{File: file, Line: i + 1, Msg: fmt.Sprintf("spec nests deeper than %d levels", maxSpecDepth)}
+		}
+		if aliases > maxAliases {
+			return &SpecError{File: file, Line: i + 1, Msg: fmt.Sprintf("spec uses more than %d YAML aliases", maxAliases)}
+		}
+	}
+	return nil
 }
 
 // yamlError turns a YAML library error into a one-line SpecError.
@@ -209,54 +298,13 @@ func (s *Spec) validate() error {
 	if s.Name == "" {
 		return s.errorAt("$", "missing key \"name\": every sweep needs a name")
 	}
-	if strings.ContainsAny(s.Name, "/\\ ") {
-		return s.errorAt("$.name", "name %q: use letters, digits, '-' and '_' only (it names a folder)", s.Name)
+	if !validName.MatchString(s.Name) {
+		return s.errorAt("$.name", "name %q: use letters, digits, '-' and '_' only (it names a folder and a cluster job)", s.Name)
 	}
-	if err := s.validateData(); err != nil {
-		return err
-	}
-	if len(s.Models) == 0 {
-		return s.errorAt("$", "missing key \"models\": list at least one of %s", strings.Join(ModelNames, ", "))
-	}
-	for i, m := range s.Models {
-		if !slices.Contains(ModelNames, m) {
-			return s.errorAt(fmt.Sprintf("$.models[%d]", i), "unknown model %q (known: %s)", m, strings.Join(ModelNames, ", "))
+	for _, step := range []func() error{s.validateData, s.validateModels, s.validateSearch, s.validateScheduler, s.validateTrain, s.validateObjective} {
+		if err := step(); err != nil {
+			return err
 		}
-	}
-	for m := range s.PerModel {
-		if !slices.Contains(s.Models, m) {
-			return s.errorAt("$.per_model."+m, "per_model names %q, which is not in models %v", m, s.Models)
-		}
-	}
-	switch s.Search.Method {
-	case "":
-		s.Search.Method = "grid"
-	case "grid":
-	case "random":
-		if s.Search.Trials <= 0 {
-			return s.errorAt("$.search", "random search needs trials: a positive number")
-		}
-	default:
-		return s.errorAt("$.search.method", "unknown search method %q (known: grid, random)", s.Search.Method)
-	}
-	if s.Search.Repeats == 0 {
-		s.Search.Repeats = 1
-	}
-	if s.Search.Repeats < 0 {
-		return s.errorAt("$.search.repeats", "repeats must be at least 1, got %d", s.Search.Repeats)
-	}
-	if s.Search.Budget != "" {
-		d, err := time.ParseDuration(s.Search.Budget)
-		if err != nil || d <= 0 {
-			return s.errorAt("$.search.budget", "budget %q: want a positive duration such as 30m or 2h", s.Search.Budget)
-		}
-		s.Search.budget = d
-	}
-	if err := s.validateScheduler(); err != nil {
-		return err
-	}
-	if err := s.validateTrain(); err != nil {
-		return err
 	}
 	s.spaces = map[string]Space{}
 	for _, m := range s.Models {
@@ -266,61 +314,175 @@ func (s *Spec) validate() error {
 		}
 		s.spaces[m] = sp
 	}
+	return s.validateEnqueue()
+}
+
+func (s *Spec) validateModels() error {
+	if len(s.Models) == 0 {
+		return s.errorAt("$", "missing key \"models\": list at least one of %s", strings.Join(ModelNames, ", "))
+	}
+	for i, m := range s.Models {
+		if !slices.Contains(ModelNames, m) {
+			return s.errorAt(fmt.Sprintf("$.models[%d]", i), "unknown model %q (known: %s)", m, strings.Join(ModelNames, ", "))
+		}
+		if slices.Index(s.Models, m) < i {
+			return s.errorAt(fmt.Sprintf("$.models[%d]", i), "model %q is listed twice: it would train the same trials twice", m)
+		}
+	}
+	for m := range s.PerModel {
+		if !slices.Contains(s.Models, m) {
+			return s.errorAt("$.per_model."+m, "per_model names %q, which is not in models %v", m, s.Models)
+		}
+	}
 	return nil
+}
+
+func (s *Spec) validateSearch() error {
+	sr := &s.Search
+	switch sr.Method {
+	case "", "grid":
+		sr.Method = "grid"
+		for _, k := range []string{"trials", "startup", "batch", "gamma", "candidates", "enqueue", "warm_start"} {
+			if s.has("$.search." + k) {
+				return s.errorAt("$.search."+k, "%s goes with search method random or tpe, not grid", k)
+			}
+		}
+	case "random", "tpe":
+		if sr.Trials <= 0 {
+			return s.errorAt("$.search", "%s search needs trials: a positive number", sr.Method)
+		}
+	default:
+		return s.errorAt("$.search.method", "unknown search method %q (known: grid, random, tpe)", sr.Method)
+	}
+	if err := s.positive("$.search.repeats", &sr.Repeats, 1, "repeats"); err != nil {
+		return err
+	}
+	if sr.Budget != "" {
+		d, err := time.ParseDuration(sr.Budget)
+		if err != nil || d <= 0 {
+			return s.errorAt("$.search.budget", "budget %q: want a positive duration such as 30m or 2h", sr.Budget)
+		}
+		sr.budget = d
+	}
+	if s.has("$.search.confirm") && sr.Confirm <= sr.Repeats {
+		return s.errorAt("$.search.confirm", "confirm %d: want more seeds than repeats (%d) for each model's best configuration", sr.Confirm, sr.Repeats)
+	}
+	if sr.Method == "tpe" {
+		return s.validateTPE()
+	}
+	for _, k := range []string{"startup", "batch", "gamma", "candidates", "warm_start"} {
+		if s.has("$.search." + k) {
+			return s.errorAt("$.search."+k, "%s goes with search method tpe", k)
+		}
+	}
+	return nil
+}
+
+// validateTPE checks TPE's options and fills their defaults.
+func (s *Spec) validateTPE() error {
+	sr := &s.Search
+	for _, f := range []struct {
+		key  string
+		v    *int
+		def  int
+		name string
+	}{{"startup", &sr.Startup, tpeDefaultStartup, "startup"}, {"batch", &sr.Batch, tpeDefaultBatch, "batch"},
+		{"candidates", &sr.Candidates, tpeDefaultCandidates, "candidates"}} {
+		if err := s.positive("$.search."+f.key, f.v, f.def, f.name); err != nil {
+			return err
+		}
+	}
+	if !s.has("$.search.gamma") {
+		sr.Gamma = tpeDefaultGamma
+	} else if !(sr.Gamma > 0 && sr.Gamma < 1) {
+		return s.errorAt("$.search.gamma", "gamma is the fraction of trials TPE calls good: want it in (0, 1), got %g", sr.Gamma)
+	}
+	perModel := (sr.Trials - len(sr.Enqueue) + len(s.Models) - 1) / len(s.Models)
+	if sr.Startup > perModel {
+		return s.errorAt("$.search.startup", "startup %d is more than the %d trials each model gets (trials %d over %d models): TPE would never be fitted; lower startup or raise trials",
+			sr.Startup, perModel, sr.Trials, len(s.Models))
+	}
+	for i, w := range sr.WarmStart {
+		if w == "" || w == s.Name {
+			return s.errorAt(fmt.Sprintf("$.search.warm_start[%d]", i), "warm_start names an earlier sweep (not this one), got %q", w)
+		}
+	}
+	return nil
+}
+
+// positive checks an optional whole-number setting: absent takes def; given,
+// it must be at least 1.
+func (s *Spec) positive(path string, v *int, def int, name string) error {
+	if !s.has(path) {
+		*v = def
+		return nil
+	}
+	if *v < 1 {
+		return s.errorAt(path, "%s must be at least 1, got %d", name, *v)
+	}
+	return nil
+}
+
+// has reports whether the spec's YAML sets a path such as "$.train.epochs"
+// (a zero value that is written counts, an absent key does not).
+func (s *Spec) has(path string) bool {
+	p, err := yaml.PathString(path)
+	if err != nil || s.ast == nil {
+		return false
+	}
+	n, err := p.FilterFile(s.ast)
+	return err == nil && n != nil
 }
 
 func (s *Spec) validateTrain() error {
 	t := &s.Train
-	if t.Epochs == 0 {
-		t.Epochs = 100
+	if err := s.positive("$.train.epochs", &t.Epochs, model.DefaultEpochs, "epochs"); err != nil {
+		return err
 	}
-	if t.Patience == 0 {
-		t.Patience = 2
+	if err := s.positive("$.train.patience", &t.Patience, model.DefaultPatience, "patience"); err != nil {
+		return err
 	}
-	if t.LRDecay == 0 {
-		t.LRDecay = 0.1
-	}
-	switch {
-	case t.Epochs < 0:
-		return s.errorAt("$.train.epochs", "epochs must be positive, got %d", t.Epochs)
-	case t.Patience < 0:
-		return s.errorAt("$.train.patience", "patience must be positive, got %d", t.Patience)
-	case t.LRDecay < 0 || t.LRDecay > 1:
+	if !s.has("$.train.lr_decay") {
+		t.LRDecay = model.DefaultLRDecay
+	} else if !(t.LRDecay > 0 && t.LRDecay <= 1) {
 		return s.errorAt("$.train.lr_decay", "lr_decay must be in (0, 1], got %g", t.LRDecay)
 	}
+	return nil
+}
+
+// validateObjective fixes the objective once: its metric from the registry,
+// the direction the metric's (a contrary direction is an error, not a
+// silent reversal), the split valid.
+func (s *Spec) validateObjective() error {
 	o := &s.Objective
 	if o.Metric == "" {
 		o.Metric = "auc"
 	}
+	mi, ok := model.LookupMetric(o.Metric)
+	if !ok || !mi.Objective {
+		return s.errorAt("$.objective.metric", "unknown objective metric %q (known: %s)", o.Metric, strings.Join(model.ObjectiveNames(), ", "))
+	}
+	if o.Direction != "" && o.Direction != mi.Direction() {
+		if o.Direction != "max" && o.Direction != "min" {
+			return s.errorAt("$.objective.direction", "direction must be max or min, got %q", o.Direction)
+		}
+		verb := map[bool]string{true: "maximised", false: "minimised"}[mi.Maximize]
+		return s.errorAt("$.objective.direction", "%s is %s: direction %s would prefer the worst model (leave direction out)", o.Metric, verb, o.Direction)
+	}
+	o.Direction = mi.Direction()
 	if o.Split == "" {
 		o.Split = "valid"
-	}
-	switch o.Metric {
-	case "auc":
-		if o.Direction == "" {
-			o.Direction = "max"
-		}
-	case "logloss":
-		if o.Direction == "" {
-			o.Direction = "min"
-		}
-	case "auc-logloss":
-		if o.Direction == "" {
-			o.Direction = "max"
-		}
-		if o.Direction == "min" {
-			return s.errorAt("$.objective.direction", "auc-logloss is maximised: direction min would prefer the worst model")
-		}
-	default:
-		return s.errorAt("$.objective.metric", "unknown objective metric %q (known: auc, logloss, auc-logloss)", o.Metric)
 	}
 	if o.Split != "valid" {
 		return s.errorAt("$.objective.split", "objective split %q: trials are selected on valid, never on train or test", o.Split)
 	}
-	if o.Direction != "max" && o.Direction != "min" {
-		return s.errorAt("$.objective.direction", "direction must be max or min, got %q", o.Direction)
-	}
 	return nil
+}
+
+// Metric is the objective's registry entry.
+func (o ObjectiveSpec) metric() model.MetricInfo {
+	mi, _ := model.LookupMetric(o.Metric)
+	return mi
 }
 
 func (s *Spec) validateData() error {
@@ -361,11 +523,11 @@ func (s *Spec) validateData() error {
 		if d.Path == nil && d.Synthetic == nil {
 			return s.errorAt("$.data.split", "split goes with path or synthetic data")
 		}
-		if sp.Train <= 0 || sp.Valid <= 0 || sp.Test < 0 || sp.Train+sp.Valid+sp.Test > 1+1e-9 {
-			return s.errorAt("$.data.split", "split fractions must be positive and sum to at most 1, got %g/%g/%g", sp.Train, sp.Valid, sp.Test)
+		if sp.Train <= 0 || sp.Valid <= 0 || sp.Test < 0 || math.Abs(sp.Train+sp.Valid+sp.Test-1) > 1e-9 {
+			return s.errorAt("$.data.split", "split fractions must be positive and sum to 1, got %g + %g + %g = %g", sp.Train, sp.Valid, sp.Test, sp.Train+sp.Valid+sp.Test)
 		}
 	}
-	if s.Columns.MinCount < 0 {
+	if s.has("$.columns.min_count") && s.Columns.MinCount < 1 {
 		return s.errorAt("$.columns.min_count", "min_count must be at least 1, got %d", s.Columns.MinCount)
 	}
 	if sy := d.Synthetic; sy != nil {

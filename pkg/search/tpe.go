@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/attnsweep/attnsweep/pkg/model"
 	"github.com/attnsweep/attnsweep/pkg/store"
 )
 
@@ -219,8 +220,8 @@ func newTPESpace(sp Space) tpeSpace {
 		case ax.Dist == "" && len(ax.Values) > 1:
 			d := tpeDim{axis: i, cat: true, k: len(ax.Values), index: map[string]int{}}
 			for j, v := range ax.Values {
-				if _, dup := d.index[canonical(v)]; !dup {
-					d.index[canonical(v)] = j
+				if _, dup := d.index[canonicalValue(v)]; !dup {
+					d.index[canonicalValue(v)] = j
 				}
 			}
 			ts.dims = append(ts.dims, d)
@@ -268,15 +269,15 @@ func (ts tpeSpace) encode(params []Param) ([]float64, bool) {
 		}
 		v := params[j].Value
 		if d.cat {
-			c, ok := d.index[canonical(v)]
+			c, ok := d.index[canonicalValue(v)]
 			if !ok {
 				return nil, false
 			}
 			x[i] = float64(c)
 			continue
 		}
-		f, err := toFloat(v)
-		if err != nil || math.IsNaN(f) || (d.log && f <= 0) {
+		f, ok := model.Number(v)
+		if !ok || math.IsNaN(f) || (d.log && f <= 0) {
 			return nil, false
 		}
 		if d.log {
@@ -318,7 +319,7 @@ func (ts tpeSpace) decode(x []float64) []Param {
 func (ts tpeSpace) key(x []float64) string {
 	var b strings.Builder
 	for _, p := range ts.decode(x) {
-		b.WriteString(canonical(p.Value))
+		b.WriteString(canonicalValue(p.Value))
 		b.WriteByte(';')
 	}
 	return b.String()

@@ -4,7 +4,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
+
+	"github.com/mattn/go-sqlite3"
+
+	"github.com/attnsweep/attnsweep/pkg/model"
 )
 
 // Sweep is a stored sweep.
@@ -36,18 +41,25 @@ type Trial struct {
 	Before    map[string]float64 // the same for the untrained model
 }
 
-// Metric returns a final metric ("valid", "auc") or NaN-free ok=false.
-//
-// "auc-logloss" (an objective, not a stored metric) is derived: AUC minus
-// logloss.
+// Metric returns a final metric of a split ("valid", "auc") of the best
+// checkpoint; ok is false when it is missing or NaN. A derived metric of
+// the registry (auc-logloss) is computed from the stored ones.
 func (t *Trial) Metric(split, metric string) (float64, bool) {
-	if metric == "auc-logloss" {
-		auc, ok1 := t.Best[split+"/auc"]
-		ll, ok2 := t.Best[split+"/logloss"]
-		return auc - ll, ok1 && ok2
+	if v, ok := t.Best[split+"/"+metric]; ok {
+		return v, !math.IsNaN(v)
 	}
-	v, ok := t.Best[split+"/"+metric]
-	return v, ok
+	mi, ok := model.LookupMetric(metric)
+	if !ok || mi.Stored {
+		return math.NaN(), false
+	}
+	values := map[string]float64{}
+	for k, v := range t.Best {
+		if s, name, _ := strings.Cut(k, "/"); s == split {
+			values[name] = v
+		}
+	}
+	v := mi.Value(model.MetricsOf(values))
+	return v, !math.IsNaN(v)
 }
 
 // Sweeps lists every sweep with its trial counts, oldest first.
@@ -258,8 +270,9 @@ type Result struct {
 func (d *DB) Query(q string) (*Result, error) {
 	rows, err := d.db.Query(q)
 	if err != nil {
-		if d.readOnly && (strings.Contains(err.Error(), "readonly") || strings.Contains(err.Error(), "read-only")) {
-			return nil, fmt.Errorf("store: %s is opened read-only: `sweep query` cannot change results (%v)", d.path, err)
+		if d.readOnly && refused(err) {
+			return nil, fmt.Errorf("store: %s is opened read-only: %s refused: `sweep query` only reads, it never changes results or creates files (%v)",
+				d.path, refusedWord(q), err)
 		}
 		return nil, fmt.Errorf("store: query: %w", err)
 	}
@@ -291,10 +304,46 @@ func (d *DB) Query(q string) (*Result, error) {
 	return res, nil
 }
 
+// refused reports whether err is SQLite refusing a write or a statement
+// the read-only authorizer denies.
+func refused(err error) bool {
+	var se sqlite3.Error
+	if errors.As(err, &se) && (se.Code == sqlite3.ErrAuth || se.Code == sqlite3.ErrReadonly) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "readonly") || strings.Contains(msg, "read-only") || strings.Contains(msg, "not authorized")
+}
+
+// refusedWord names what a refused statement tried: its first keyword
+// that changes something (DELETE in "SELECT 1; DELETE …"), else its first
+// word.
+func refusedWord(q string) string {
+	words := strings.FieldsFunc(strings.ToUpper(q), func(r rune) bool {
+		return !(r >= 'A' && r <= 'Z' || r == '_')
+	})
+	for _, w := range words {
+		switch w {
+		case "ATTACH", "DETACH", "VACUUM", "PRAGMA", "INSERT", "UPDATE", "DELETE", "REPLACE",
+			"CREATE", "DROP", "ALTER", "REINDEX", "ANALYZE", "LOAD_EXTENSION":
+			return w
+		}
+	}
+	if len(words) == 0 {
+		return "the statement"
+	}
+	return words[0]
+}
+
+// likeEscaper escapes a LIKE pattern's wildcards with a backslash.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
 // TrialByRef finds a trial by id, key or a unique key prefix (in any sweep).
 func (d *DB) TrialByRef(ref string) (*Trial, string, error) {
+	// The ref is a literal prefix: %, _ and the escape character in it
+	// match themselves.
 	rows, err := d.db.Query(`SELECT t.id, s.id, s.name FROM trials t JOIN sweeps s ON s.id = t.sweep
-		WHERE CAST(t.id AS TEXT) = ? OR t.key LIKE ? || '%' ORDER BY t.id`, ref, ref)
+		WHERE CAST(t.id AS TEXT) = ? OR t.key LIKE ? || '%' ESCAPE '\' ORDER BY t.id`, ref, likeEscaper.Replace(ref))
 	if err != nil {
 		return nil, "", fmt.Errorf("store: find trial %q: %w", ref, err)
 	}
@@ -328,4 +377,68 @@ func (d *DB) TrialByRef(ref string) (*Trial, string, error) {
 		}
 	}
 	return nil, "", fmt.Errorf("store: trial %q vanished", ref)
+}
+
+// ValidCurves returns the valid split's per-epoch values of every trial of a
+// sweep that has any, by trial id, in epoch order: what schedulers and TPE
+// read of other trials' progress.
+func (d *DB) ValidCurves(sweep int64) (map[int64][]CurvePoint, error) {
+	rows, err := d.db.Query(`SELECT e.trial, e.epoch, e.metric, e.value FROM epochs e JOIN trials t ON t.id = e.trial
+		WHERE t.sweep = ? AND e.split = 'valid' AND e.value IS NOT NULL ORDER BY e.trial, e.epoch, e.metric`, sweep)
+	if err != nil {
+		return nil, fmt.Errorf("store: valid curves: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64][]CurvePoint{}
+	for rows.Next() {
+		var id int64
+		p := CurvePoint{Split: "valid"}
+		if err := rows.Scan(&id, &p.Epoch, &p.Metric, &p.Value); err != nil {
+			return nil, err
+		}
+		out[id] = append(out[id], p)
+	}
+	return out, rows.Err()
+}
+
+// DataFile is the fingerprint of one data file a sweep read.
+type DataFile struct {
+	Path    string
+	Size    int64
+	ModTime string
+	Hash    string
+}
+
+// SetSweepFiles records the sweep's data files (replacing any earlier list).
+func (d *DB) SetSweepFiles(sweep int64, files []DataFile) error {
+	return d.tx(func(tx *sql.Tx) error {
+		if _, err := tx.Exec(`DELETE FROM sweep_files WHERE sweep = ?`, sweep); err != nil {
+			return fmt.Errorf("store: sweep files: %w", err)
+		}
+		for _, f := range files {
+			if _, err := tx.Exec(`INSERT INTO sweep_files (sweep, path, size, mod_time, hash) VALUES (?, ?, ?, ?, ?)`,
+				sweep, f.Path, f.Size, f.ModTime, f.Hash); err != nil {
+				return fmt.Errorf("store: sweep file %s: %w", f.Path, err)
+			}
+		}
+		return nil
+	})
+}
+
+// SweepFiles returns the data files recorded with a sweep, by path.
+func (d *DB) SweepFiles(sweep int64) ([]DataFile, error) {
+	rows, err := d.db.Query(`SELECT path, size, mod_time, hash FROM sweep_files WHERE sweep = ? ORDER BY path`, sweep)
+	if err != nil {
+		return nil, fmt.Errorf("store: sweep files: %w", err)
+	}
+	defer rows.Close()
+	var out []DataFile
+	for rows.Next() {
+		var f DataFile
+		if err := rows.Scan(&f.Path, &f.Size, &f.ModTime, &f.Hash); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
 }

@@ -1,18 +1,7 @@
 package store
 
-import (
-	"fmt"
-	"strings"
-)
-
-// ParamColumns are the hyperparameters the leaderboard view shows as columns
-// (NULL where a trial does not set one). The params table holds any name.
-var ParamColumns = []string{
-	"lr", "optimizer", "embed_dim", "batch_size", "l2_embedding", "l2_dense",
-	"hidden", "dropout", "batch_norm", "activation", "attention_hidden",
-	"attention_dim", "heads", "layers", "din_softmax", "max_len",
-	"momentum", "beta1", "beta2", "eps", "weight_decay", "max_grad_norm",
-}
+// The migrations below change tables only; they are frozen once released.
+// Views are derived from the registry and made on every open (views.go).
 
 // schemaV1 is the first schema. Documented in README.md ("Database schema").
 var schemaV1 = `
@@ -70,20 +59,11 @@ CREATE TABLE metrics (               -- final metrics: phase 'best' (restored ch
 	value  REAL,
 	PRIMARY KEY (trial, phase, split, metric)
 );
-CREATE VIEW curves AS
-	SELECT trial, epoch, split, metric, value FROM epochs;
-CREATE VIEW leaderboard AS
-	SELECT s.name AS sweep, t.id AS trial, t.key, t.config, t.model, t.seed, t.repeat, t.status,
-	` + paramColumnsSQL() + `,
-	` + metricColumnsSQL("auc", "logloss") + `,
-	t.best_epoch, t.seconds
-	FROM trials t JOIN sweeps s ON s.id = t.sweep;
 `
 
 // schemaV2 adds what reports need beyond the final metrics: the test split's
 // labels and attributes once per sweep, each trial's test scores (for paired
-// bootstraps), per-group metrics, calibration buckets and attention samples;
-// and a leaderboard with more metrics.
+// bootstraps), per-group metrics, calibration buckets and attention samples.
 var schemaV2 = `
 CREATE TABLE sweep_arrays (           -- per-sweep arrays over the test rows, little-endian
 	sweep INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
@@ -132,41 +112,32 @@ CREATE TABLE attention (              -- attention weights for a few validation 
 	weights TEXT NOT NULL,             -- JSON list (per head or layer) of lists of weights
 	PRIMARY KEY (trial, sample)
 );
-` + leaderboardSQL + `
-CREATE VIEW group_leaderboard AS
-	SELECT s.name AS sweep, t.id AS trial, t.key, t.model, g.split, g.grouping, g.bucket, g.position,
-		g.n, g.positives, g.auc, g.gauc, g.logloss, g.mean_pred, g.mean_label
-	FROM group_metrics g JOIN trials t ON t.id = g.trial JOIN sweeps s ON s.id = t.sweep;
 `
 
-// leaderboardSQL (re)creates the leaderboard view with today's ParamColumns.
-var leaderboardSQL = `DROP VIEW leaderboard;
-CREATE VIEW leaderboard AS
-	SELECT s.name AS sweep, t.id AS trial, t.key, t.config, t.model, t.seed, t.repeat, t.status,
-	` + paramColumnsSQL() + `,
-	` + metricColumnsSQL("auc", "logloss", "gauc", "accuracy", "f1", "mean_pred", "mean_label") + `,
-	t.best_epoch, t.seconds
-	FROM trials t JOIN sweeps s ON s.id = t.sweep;`
+// schemaV3 only re-created the leaderboard view, and views are now made on
+// every open (views.go): it is empty.
+var schemaV3 = ``
 
-// schemaV3 adds the max_grad_norm column to the leaderboard view.
-var schemaV3 = leaderboardSQL
-
-func paramColumnsSQL() string {
-	cols := make([]string, len(ParamColumns))
-	for i, p := range ParamColumns {
-		cols[i] = fmt.Sprintf("(SELECT value FROM params p WHERE p.trial = t.id AND p.name = '%s') AS %s", p, p)
-	}
-	return strings.Join(cols, ",\n\t")
-}
-
-func metricColumnsSQL(metrics ...string) string {
-	var cols []string
-	for _, split := range []string{"train", "valid", "test"} {
-		for _, m := range metrics {
-			cols = append(cols, fmt.Sprintf(
-				"(SELECT value FROM metrics m WHERE m.trial = t.id AND m.phase = 'best' AND m.split = '%s' AND m.metric = '%s') AS %s_%s",
-				split, m, split, m))
-		}
-	}
-	return strings.Join(cols, ",\n\t")
-}
+// schemaV4 adds trial claims (which process trains a trial, and its
+// heartbeat: several processes share one database and train each trial
+// once), reuse of finished trials across sweeps of the same data, and the
+// fingerprints of each sweep's data files.
+var schemaV4 = `
+ALTER TABLE trials ADD COLUMN owner TEXT;        -- token of the process that claimed the trial last
+ALTER TABLE trials ADD COLUMN host TEXT;         -- its host and pid
+ALTER TABLE trials ADD COLUMN pid INTEGER;
+ALTER TABLE trials ADD COLUMN claimed_at TEXT;
+ALTER TABLE trials ADD COLUMN heartbeat TEXT;    -- refreshed while it trains; a stale one may be taken over
+ALTER TABLE trials ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;   -- times the trial was claimed
+ALTER TABLE trials ADD COLUMN reused_from TEXT;  -- the sweep whose done record of this key was copied, instead of training
+CREATE INDEX trials_by_key ON trials (key, status);
+CREATE INDEX trials_by_position ON trials (sweep, status, position);
+CREATE TABLE sweep_files (            -- the data files a sweep read, to refuse a resume on changed data
+	sweep    INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+	path     TEXT NOT NULL,
+	size     INTEGER NOT NULL,
+	mod_time TEXT NOT NULL,
+	hash     TEXT NOT NULL,          -- content hash
+	PRIMARY KEY (sweep, path)
+);
+`

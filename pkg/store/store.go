@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	_ "github.com/mattn/go-sqlite3" // the "sqlite3" database/sql driver
 )
@@ -28,11 +29,28 @@ type DB struct {
 	db       *sql.DB
 	path     string
 	readOnly bool
+	ident    os.FileInfo // the file opened: commits check the path still names it (durable.go)
+	gone     atomic.Bool // a commit found the file deleted or replaced
+}
+
+// checkPath refuses paths that cannot be a database file: empty, or a
+// folder.
+func checkPath(path string) error {
+	if path == "" {
+		return errors.New("store: the results database path is empty")
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("store: %s is a folder, not a results database file", path)
+	}
+	return nil
 }
 
 // Open opens (creating it and its folder if needed) the database at path for
 // reading and writing, and brings its schema up to date.
 func Open(path string) (*DB, error) {
+	if err := checkPath(path); err != nil {
+		return nil, err
+	}
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("store: create folder for %s: %w", path, err)
@@ -42,12 +60,21 @@ func Open(path string) (*DB, error) {
 	// deadlock upgrading read transactions; the busy timeout makes the other
 	// one wait instead of failing with "database is locked".
 	dsn := "file:" + escapePath(path) + "?_busy_timeout=30000&_txlock=immediate&_foreign_keys=on"
-	db, err := sql.Open("sqlite3", dsn)
-	if err != nil {
+	d := &DB{path: path}
+	db := d.openWritable(dsn)
+	db.SetMaxOpenConns(1) // the one writer
+	d.db = db
+	// Connecting creates the file; its identity is what commits check.
+	if err := db.Ping(); err != nil {
+		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	db.SetMaxOpenConns(1) // the one writer
-	d := &DB{db: db, path: path}
+	fi, err := os.Stat(path)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	d.ident = fi
 	if err := d.init(); err != nil {
 		db.Close()
 		return nil, err
@@ -57,11 +84,14 @@ func Open(path string) (*DB, error) {
 
 // OpenReadOnly opens an existing database so that no statement can change it.
 func OpenReadOnly(path string) (*DB, error) {
+	if err := checkPath(path); err != nil {
+		return nil, err
+	}
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("store: %s: no results database (run `sweep run` first)", path)
 	}
-	dsn := "file:" + escapePath(path) + "?mode=ro&_busy_timeout=30000&_query_only=1"
-	db, err := sql.Open("sqlite3", dsn)
+	dsn := "file:" + escapePath(path) + "?mode=ro&_busy_timeout=30000"
+	db, err := sql.Open(readOnlyDriver, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
@@ -70,7 +100,7 @@ func OpenReadOnly(path string) (*DB, error) {
 	var v int
 	if err := db.QueryRow(`SELECT version FROM schema_version`).Scan(&v); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("store: %s: not a results database: %w", path, err)
+		return nil, fmt.Errorf("store: %s: not a results database: %v", path, err)
 	}
 	return d, nil
 }
@@ -104,6 +134,7 @@ var migrations = []string{
 	schemaV1,
 	schemaV2,
 	schemaV3,
+	schemaV4,
 }
 
 // SchemaVersion is the version this build writes.
@@ -131,12 +162,17 @@ func (d *DB) migrate() error {
 		return fmt.Errorf("store: %s: schema version %d is newer than this build's %d: upgrade sweep", d.path, v, len(migrations))
 	}
 	for ; v < len(migrations); v++ {
-		if _, err := tx.Exec(migrations[v]); err != nil {
+		if strings.TrimSpace(migrations[v]) == "" {
+			// nothing to change
+		} else if _, err := tx.Exec(migrations[v]); err != nil {
 			return fmt.Errorf("store: %s: migrate to schema version %d: %w", d.path, v+1, err)
 		}
 		if _, err := tx.Exec(`UPDATE schema_version SET version = ?`, v+1); err != nil {
 			return fmt.Errorf("store: %s: %w", d.path, err)
 		}
+	}
+	if err := replaceViews(tx); err != nil {
+		return fmt.Errorf("store: %s: %w", d.path, err)
 	}
 	return tx.Commit()
 }

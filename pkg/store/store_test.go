@@ -1,9 +1,12 @@
 package store
 
 import (
+	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func newTestDB(t *testing.T) (*DB, string) {
@@ -28,7 +31,7 @@ func fill(t *testing.T, db *DB) int64 {
 		{Key: "k2", Position: 1, Config: "c2", Model: "dot", Seed: 9, Params: []Param{{"lr", 0.001}}},
 	}
 	for i := 0; i < 2; i++ { // planning twice must not duplicate
-		if err := db.AddTrials(id, trials); err != nil {
+		if _, err := db.AddTrials(context.Background(), id, trials, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -41,35 +44,45 @@ func TestStore_TrialLifecycle(t *testing.T) {
 	if _, err := db.CreateSweep("s1", "name: s1\nother: 1\n", "h2"); err == nil || !strings.Contains(err.Error(), "different spec") {
 		t.Fatalf("reusing a name with another spec: got %v", err)
 	}
-	id, err := db.StartTrial(sweep, "k1")
-	if err != nil {
+	me := NewOwner()
+	c1 := mustClaim(t, db, sweep, me, "k1")
+	id := c1.ID
+	if err := db.AddEpoch(c1, 1, []Value{{"valid", "auc", 0.7}, {"train", "loss", 0.5}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.AddEpoch(id, 1, []Value{{"valid", "auc", 0.7}, {"train", "loss", 0.5}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.FinishTrial(id, Outcome{Status: Done, Seconds: 1.5, BestEpoch: 1,
+	if err := db.FinishTrial(c1, Outcome{Status: Done, Seconds: 1.5, BestEpoch: 1,
 		Best: []Value{{"valid", "auc", 0.7}, {"test", "auc", 0.69}}, Checkpoint: []byte{1, 2, 3}}); err != nil {
 		t.Fatal(err)
 	}
-	id2, _ := db.StartTrial(sweep, "k2")
-	if n, err := db.InterruptRunning(sweep); err != nil || n != 1 {
-		t.Fatalf("InterruptRunning = %d, %v; want 1", n, err)
+	c2 := mustClaim(t, db, sweep, me, "k2")
+	db.AddEpoch(c2, 1, []Value{{"valid", "auc", 0.6}})
+	// Another live process on this host does not take k2; once its
+	// heartbeat is older than the lease, it does, from a clean curve.
+	other := Owner{Token: "other", Host: me.Host, PID: me.PID}
+	if c, err := db.ClaimNext(sweep, other, time.Hour, ClaimFilter{}); err != nil || c != nil {
+		t.Fatalf("claimed a live trial: %+v, %v", c, err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	c2b, err := db.ClaimNext(sweep, other, time.Millisecond, ClaimFilter{})
+	if err != nil || c2b == nil || c2b.Key != "k2" || c2b.Attempt != 2 {
+		t.Fatalf("take-over of a stale trial: %+v, %v", c2b, err)
+	}
+	if cv, _ := db.Curve(c2.ID); len(cv) != 0 {
+		t.Fatalf("curve after take-over = %v, want empty", cv)
+	}
+	// The first owner learns it lost the trial and writes nothing.
+	if err := db.FinishTrial(c2, Outcome{Status: Done}); !errors.Is(err, ErrLostClaim) {
+		t.Fatalf("finishing a lost trial: %v", err)
 	}
 	st, err := db.Statuses(sweep)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st["k1"] != Done || st["k2"] != Interrupted || len(st) != 2 {
+	if st["k1"] != Done || st["k2"] != Running || len(st) != 2 {
 		t.Fatalf("statuses = %v", st)
 	}
-	// A restarted trial starts from a clean curve.
-	db.AddEpoch(id2, 1, []Value{{"valid", "auc", 0.6}})
-	if _, err := db.StartTrial(sweep, "k2"); err != nil {
-		t.Fatal(err)
-	}
-	if c, _ := db.Curve(id2); len(c) != 0 {
-		t.Fatalf("curve after restart = %v, want empty", c)
+	if n, err := db.Unfinished(sweep, ClaimFilter{}); err != nil || n != 1 {
+		t.Fatalf("Unfinished = %d, %v; want 1", n, err)
 	}
 	trials, err := db.Trials(sweep)
 	if err != nil {
@@ -169,22 +182,22 @@ func TestStore_Merge(t *testing.T) {
 	}
 	// a finished k1 and was interrupted on k2; b finished k2.
 	sa, _ := a.SweepByName("s1")
-	id, _ := a.StartTrial(sa.ID, "k1")
-	a.AddEpoch(id, 1, []Value{{"valid", "auc", 0.7}})
-	a.FinishTrial(id, Outcome{Status: Done, Best: []Value{{"test", "auc", 0.61}}})
-	a.StartTrial(sa.ID, "k2")
-	a.InterruptRunning(sa.ID)
+	me := NewOwner()
+	c := mustClaim(t, a, sa.ID, me, "k1")
+	a.AddEpoch(c, 1, []Value{{"valid", "auc", 0.7}})
+	a.FinishTrial(c, Outcome{Status: Done, Best: []Value{{"test", "auc", 0.61}}})
+	c = mustClaim(t, a, sa.ID, me, "k2")
+	a.FinishTrial(c, Outcome{Status: Interrupted})
 	sb, _ := b.SweepByName("s1")
-	id, _ = b.StartTrial(sb.ID, "k2")
-	b.FinishTrial(id, Outcome{Status: Done, Best: []Value{{"test", "auc", 0.72}}})
+	b.ClaimNext(sb.ID, me, time.Hour, ClaimFilter{Lo: 0, Hi: 1}) // k1 stays running in b
+	c = mustClaim(t, b, sb.ID, me, "k2")
+	b.FinishTrial(c, Outcome{Status: Done, Best: []Value{{"test", "auc", 0.72}}})
 	a.Close()
 	b.Close()
 
 	for round := 0; round < 2; round++ {
-		for _, src := range []string{"a.db", "b.db"} {
-			if _, err := out.Merge(filepath.Join(dir, src)); err != nil {
-				t.Fatal(err)
-			}
+		if _, err := out.Merge(filepath.Join(dir, "a.db"), filepath.Join(dir, "b.db")); err != nil {
+			t.Fatal(err)
 		}
 		res, err := out.Query(`SELECT key, status, test_auc, (SELECT count(*) FROM params p WHERE p.trial = l.trial),
 			(SELECT count(*) FROM epochs e WHERE e.trial = l.trial) FROM leaderboard l ORDER BY key`)
@@ -205,10 +218,20 @@ func TestStore_Merge(t *testing.T) {
 		}
 	}
 	// A sweep of the same name with another spec is refused.
-	c := open("c.db")
-	c.CreateSweep("s1", "name: s1\nother\n", "other-hash")
-	c.Close()
+	cdb := open("c.db")
+	cdb.CreateSweep("s1", "name: s1\nother\n", "other-hash")
+	cdb.Close()
 	if _, err := out.Merge(filepath.Join(dir, "c.db")); err == nil || !strings.Contains(err.Error(), "spec differs") {
 		t.Fatalf("merging a different spec: %v", err)
 	}
+}
+
+// mustClaim claims the sweep's next trial and checks it is key.
+func mustClaim(t *testing.T, db *DB, sweep int64, o Owner, key string) Claim {
+	t.Helper()
+	c, err := db.ClaimNext(sweep, o, time.Hour, ClaimFilter{})
+	if err != nil || c == nil || c.Key != key {
+		t.Fatalf("claim: %+v, %v; want %s", c, err, key)
+	}
+	return *c
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -96,75 +97,94 @@ func (d *DB) SetSweepInfo(sweep int64, info []Param) error {
 	})
 }
 
-// AddTrials inserts planned trials as queued; trials whose key is already
-// there are left as they are, so planning twice never duplicates a trial.
-func (d *DB) AddTrials(sweep int64, trials []NewTrial) error {
-	return d.tx(func(tx *sql.Tx) error {
-		for _, t := range trials {
-			res, err := tx.Exec(`INSERT OR IGNORE INTO trials (sweep, key, position, config, model, seed, repeat)
-				VALUES (?, ?, ?, ?, ?, ?, ?)`, sweep, t.Key, t.Position, t.Config, t.Model, int64(t.Seed), t.Repeat)
-			if err != nil {
-				return fmt.Errorf("store: insert trial %s: %w", t.Key, err)
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				continue
-			}
-			id, err := res.LastInsertId()
-			if err != nil {
-				return err
-			}
-			for _, p := range t.Params {
-				if _, err := tx.Exec(`INSERT INTO params (trial, name, value) VALUES (?, ?, ?)`, id, p.Name, sqlValue(p.Value)); err != nil {
-					return fmt.Errorf("store: insert parameter %s of trial %s: %w", p.Name, t.Key, err)
+// addChunk is how many planned trials one transaction inserts: a huge plan
+// is written in bounded steps, and can be stopped between them.
+const addChunk = 500
+
+// AddTrials inserts planned trials as queued; a trial whose key is already
+// in the sweep is left as it is, so planning twice never duplicates a
+// trial. A new trial whose key has a done record in another sweep of the
+// same data (sweep_info data_id equal to dataID, when dataID is not empty)
+// reuses that record: its metrics, curve, scores and checkpoint are copied,
+// it is done at once and its reused_from names the sweep. It returns the
+// number of trials reused, and stops between chunks when ctx is done.
+func (d *DB) AddTrials(ctx context.Context, sweep int64, trials []NewTrial, dataID string) (int, error) {
+	reused := 0
+	for lo := 0; lo < len(trials); lo += addChunk {
+		if err := ctx.Err(); err != nil {
+			return reused, err
+		}
+		err := d.tx(func(tx *sql.Tx) error {
+			for _, t := range trials[lo:min(lo+addChunk, len(trials))] {
+				ok, err := addTrial(tx, sweep, t, dataID)
+				if err != nil {
+					return err
+				}
+				if ok {
+					reused++
 				}
 			}
+			return nil
+		})
+		if err != nil {
+			return reused, err
 		}
-		return nil
-	})
+	}
+	return reused, nil
 }
 
-// StartTrial marks a trial running and clears what an earlier attempt left
-// (its curve and metrics), so a resumed trial is recorded once.
-func (d *DB) StartTrial(sweep int64, key string) (int64, error) {
-	var id int64
-	err := d.tx(func(tx *sql.Tx) error {
-		if err := tx.QueryRow(`SELECT id FROM trials WHERE sweep = ? AND key = ?`, sweep, key).Scan(&id); err != nil {
-			return fmt.Errorf("store: find trial %s: %w", key, err)
+// addTrial inserts one planned trial (and reuses a done record of its key);
+// ok reports a reuse.
+func addTrial(tx *sql.Tx, sweep int64, t NewTrial, dataID string) (bool, error) {
+	res, err := tx.Exec(`INSERT OR IGNORE INTO trials (sweep, key, position, config, model, seed, repeat)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, sweep, t.Key, t.Position, t.Config, t.Model, int64(t.Seed), t.Repeat)
+	if err != nil {
+		return false, fmt.Errorf("store: insert trial %s: %w", t.Key, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return false, err
+	}
+	for _, p := range t.Params {
+		if _, err := tx.Exec(`INSERT INTO params (trial, name, value) VALUES (?, ?, ?)`, id, p.Name, sqlValue(p.Value)); err != nil {
+			return false, fmt.Errorf("store: insert parameter %s of trial %s: %w", p.Name, t.Key, err)
 		}
-		for _, q := range resetTrial {
-			if _, err := tx.Exec(q, id); err != nil {
-				return fmt.Errorf("store: reset trial %s: %w", key, err)
-			}
-		}
-		_, err := tx.Exec(`UPDATE trials SET status = 'running', error = NULL, started_at = ?, finished_at = NULL,
-			seconds = NULL, best_epoch = NULL, checkpoint = NULL WHERE id = ?`, now(), id)
-		return err
-	})
-	return id, err
+	}
+	if dataID == "" {
+		return false, nil
+	}
+	return reuse(tx, sweep, id, t.Key, dataID)
 }
 
-// resetTrial clears what a trial's earlier attempt recorded.
-var resetTrial = []string{
-	`DELETE FROM epochs WHERE trial = ?`, `DELETE FROM metrics WHERE trial = ?`, `DELETE FROM scores WHERE trial = ?`,
-	`DELETE FROM group_metrics WHERE trial = ?`, `DELETE FROM calibration WHERE trial = ?`, `DELETE FROM attention WHERE trial = ?`,
-}
-
-// AddEpoch records one epoch of a trial's learning curve.
-func (d *DB) AddEpoch(trial int64, epoch int, values []Value) error {
+// AddEpoch records one epoch of a claimed trial's learning curve (and
+// refreshes its heartbeat); ErrLostClaim when another process took the
+// trial over.
+func (d *DB) AddEpoch(c Claim, epoch int, values []Value) error {
 	return d.tx(func(tx *sql.Tx) error {
+		if err := holds(tx, c); err != nil {
+			return err
+		}
 		for _, v := range values {
 			if _, err := tx.Exec(`INSERT OR REPLACE INTO epochs (trial, epoch, split, metric, value) VALUES (?, ?, ?, ?, ?)`,
-				trial, epoch, v.Split, v.Metric, nullNaN(v.Value)); err != nil {
-				return fmt.Errorf("store: epoch %d of trial %d: %w", epoch, trial, err)
+				c.ID, epoch, v.Split, v.Metric, nullNaN(v.Value)); err != nil {
+				return fmt.Errorf("store: epoch %d of trial %s: %w", epoch, c.Key, err)
 			}
 		}
 		return nil
 	})
 }
 
-// FinishTrial records how a trial ended, with its metrics, in one transaction.
-func (d *DB) FinishTrial(trial int64, o Outcome) error {
+// FinishTrial records how a claimed trial ended, with its metrics, in one
+// transaction; ErrLostClaim (and nothing written) when another process
+// took the trial over.
+func (d *DB) FinishTrial(c Claim, o Outcome) error {
 	return d.tx(func(tx *sql.Tx) error {
+		if err := holds(tx, c); err != nil {
+			return err
+		}
 		var errText any
 		if o.Error != "" {
 			errText = o.Error
@@ -174,8 +194,8 @@ func (d *DB) FinishTrial(trial int64, o Outcome) error {
 			best = o.BestEpoch
 		}
 		if _, err := tx.Exec(`UPDATE trials SET status = ?, error = ?, finished_at = ?, seconds = ?, best_epoch = ?, checkpoint = ?
-			WHERE id = ?`, o.Status, errText, now(), o.Seconds, best, o.Checkpoint, trial); err != nil {
-			return fmt.Errorf("store: finish trial %d: %w", trial, err)
+			WHERE id = ?`, o.Status, errText, now(), o.Seconds, best, o.Checkpoint, c.ID); err != nil {
+			return fmt.Errorf("store: finish trial %s: %w", c.Key, err)
 		}
 		for _, set := range []struct {
 			phase  string
@@ -183,23 +203,13 @@ func (d *DB) FinishTrial(trial int64, o Outcome) error {
 		}{{"best", o.Best}, {"before", o.Before}} {
 			for _, v := range set.values {
 				if _, err := tx.Exec(`INSERT OR REPLACE INTO metrics (trial, phase, split, metric, value) VALUES (?, ?, ?, ?, ?)`,
-					trial, set.phase, v.Split, v.Metric, nullNaN(v.Value)); err != nil {
-					return fmt.Errorf("store: metrics of trial %d: %w", trial, err)
+					c.ID, set.phase, v.Split, v.Metric, nullNaN(v.Value)); err != nil {
+					return fmt.Errorf("store: metrics of trial %s: %w", c.Key, err)
 				}
 			}
 		}
-		return d.writeExtras(tx, trial, o.Extras)
+		return d.writeExtras(tx, c.ID, o.Extras)
 	})
-}
-
-// InterruptRunning marks the sweep's trials still running as interrupted:
-// after a crash or Ctrl-C they are the ones that lost their progress.
-func (d *DB) InterruptRunning(sweep int64) (int64, error) {
-	res, err := d.db.Exec(`UPDATE trials SET status = 'interrupted' WHERE sweep = ? AND status = 'running'`, sweep)
-	if err != nil {
-		return 0, fmt.Errorf("store: mark interrupted trials: %w", err)
-	}
-	return res.RowsAffected()
 }
 
 func (d *DB) tx(f func(*sql.Tx) error) error {
@@ -220,7 +230,11 @@ func (d *DB) tx(f func(*sql.Tx) error) error {
 	return nil
 }
 
-func now() string { return time.Now().UTC().Format("2006-01-02T15:04:05.000Z") }
+// timeFormat is every timestamp's form: UTC, fixed width, so that text
+// order is time order (claims compare heartbeats as text).
+const timeFormat = "2006-01-02T15:04:05.000Z"
+
+func now() string { return time.Now().UTC().Format(timeFormat) }
 
 // sqlValue converts a parameter to what SQLite stores with its own type.
 func sqlValue(v any) any {

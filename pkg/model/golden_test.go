@@ -1,0 +1,71 @@
+package model
+
+import (
+	"context"
+	"hash/fnv"
+	"math"
+	"testing"
+)
+
+// goldenScores are FNV-64a hashes of the test scores (float32 bits, test-row
+// order) of a short training run of each model on single-sequence data,
+// recorded before the multi-sequence inputs, the DIN options, embedding
+// dropout, the mini-batch-aware L2 and dot's projections and temperature
+// existed. With those options unset, every model must give the same bits.
+// The kernels (gemm_amd64.s, vec_amd64.s) round differently from the
+// portable loops, so each build has its own hashes.
+var goldenScores = map[bool]map[string]uint64{true: {
+	"logreg":   0x34834c16f3aebda4,
+	"fm":       0xce1528e110b08de5,
+	"dnn":      0x22ec87e4e0e5a6d5,
+	"deepfm":   0xa32763e414757b25,
+	"meanpool": 0x124358af12a85aac,
+	"dot":      0x5bdefb0d44573738,
+	"din":      0xd840c3b5f014c4df,
+	"bst":      0x35732ddd743abc89,
+	"autoint":  0x8c3eb39c64931aed,
+	"autoint+": 0xd5cc9943e25de816,
+}, false: { // -tags purego (or no AVX2/FMA)
+	"logreg":   0x1e9dcba4a748f793,
+	"fm":       0x4011e90c299293e,
+	"dnn":      0x3b5c0f47ad67b3a3,
+	"deepfm":   0x73be5a07e72177d7,
+	"meanpool": 0xd782425f3cc39b52,
+	"dot":      0x1f8989b09fd41dfe,
+	"din":      0xe3c966414c39e984,
+	"bst":      0x10296347b7d43be8,
+	"autoint":  0xe86826ebb519b9b6,
+	"autoint+": 0xdbc3d287e080d84b,
+}}
+
+// TestTrain_GoldenSingleSequence: every model, trained 2 epochs with BatchNorm
+// and dropout on (so that every stage of the step runs), gives bit for bit
+// the test scores it gave before the options above were added.
+func TestTrain_GoldenSingleSequence(t *testing.T) {
+	if gemmHaveKernel && !gemmUseKernel {
+		t.Skip("ATTNSWEEP_GEMM=portable with the vector kernels: no hashes recorded for this mix")
+	}
+	golden := goldenScores[gemmHaveKernel]
+	ds := synth(synthConfig{Rows: 1500, Seed: 2})
+	for _, m := range Models() {
+		p := smallParams(m)
+		p.Epochs, p.BatchNorm, p.Dropout, p.AttentionDim = 2, true, 0.1, 8
+		if m == "dot" {
+			p.AttentionDim = 0 // dot ignored it when the hashes were recorded; now it projects
+		}
+		res, err := Train(context.Background(), ds, p, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", m, err)
+		}
+		h := fnv.New64a()
+		for _, s := range res.TestScores {
+			b := math.Float32bits(s)
+			h.Write([]byte{byte(b), byte(b >> 8), byte(b >> 16), byte(b >> 24)})
+		}
+		got := h.Sum64()
+		t.Logf("%q: %#x,", m, got)
+		if want, ok := golden[m]; !ok || got != want {
+			t.Errorf("%s: test scores hash %#x, want %#x", m, got, want)
+		}
+	}
+}
