@@ -5,9 +5,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
-
 	"slices"
 	"testing"
+
+	"github.com/attnsweep/attnsweep/pkg/model"
 )
 
 // proposer is a sampler as the runner drives it: n proposals for one batch.
@@ -197,12 +198,12 @@ func checkValid(t *testing.T, sp Space, ps []Param) {
 		var f float64
 		switch v := p.Value.(type) {
 		case int:
-			if hyperparams[ax.Name].kind != kInt {
+			if h, _ := model.LookupHyper(ax.Name); h.Kind != model.Int {
 				t.Errorf("%s = %v is an int, want float64", p.Name, v)
 			}
 			f = float64(v)
 		case float64:
-			if hyperparams[ax.Name].kind != kFloat {
+			if h, _ := model.LookupHyper(ax.Name); h.Kind != model.Float {
 				t.Errorf("%s = %v is a float64, want int", p.Name, v)
 			}
 			f = v
@@ -280,7 +281,7 @@ func TestTPE_BatchHasNoRepeats(t *testing.T) {
 	seen := map[string]bool{}
 	for _, ps := range got {
 		checkValid(t, sp, ps)
-		k := canonical(ps[0].Value) + canonical(ps[1].Value)
+		k := canonicalValue(ps[0].Value) + canonicalValue(ps[1].Value)
 		if ps[0].Value == true || seen[k] {
 			t.Errorf("proposal %v repeats a trial or an earlier proposal (batch %v)", ps, got)
 		}
