@@ -30,7 +30,7 @@ func runTable(args []string, w io.Writer) error {
 		return err
 	}
 	top := g.best()
-	fmt.Fprintf(w, "%d grid points, best valid AUC %.4f; %d points within %g of it\n\n", len(g.auc), top, g.near(top, *within), *within)
+	fmt.Fprintf(w, "%d grid points, best valid AUC %.5f; %d points within %g of it\n\n", len(g.auc), top, g.near(top, *within), *within)
 	fmt.Fprintf(w, "| sampler | seeds | median best valid AUC at 10 | at 20 | at 30 | trials to within %g of the best (median, quartiles) | seeds within %g by 30 |\n", *within, *within)
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
 	for _, s := range order {
@@ -55,7 +55,7 @@ func runTable(args []string, w io.Writer) error {
 				found++
 			}
 		}
-		fmt.Fprintf(w, "| %s | %d | %.4f | %.4f | %.4f | %s (%s–%s) | %d / %d |\n", s, len(traces[s]),
+		fmt.Fprintf(w, "| %s | %d | %.5f | %.5f | %.5f | %s (%s–%s) | %d / %d |\n", s, len(traces[s]),
 			quantile(at[0], 0.5), quantile(at[1], 0.5), quantile(at[2], 0.5),
 			count(quantile(need, 0.5), length), count(quantile(need, 0.25), length), count(quantile(need, 0.75), length), found, len(traces[s]))
 	}
