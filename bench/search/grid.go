@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/csv"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"maps"
 	"math"
@@ -20,6 +21,18 @@ type grid struct {
 	values [][]string         // per column: its distinct cells
 	auc    map[string]float64 // joined cells → valid AUC (NaN: the trial failed)
 	file   string
+}
+
+// parseGrid parses a verb's flags and reads the replay table its -table
+// flag names.
+func parseGrid(fs *flag.FlagSet, args []string, table *string) (*grid, error) {
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if *table == "" {
+		return nil, fmt.Errorf("%s needs -table", fs.Name())
+	}
+	return readGrid(*table)
 }
 
 // readGrid reads `sweep query --format csv` output whose last two columns

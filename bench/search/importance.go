@@ -18,10 +18,7 @@ func runImportance(args []string, w io.Writer) error {
 	fs := flag.NewFlagSet("importance", flag.ContinueOnError)
 	table := fs.String("table", "", "replay table (sweep query --format csv)")
 	seed := fs.Uint64("seed", 1, "the forest's seed")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	g, err := readGrid(*table)
+	g, err := parseGrid(fs, args, table)
 	if err != nil {
 		return err
 	}

@@ -18,10 +18,7 @@ func runTable(args []string, w io.Writer) error {
 	fs := flag.NewFlagSet("table", flag.ContinueOnError)
 	table := fs.String("table", "", "the replay table the traces ran on (for its best point)")
 	within := fs.Float64("within", 0.001, "the distance to the best point that counts as found")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	g, err := readGrid(*table)
+	g, err := parseGrid(fs, args, table)
 	if err != nil {
 		return err
 	}
