@@ -6,8 +6,9 @@
 # (`uptime`) at its start. The data stays in WORK (default
 # $TMPDIR/attnsweep-bench), so a second run skips the generation.
 #
-# Usage: bench/bigdata.sh                 # everything (about 40 min on 2 idle cores)
+# Usage: bench/bigdata.sh                 # everything
 #        PART=load bench/bigdata.sh       # generation and loads only
+#        PART=train bench/bigdata.sh      # generation and training only
 #        RUNS=5 PART=load bench/bigdata.sh
 #        TRAIN="logreg" bench/bigdata.sh  # train only these models
 set -euo pipefail
@@ -28,10 +29,12 @@ if [ ! -f "$big/part-015.parquet" ]; then
   s=$(date +%s); "$lm" -gen "$big" -rows 20000000 -history 20 -parts 16; echo "# generated in $(( $(date +%s) - s )) s"
 fi
 
-for i in $(seq "$runs"); do
-  note; "$lm" -load "$small"
-  for readers in 1 2; do note; "$lm" -load "$big" -readers "$readers"; done
-done
+if [ "${PART:-}" != train ]; then
+  for i in $(seq "$runs"); do
+    note; "$lm" -load "$small"
+    for readers in 1 2; do note; "$lm" -load "$big" -readers "$readers"; done
+  done
+fi
 [ "${PART:-}" = load ] && exit 0
 
 for m in $models; do

@@ -6,6 +6,7 @@
 //	ctrbench export --frappe DIR | --path F.parquet  --out DIR
 //	ctrbench train  --frappe DIR | --path F.parquet  --model NAME [--batch N --emb D --epochs E ...]
 //	ctrbench table  RESULTS.jsonl
+//	ctrbench predict --model M.safetensors --data F.parquet --out DIR [--batch N --repeat R]
 //	ctrbench models
 //
 // Run it with GOMAXPROCS=1: bench/run.sh does.
@@ -35,7 +36,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: ctrbench export|train|table|models [flags]; see bench/README.md")
+		fmt.Fprintln(os.Stderr, "usage: ctrbench export|train|table|predict|models [flags]; see bench/README.md")
 		os.Exit(2)
 	}
 	var err error
@@ -46,10 +47,12 @@ func main() {
 		err = runTrain(os.Args[2:], os.Stdout)
 	case "table":
 		err = runTable(os.Args[2:], os.Stdout)
+	case "predict":
+		err = runPredict(os.Args[2:], os.Stdout)
 	case "models":
 		fmt.Println(strings.Join(model.Models(), " "))
 	default:
-		err = fmt.Errorf("unknown verb %q (want export, train, table or models)", os.Args[1])
+		err = fmt.Errorf("unknown verb %q (want export, train, table, predict or models)", os.Args[1])
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ctrbench:", err)
@@ -128,7 +131,13 @@ func runExport(args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
+	return exportDataset(ds, *out)
+}
+
+// exportDataset writes ds's encoded columns and split row lists as .npy
+// files with a meta.json into folder out.
+func exportDataset(ds *dataset.Dataset, out string) error {
+	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
 	n, sc := ds.N, ds.Schema
@@ -180,7 +189,7 @@ func runExport(args []string) error {
 			}{prefix + "_len.npy", sq.Len, []int{n}})
 	}
 	for _, f := range files {
-		if err := writeNPY(filepath.Join(*out, f.name), f.data, f.shape...); err != nil {
+		if err := writeNPY(filepath.Join(out, f.name), f.data, f.shape...); err != nil {
 			return err
 		}
 	}
@@ -188,7 +197,7 @@ func runExport(args []string) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(*out, "meta.json"), append(b, '\n'), 0o644)
+	return os.WriteFile(filepath.Join(out, "meta.json"), append(b, '\n'), 0o644)
 }
 
 // result is one side's measurement of one model: one JSON line.

@@ -63,7 +63,7 @@ func main() {
 	flag.IntVar(&o.trainers, "trainers", 0, "after loading, train this many models at once on the Dataset")
 	flag.IntVar(&o.epochs, "epochs", 2, "epochs per trainer")
 	flag.DurationVar(&o.gcEvery, "gc-every", 0, "while training, force a GC this often to measure the live heap (changes the RSS figures)")
-	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the load to this file")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the load (and the training, with -trainers) to this file")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "loadmem:", err)
@@ -102,7 +102,9 @@ func run(o options) error {
 	}
 	el := time.Since(t0)
 	cpu := cpuTime() - cpu0
-	pprof.StopCPUProfile()
+	if o.trainers == 0 {
+		pprof.StopCPUProfile()
+	}
 	allocs := heapAllocs() - alloc0
 	loadPeak := kib("VmHWM")
 	runtime.GC()
@@ -119,6 +121,7 @@ func run(o options) error {
 		if err := train(d, o); err != nil {
 			return err
 		}
+		pprof.StopCPUProfile()
 	}
 	fmt.Println()
 	runtime.KeepAlive(d)
@@ -171,6 +174,7 @@ func train(d *dataset.Dataset, o options) error {
 	errs := make([]error, o.trainers)
 	firstEpoch := make([]time.Duration, o.trainers)
 	alloc1 := heapAllocs()
+	cpu1 := cpuTime()
 	t1 := time.Now()
 	for w := range o.trainers {
 		p, err := params(o, w)
@@ -198,8 +202,8 @@ func train(d *dataset.Dataset, o options) error {
 	for _, e := range firstEpoch {
 		first = append(first, fmt.Sprintf("%.1f", e.Seconds()))
 	}
-	fmt.Printf(" model=%s trainers=%d epochs=%d train_s=%.1f first_epoch_s=%s allocated_per_trainer_MB=%s max_heap_live_training_MB=%s peak_rss_total_MB=%s",
-		o.model, o.trainers, o.epochs, time.Since(t1).Seconds(), strings.Join(first, ","), mb((heapAllocs()-alloc1)/int64(o.trainers)), mb(maxLive), mb(kib("VmHWM")))
+	fmt.Printf(" model=%s trainers=%d epochs=%d train_s=%.1f train_cpu_s=%.1f first_epoch_s=%s allocated_per_trainer_MB=%s max_heap_live_training_MB=%s peak_rss_total_MB=%s",
+		o.model, o.trainers, o.epochs, time.Since(t1).Seconds(), (cpuTime() - cpu1).Seconds(), strings.Join(first, ","), mb((heapAllocs()-alloc1)/int64(o.trainers)), mb(maxLive), mb(kib("VmHWM")))
 	return nil
 }
 

@@ -106,6 +106,7 @@ func hostileCases() []hostile {
 	cases = append(cases, flagCases()...)
 	cases = append(cases, dbCases()...)
 	cases = append(cases, signalCases()...)
+	cases = append(cases, shipCases()...)
 	return cases
 }
 

@@ -93,7 +93,7 @@ its metrics in a SQLite file, and writes markdown reports.`,
 	root.PersistentFlags().StringVar(&g.db, "db", defaultDB, "results database (SQLite)")
 	root.AddCommand(
 		newRunCmd(g), newResumeCmd(g), newDatagenCmd(g), newListCmd(g), newQueryCmd(g), newReportCmd(g),
-		newPredictCmd(g),
+		newPredictCmd(g), newExportModelCmd(g), newServeCmd(g),
 		newMergeCmd(g), newExportCmd(g), newInspectCmd(g), newShowCmd(g), newUICmd(g),
 	)
 	return root

@@ -1,14 +1,17 @@
 // Package model holds the CTR models, their layers (forward and backward side
 // by side, float32 slices), losses, optimizers, metrics and the training loop.
 //
-// A trial is one call to Train on one goroutine. Train reads the shared
-// dataset.Dataset and never writes it; everything it allocates is its own.
+// A trial is one call to Train (or TrainOn, which also takes the extra cores
+// a pool lends it: parallel.go). It reads the shared dataset.Dataset and
+// never writes it; everything it allocates is its own.
 //
 // Where things are:
 //
 //	api.go, params.go        Params (WithDefaults), Metrics, Epoch, Callback, Result
-//	train.go                 Train: the epoch loop, early stopping, LR decay, evaluation,
-//	                         test scores and attention samples
+//	train.go                 Train, TrainOn: the epoch loop, early stopping, LR decay,
+//	                         what is scored, test scores and attention samples
+//	trainer.go               the training step and evaluation over a trial's replicas
+//	parallel.go              Cores, slices of a batch and the team that runs them
 //	model.go                 the model registry (Models), data validation
 //	inputs.go                the shared front end: field ids and embeddings, dense values, history
 //	logreg.go                logreg (and wide, the linear part of fm and deepfm)
@@ -18,7 +21,8 @@
 //	embedding.go, linear.go, relu.go, mul.go, attention.go, softmax.go, fm.go,
 //	batchnorm.go, layernorm.go, dice.go, dropout.go, mlp.go, selfattention.go,
 //	transformer.go, loss.go  layers: forward and backward side by side
-//	gemm*.go                 Gemm, the one matrix product (owned by the kernel work)
+//	gemm*.go                 Gemm, the one matrix product (owned by the kernel work);
+//	                         gemm_small.go: the attention's per-head products on its tiles
 //	slab.go                  one parameter slab and one gradient slab per model
 //	optimizer.go             sgd, momentum, adagrad, rmsprop, adam, adamw (Optimizers)
 //	metrics.go               AUC, GAUC, LogLoss, Threshold, Calibration, Compute

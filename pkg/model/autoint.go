@@ -80,7 +80,7 @@ func newAutoInt(ds *dataset.Dataset, p Params, capacity int) (*autoIntNet, error
 	for _, b := range bind {
 		m.layers = append(m.layers, b(capacity))
 		m.pre = append(m.pre, make([]float32, capacity*m.T*a))
-		m.dpre = append(m.dpre, make([]float32, capacity*m.T*a))
+		m.dpre = append(m.dpre, make([]float32, capacity*m.T*a+attSlack(a))) // read in place by the attention's backward
 		m.out = append(m.out, make([]float32, capacity*m.T*a))
 		m.dout = append(m.dout, make([]float32, capacity*m.T*a))
 	}
@@ -119,12 +119,22 @@ func (m *autoIntNet) forward(ds *dataset.Dataset, rows []int32, z []float32, rng
 		in.history()
 		in.meanPool(m.tok[(T-1)*d:], ld)
 	}
+	// Layer by layer within blocks of rows (rows are independent): a block
+	// goes through every layer while its activations are still in cache.
 	x := m.tok
 	for l, sa := range m.layers {
-		w := n * T * m.A
-		sa.forward(m.pre[l], x, nil, n, rng)
-		reluForward(m.out[l][:w], m.pre[l][:w])
+		sa.begin(m.pre[l], x, nil, n, rng)
 		x = m.out[l]
+	}
+	nb := m.layers[0].blockRows()
+	for i0 := 0; i0 < n; i0 += nb {
+		i1 := min(i0+nb, n)
+		x := m.tok
+		for l, sa := range m.layers {
+			sa.forwardBlock(m.pre[l], x, i0, i1)
+			reluForward(m.out[l][i0*T*m.A:i1*T*m.A], m.pre[l][i0*T*m.A:i1*T*m.A])
+			x = m.out[l]
+		}
 	}
 	m.fc.forward(z, x, T*m.A, n)
 	if m.dnn != nil {
@@ -140,20 +150,29 @@ func (m *autoIntNet) backward(dz []float32) {
 	n := in.n
 	d, T, ld := in.D, m.T, m.T*in.D
 	w := n * T * m.A
-	clear(m.dtok[:n*ld])
-	for l := range m.layers {
-		clear(m.dpre[l][:w])
-		clear(m.dout[l][:w])
-	}
 	last := len(m.layers) - 1
+	clear(m.dout[last][:w])
 	m.fc.backward(m.dout[last], dz, m.out[last], T*m.A, n)
-	for l := last; l >= 0; l-- {
-		reluBackward(m.dpre[l][:w], m.dout[l][:w], m.pre[l][:w])
-		dx := m.dtok
-		if l > 0 {
-			dx = m.dout[l-1]
+	// Each layer writes its input's gradient (no clearing first): dpre from
+	// dout through the ReLU, dout[l−1] (or dtok) from dpre through the
+	// attention; block by block of rows, through every layer, as forward.
+	for _, sa := range m.layers {
+		sa.beginBackward()
+	}
+	nb := m.layers[0].blockRows()
+	for i0 := 0; i0 < n; i0 += nb {
+		r0, r1 := i0*T*m.A, min(i0+nb, n)*T*m.A
+		for l := last; l >= 0; l-- {
+			reluBackwardSet(m.dpre[l][r0:r1], m.dout[l][r0:r1], m.pre[l][r0:r1])
+			dx := m.dtok
+			if l > 0 {
+				dx = m.dout[l-1]
+			}
+			m.layers[l].backwardBlock(dx, m.dpre[l], i0, min(i0+nb, n), true)
 		}
-		m.layers[l].backward(dx, m.dpre[l])
+	}
+	for _, sa := range m.layers {
+		sa.endBackward()
 	}
 	if m.dnn != nil {
 		m.dnn.backward(m.dtok, dz)

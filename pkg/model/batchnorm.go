@@ -33,9 +33,11 @@ type batchNorm struct {
 	runVar      []float32 // [C] state
 	mean, rstd  []float32 // [C] of the last forward
 	xhat        []float32 // [cap, C] of the last forward
-	n           int
+	n           int       // rows of the last forward
+	total       int       // rows of its batch over every slice; 0 in evaluation
 	train       bool
-	s1, s2      []float64 // [C] scratch
+	acc         []float64 // [2C+1] sums
+	s           *slab     // sums over the slices of a batch (slab.sum)
 }
 
 // declareBatchNorm declares γ, β (when affine) and the running statistics
@@ -54,7 +56,7 @@ func declareBatchNorm(s *slab, prefix string, c int, affine bool, eps float64) f
 		bn := &batchNorm{C: c, eps: eps, mom: 0.1,
 			runMean: s.w(mID), runVar: s.w(vID),
 			mean: make([]float32, c), rstd: make([]float32, c),
-			xhat: make([]float32, capacity*c), s1: make([]float64, c), s2: make([]float64, c)}
+			xhat: make([]float32, capacity*c), acc: make([]float64, 2*c+1), s: s}
 		if affine {
 			bn.gamma, bn.dgamma = s.w(gID), s.g(gID)
 			bn.beta, bn.dbeta = s.w(bID), s.g(bID)
@@ -65,41 +67,21 @@ func declareBatchNorm(s *slab, prefix string, c int, affine bool, eps float64) f
 
 // forward writes y [n, C] from x [n, C]; train selects batch statistics
 // (and updates the running ones). y may be x.
+//
+// On a replica of a trial cut into slices (parallel.go) the batch is every
+// slice's rows: the sums behind μ and σ² are this slice's, added over the
+// slices by slab.sum. Every slice must then call forward and backward, even
+// with n = 0, or the others wait for it.
 func (bn *batchNorm) forward(y, x []float32, n int, train bool) {
 	c := bn.C
 	if len(x) < n*c || len(y) < n*c || len(bn.xhat) < n*c {
 		panic(fmt.Sprintf("model: batchnorm: x len %d, y len %d, want %d (capacity %d)", len(x), len(y), n*c, len(bn.xhat)/max(c, 1)))
 	}
-	bn.n, bn.train = n, train
-	if train && n > 0 {
-		s1, s2 := bn.s1, bn.s2
-		clear(s1)
-		clear(s2)
-		for i := 0; i < n; i++ {
-			for j, v := range x[i*c : i*c+c] {
-				s1[j] += float64(v)
-			}
-		}
-		for j := range s1 {
-			s1[j] /= float64(n)
-		}
-		for i := 0; i < n; i++ {
-			for j, v := range x[i*c : i*c+c] {
-				d := float64(v) - s1[j]
-				s2[j] += d * d
-			}
-		}
-		m := bn.mom
-		for j := range s1 {
-			v := s2[j] / float64(n)
-			bn.mean[j] = float32(s1[j])
-			bn.rstd[j] = float32(1 / math.Sqrt(v+bn.eps))
-			bn.runMean[j] = float32((1-m)*float64(bn.runMean[j]) + m*s1[j])
-			if n > 1 {
-				bn.runVar[j] = float32((1-m)*float64(bn.runVar[j]) + m*v*float64(n)/float64(n-1))
-			}
-		}
-	} else {
+	bn.n, bn.train, bn.total = n, train, 0
+	if train {
+		bn.batchStats(x, n)
+	}
+	if bn.total == 0 { // evaluation, or an empty batch
 		for j := range bn.mean {
 			bn.mean[j] = bn.runMean[j]
 			bn.rstd[j] = float32(1 / math.Sqrt(float64(bn.runVar[j])+bn.eps))
@@ -118,18 +100,90 @@ func (bn *batchNorm) forward(y, x []float32, n int, train bool) {
 	}
 }
 
+// forwardEvalReLU is forward in evaluation mode followed by reluForward,
+// in one pass from x straight into y and without keeping x̂: the same bits,
+// for scoring. A backward after it needs forward(…, false) first.
+func (bn *batchNorm) forwardEvalReLU(y, x []float32, n int) {
+	c := bn.C
+	if len(x) < n*c || len(y) < n*c {
+		panic(fmt.Sprintf("model: batchnorm: x len %d, y len %d, want %d", len(x), len(y), n*c))
+	}
+	bn.n, bn.train, bn.total = n, false, 0
+	mean, rstd := bn.mean[:c], bn.rstd[:c]
+	for j := range mean {
+		mean[j] = bn.runMean[j]
+		rstd[j] = float32(1 / math.Sqrt(float64(bn.runVar[j])+bn.eps))
+	}
+	for i := 0; i < n; i++ {
+		xr, yr := x[i*c:i*c+c], y[i*c:i*c+c]
+		if bn.gamma == nil {
+			for j, v := range xr {
+				yr[j] = max((v-mean[j])*rstd[j], 0)
+			}
+			continue
+		}
+		gamma, beta := bn.gamma[:c], bn.beta[:c]
+		for j, v := range xr {
+			yr[j] = max(gamma[j]*((v-mean[j])*rstd[j])+beta[j], 0)
+		}
+	}
+}
+
+// batchStats sets mean, rstd and total (the batch's rows) from x [n, C] and
+// the other slices' rows, in two passes (the mean, then the squared
+// deviations from it, in float64), and updates the running statistics.
+func (bn *batchNorm) batchStats(x []float32, n int) {
+	c := bn.C
+	s1 := bn.acc[:c+1] // Σ x, and the row count
+	clear(s1)
+	for i := 0; i < n; i++ {
+		for j, v := range x[i*c : i*c+c] {
+			s1[j] += float64(v)
+		}
+	}
+	s1[c] = float64(n)
+	bn.s.sum(s1)
+	total := s1[c]
+	if total == 0 {
+		return
+	}
+	bn.total = int(total)
+	for j := range c {
+		s1[j] /= total
+	}
+	s2 := bn.acc[c+1 : 2*c+1] // Σ (x − μ)²
+	clear(s2)
+	for i := 0; i < n; i++ {
+		for j, v := range x[i*c : i*c+c] {
+			d := float64(v) - s1[j]
+			s2[j] += d * d
+		}
+	}
+	bn.s.sum(s2)
+	m := bn.mom
+	for j := range c {
+		v := s2[j] / total
+		bn.mean[j] = float32(s1[j])
+		bn.rstd[j] = float32(1 / math.Sqrt(v+bn.eps))
+		bn.runMean[j] = float32((1-m)*float64(bn.runMean[j]) + m*s1[j])
+		if total > 1 {
+			bn.runVar[j] = float32((1-m)*float64(bn.runVar[j]) + m*v*total/(total-1))
+		}
+	}
+}
+
 // backward adds dx [n, C] (and dγ, dβ) for dy [n, C] of the last forward.
 func (bn *batchNorm) backward(dx, dy []float32) {
 	n, c := bn.n, bn.C
 	if len(dx) < n*c || len(dy) < n*c {
 		panic(fmt.Sprintf("model: batchnorm: dx len %d, dy len %d, want %d", len(dx), len(dy), n*c))
 	}
-	if n == 0 {
+	train := bn.train && bn.total > 0
+	if n == 0 && !train {
 		return
 	}
-	s1, s2 := bn.s1, bn.s2 // Σ dx̂, Σ dx̂⊙x̂
-	clear(s1)
-	clear(s2)
+	s1, s2 := bn.acc[:c], bn.acc[c:2*c] // Σ dx̂, Σ dx̂⊙x̂
+	clear(bn.acc)
 	for i := 0; i < n; i++ {
 		dyr, xh := dy[i*c:i*c+c], bn.xhat[i*c:i*c+c]
 		for j, g := range dyr {
@@ -142,14 +196,17 @@ func (bn *batchNorm) backward(dx, dy []float32) {
 			s2[j] += float64(g) * float64(xh[j])
 		}
 	}
-	inv := 1 / float32(n)
+	if train {
+		bn.s.sum(bn.acc[:2*c]) // over every slice of the batch
+	}
+	inv := 1 / float32(bn.total)
 	for i := 0; i < n; i++ {
 		dyr, xh, dxr := dy[i*c:i*c+c], bn.xhat[i*c:i*c+c], dx[i*c:i*c+c]
 		for j, g := range dyr {
 			if bn.gamma != nil {
 				g *= bn.gamma[j]
 			}
-			if bn.train {
+			if train {
 				g = g - inv*float32(s1[j]) - xh[j]*inv*float32(s2[j])
 			}
 			dxr[j] += bn.rstd[j] * g

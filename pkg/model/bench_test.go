@@ -2,7 +2,6 @@ package model
 
 import (
 	"context"
-	"math/rand/v2"
 	"sync"
 	"testing"
 
@@ -29,12 +28,7 @@ func BenchmarkEpoch(b *testing.B) {
 	for _, m := range Models() {
 		b.Run(m, func(b *testing.B) {
 			p := benchParams(m)
-			nt, err := newNet(ds, p, p.BatchSize)
-			if err != nil {
-				b.Fatal(err)
-			}
-			opt, _ := newOptimizer(p, nt.params().Trainable)
-			tr := newTrainer(ds, nt, opt, p, ds.N)
+			tr := newTestTrainer(b, ds, p)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -69,49 +63,4 @@ func BenchmarkPredict(b *testing.B) {
 			}
 		})
 	}
-}
-
-// BenchmarkSigmoid compares the float64 sigmoid with sigmoid32 over values
-// of random sign (Dice's gates).
-func BenchmarkSigmoid(b *testing.B) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	z := randSlice(rng, 1<<14)
-	p := make([]float32, len(z))
-	b.Run("float64", func(b *testing.B) {
-		for b.Loop() {
-			for i, v := range z {
-				p[i] = sigmoid(v)
-			}
-		}
-	})
-	b.Run("float32", func(b *testing.B) {
-		for b.Loop() {
-			for i, v := range z {
-				p[i] = sigmoid32(v)
-			}
-		}
-	})
-	b.Run("slice", func(b *testing.B) {
-		for b.Loop() {
-			sigmoidSlice(p, z)
-		}
-	})
-}
-
-// BenchmarkReLU: forward and backward over 65,536 values of random sign (as
-// after BatchNorm), the case where a branch on the sign mispredicts.
-func BenchmarkReLU(b *testing.B) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	x := randSlice(rng, 1<<16)
-	y, dy, dx := make([]float32, len(x)), randSlice(rng, len(x)), make([]float32, len(x))
-	b.Run("forward", func(b *testing.B) {
-		for b.Loop() {
-			reluForward(y, x)
-		}
-	})
-	b.Run("backward", func(b *testing.B) {
-		for b.Loop() {
-			reluBackward(dx, dy, x)
-		}
-	})
 }

@@ -181,29 +181,40 @@ func Load(ckpt []byte, ds *dataset.Dataset) (*Predictor, error) {
 	if err := validateData(ds); err != nil {
 		return nil, err
 	}
-	if d := h.Schema.diff(ds.Schema); d != "" {
-		return nil, fmt.Errorf("model: checkpoint: the data does not match the model: %s", d)
-	}
-	p := h.Params
-	if err := p.validate(); err != nil {
-		return nil, fmt.Errorf("model: checkpoint: %w", err)
-	}
-	nt, err := newNet(ds, p, p.BatchSize)
+	pr, err := newPredictor(h.Params, h.Schema, h.Tensors, w, ds, h.Params.BatchSize)
 	if err != nil {
 		return nil, fmt.Errorf("model: checkpoint: %w", err)
 	}
+	return pr, nil
+}
+
+// newPredictor builds model p for ds with batch buffers for capacity rows
+// and puts the weights w in it, after checking that ds has the schema sp the
+// model was trained on and that the tensors are the ones p's model has.
+// ds must have passed validateData.
+func newPredictor(p Params, sp schemaPrint, tensors []ckptTensor, w []float32, ds *dataset.Dataset, capacity int) (*Predictor, error) {
+	if d := sp.diff(ds.Schema); d != "" {
+		return nil, fmt.Errorf("the data does not match the model: %s", d)
+	}
+	if err := p.validate(); err != nil {
+		return nil, err
+	}
+	nt, err := newNet(ds, p, max(capacity, 1))
+	if err != nil {
+		return nil, err
+	}
 	s := nt.params()
-	if len(s.tensors) != len(h.Tensors) || len(s.W) != len(w) {
-		return nil, fmt.Errorf("model: checkpoint: %d tensors and %d weights, model %q has %d and %d", len(h.Tensors), len(w), p.Model, len(s.tensors), len(s.W))
+	if len(s.tensors) != len(tensors) || len(s.W) != len(w) {
+		return nil, fmt.Errorf("%d tensors and %d weights, model %q has %d and %d", len(tensors), len(w), p.Model, len(s.tensors), len(s.W))
 	}
 	for i, t := range s.tensors {
-		ct := h.Tensors[i]
+		ct := tensors[i]
 		if ct.Name != t.Name || ct.Kind != t.Kind.String() || !slices.Equal(ct.Shape, t.Shape) {
-			return nil, fmt.Errorf("model: checkpoint: tensor %d is %s %s %v, model %q has %s %s %v", i, ct.Name, ct.Kind, ct.Shape, p.Model, t.Name, t.Kind, t.Shape)
+			return nil, fmt.Errorf("tensor %d is %s %s %v, model %q has %s %s %v", i, ct.Name, ct.Kind, ct.Shape, p.Model, t.Name, t.Kind, t.Shape)
 		}
 	}
 	copy(s.W, w)
-	pr := &Predictor{params: p, schema: h.Schema, maxLen: -1, net: nt, z: make([]float32, nt.capacity())}
+	pr := &Predictor{params: p, schema: sp, maxLen: -1, net: nt, z: make([]float32, nt.capacity())}
 	if len(ds.Seq) > 0 {
 		pr.maxLen = ds.Seq[0].MaxLen
 	}
@@ -276,4 +287,49 @@ func (pr *Predictor) AttentionSample(ds *dataset.Dataset, row int32) (AttentionS
 		return AttentionSample{}, false
 	}
 	return AttentionSample{Row: row, Label: ds.Label[row], Score: sigmoid(pr.z[0]), Items: items, Weights: w}, true
+}
+
+// historyAttention lists the models whose attention weights are over a
+// row's history items (AttentionSample.Items are history ids; autoint's are
+// token indices).
+var historyAttention = map[string]bool{"dot": true, "din": true, "bst": true}
+
+// AttendsHistory reports whether the model weighs the items of a row's
+// history (dot, din, bst): whether PredictAttention has weights to give.
+func (pr *Predictor) AttendsHistory() bool {
+	_, ok := pr.net.(attender)
+	return ok && historyAttention[pr.params.Model]
+}
+
+// PredictAttention is Predict that also sets att[i] to the weights the
+// model put on the history items of rows[i]: one per item it read (the
+// first min(length, MaxLen) of the row's history, most recent first),
+// empty for an empty history. For bst they are the first block's first
+// head's, without the candidate's weight on itself. att must have room for
+// len(rows) entries; the slices are the caller's. It panics for a model
+// that does not attend to the history (see AttendsHistory) and where
+// Predict panics.
+func (pr *Predictor) PredictAttention(ds *dataset.Dataset, rows []int32, out []float32, att [][]float32) {
+	if !pr.AttendsHistory() {
+		panic(fmt.Sprintf("model: PredictAttention: %s does not attend to the history", pr.params.Model))
+	}
+	if len(out) < len(rows) || len(att) < len(rows) {
+		panic(fmt.Sprintf("model: PredictAttention: out len %d, att len %d, want %d", len(out), len(att), len(rows)))
+	}
+	pr.check(ds)
+	at := pr.net.(attender)
+	bs := pr.net.capacity()
+	for i := 0; i < len(rows); i += bs {
+		chunk := rows[i:min(i+bs, len(rows))]
+		z := pr.z[:len(chunk)]
+		pr.net.forward(ds, chunk, z, nil)
+		sigmoidForward(out[i:i+len(chunk)], z)
+		for j := range chunk {
+			items, w := at.attention(j)
+			att[i+j] = []float32{}
+			if len(w) > 0 {
+				att[i+j] = w[0][:len(items)]
+			}
+		}
+	}
 }

@@ -44,6 +44,17 @@ func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 	if m == 0 || n == 0 {
 		return
 	}
+	if gemmUseKernel && beta == 0 && alpha != 0 && k > 0 {
+		// The kernel writes C without reading it (the same bits as
+		// clearing C first and adding).
+		if !gemmBlocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc, true) {
+			for i := 0; i < m; i++ {
+				clear(c[i*ldc : i*ldc+n])
+			}
+			gemmSkipZeros(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+		}
+		return
+	}
 	switch beta {
 	case 1:
 	case 0:
@@ -62,7 +73,7 @@ func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 		return
 	}
 	if gemmUseKernel {
-		if !gemmBlocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc) {
+		if !gemmBlocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc, false) {
 			gemmSkipZeros(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
 		}
 		return

@@ -11,6 +11,7 @@ var gemmHaveKernel = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 // gemmKernel6x16 is the micro-kernel (gemm_amd64.s): one 6×16 tile
 //
 //	C[r, j] = fma(alpha, Σ_{l<kc} A[r, l]·B[l, j], C[r, j])     r < rows, j < cols
+//	C[r, j] = alpha·Σ_{l<kc} A[r, l]·B[l, j]                   with set (C is not read)
 //
 // with A[r, l] at a[r*rs + l*ls] for all r < 6 (rows of a short tile come
 // zero-padded), B[l, 0..15] at b[l*bs:] (bs = 16 for a packed panel), and C
@@ -21,7 +22,7 @@ var gemmHaveKernel = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 // values only, never on rows or cols.
 //
 //go:noescape
-func gemmKernel6x16(kc int, a *float32, rs, ls int, b *float32, bs int, c *float32, ldc int, alpha float32, rows, cols int)
+func gemmKernel6x16(kc int, a *float32, rs, ls int, b *float32, bs int, c *float32, ldc int, alpha float32, rows, cols int, set bool)
 
 // gemmFMAPeak runs n passes of 12 independent 8-wide FMAs on registers: the
 // FMA units' peak, to measure the kernel against (see BenchmarkGemmPeak).

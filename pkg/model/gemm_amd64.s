@@ -15,7 +15,8 @@
 //	DX        the B panel at row l (16 floats);  BX  B's row step in bytes, R13 = 2·BX
 //	CX        l's left to do
 
-// Lanes j < cols of a 16-float row are read at gemmColMask<> + 4·(16−cols).
+// Lanes j < cols of a 16-float row are read at gemmColMask<> + 4·(16−cols):
+// eight −1 words (all bits set) then eight 0 words.
 DATA gemmColMask<>+0(SB)/8, $-1
 DATA gemmColMask<>+8(SB)/8, $-1
 DATA gemmColMask<>+16(SB)/8, $-1
@@ -34,8 +35,86 @@ DATA gemmColMask<>+112(SB)/8, $0
 DATA gemmColMask<>+120(SB)/8, $0
 GLOBL gemmColMask<>(SB), RODATA|NOPTR, $128
 
-// func gemmKernel6x16(kc int, a *float32, rs, ls int, b *float32, bs int, c *float32, ldc int, alpha float32, rows, cols int)
-TEXT ·gemmKernel6x16(SB), NOSPLIT, $0-88
+// ZERO12 clears the twelve accumulators Y0..Y11.
+#define ZERO12 \
+	VXORPS Y0, Y0, Y0; VXORPS Y1, Y1, Y1; VXORPS Y2, Y2, Y2; VXORPS Y3, Y3, Y3 \
+	VXORPS Y4, Y4, Y4; VXORPS Y5, Y5, Y5; VXORPS Y6, Y6, Y6; VXORPS Y7, Y7, Y7 \
+	VXORPS Y8, Y8, Y8; VXORPS Y9, Y9, Y9; VXORPS Y10, Y10, Y10; VXORPS Y11, Y11, Y11
+
+// PREFETCHNEXT steps AX to C's next row and fetches its 16 floats.
+#define PREFETCHNEXT \
+	ADDQ R10, AX; PREFETCHT0 (AX); PREFETCHT0 63(AX)
+
+// KSTEP is one l of the tile: the B row at b0, b1 (floats 0..7, 8..15)
+// times A[r, l] for r = 0..5 into the accumulators, then A moves to l+1.
+#define KSTEP(b0, b1) \
+	VMOVUPS      b0, Y12; \
+	VMOVUPS      b1, Y13; \
+	VBROADCASTSS (SI), Y14; \
+	VBROADCASTSS (SI)(R8*1), Y15; \
+	VFMADD231PS  Y12, Y14, Y0; \
+	VFMADD231PS  Y13, Y14, Y1; \
+	VFMADD231PS  Y12, Y15, Y2; \
+	VFMADD231PS  Y13, Y15, Y3; \
+	VBROADCASTSS (SI)(R8*2), Y14; \
+	VBROADCASTSS (R11), Y15; \
+	VFMADD231PS  Y12, Y14, Y4; \
+	VFMADD231PS  Y13, Y14, Y5; \
+	VFMADD231PS  Y12, Y15, Y6; \
+	VFMADD231PS  Y13, Y15, Y7; \
+	VBROADCASTSS (R11)(R8*1), Y14; \
+	VBROADCASTSS (R11)(R8*2), Y15; \
+	VFMADD231PS  Y12, Y14, Y8; \
+	VFMADD231PS  Y13, Y14, Y9; \
+	VFMADD231PS  Y12, Y15, Y10; \
+	VFMADD231PS  Y13, Y15, Y11; \
+	ADDQ         R9, SI; \
+	ADDQ         R9, R11
+
+// STOREROW writes one whole row of C at DI: C = fma(alpha (Y14), acc, C)
+// with acc = lo (columns 0..7), hi (8..15).
+#define STOREROW(lo, hi) \
+	VMOVUPS     (DI), Y12; \
+	VMOVUPS     32(DI), Y13; \
+	VFMADD231PS lo, Y14, Y12; \
+	VFMADD231PS hi, Y14, Y13; \
+	VMOVUPS     Y12, (DI); \
+	VMOVUPS     Y13, 32(DI)
+
+// MASKROW is STOREROW for the lanes of the masks Y12, Y13 only: the others
+// are neither read nor written.
+#define MASKROW(lo, hi) \
+	VMASKMOVPS  (DI), Y12, Y15; \
+	VFMADD231PS lo, Y14, Y15; \
+	VMASKMOVPS  Y15, Y12, (DI); \
+	VMASKMOVPS  32(DI), Y13, Y15; \
+	VFMADD231PS hi, Y14, Y15; \
+	VMASKMOVPS  Y15, Y13, 32(DI)
+
+// NEXTMASKROW moves to the next row of an edge tile, or ends when AX rows
+// are done.
+#define NEXTMASKROW(lo, hi) \
+	DECQ AX; JEQ maskdone; ADDQ R10, DI; MASKROW(lo, hi)
+
+// SETROW and SETMASKROW are STOREROW and MASKROW for set: C = alpha·acc,
+// C not read.
+#define SETROW(lo, hi) \
+	VMULPS  lo, Y14, Y12; \
+	VMULPS  hi, Y14, Y13; \
+	VMOVUPS Y12, (DI); \
+	VMOVUPS Y13, 32(DI)
+
+#define SETMASKROW(lo, hi) \
+	VMULPS     lo, Y14, Y15; \
+	VMASKMOVPS Y15, Y12, (DI); \
+	VMULPS     hi, Y14, Y15; \
+	VMASKMOVPS Y15, Y13, 32(DI)
+
+#define NEXTSETMASKROW(lo, hi) \
+	DECQ AX; JEQ maskdone; ADDQ R10, DI; SETMASKROW(lo, hi)
+
+// func gemmKernel6x16(kc int, a *float32, rs, ls int, b *float32, bs int, c *float32, ldc int, alpha float32, rows, cols int, set bool)
+TEXT ·gemmKernel6x16(SB), NOSPLIT, $0-89
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), R8
@@ -57,35 +136,13 @@ TEXT ·gemmKernel6x16(SB), NOSPLIT, $0-88
 	MOVQ       DI, AX
 	PREFETCHT0 (AX)
 	PREFETCHT0 63(AX)
-	ADDQ       R10, AX
-	PREFETCHT0 (AX)
-	PREFETCHT0 63(AX)
-	ADDQ       R10, AX
-	PREFETCHT0 (AX)
-	PREFETCHT0 63(AX)
-	ADDQ       R10, AX
-	PREFETCHT0 (AX)
-	PREFETCHT0 63(AX)
-	ADDQ       R10, AX
-	PREFETCHT0 (AX)
-	PREFETCHT0 63(AX)
-	ADDQ       R10, AX
-	PREFETCHT0 (AX)
-	PREFETCHT0 63(AX)
+	PREFETCHNEXT
+	PREFETCHNEXT
+	PREFETCHNEXT
+	PREFETCHNEXT
+	PREFETCHNEXT
 
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-
+	ZERO12
 	TESTQ CX, CX
 	JEQ   store
 
@@ -95,52 +152,8 @@ TEXT ·gemmKernel6x16(SB), NOSPLIT, $0-88
 	JLT  tail
 
 loop2:
-	VMOVUPS      (DX), Y12
-	VMOVUPS      32(DX), Y13
-	VBROADCASTSS (SI), Y14
-	VBROADCASTSS (SI)(R8*1), Y15
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y1
-	VFMADD231PS  Y12, Y15, Y2
-	VFMADD231PS  Y13, Y15, Y3
-	VBROADCASTSS (SI)(R8*2), Y14
-	VBROADCASTSS (R11), Y15
-	VFMADD231PS  Y12, Y14, Y4
-	VFMADD231PS  Y13, Y14, Y5
-	VFMADD231PS  Y12, Y15, Y6
-	VFMADD231PS  Y13, Y15, Y7
-	VBROADCASTSS (R11)(R8*1), Y14
-	VBROADCASTSS (R11)(R8*2), Y15
-	VFMADD231PS  Y12, Y14, Y8
-	VFMADD231PS  Y13, Y14, Y9
-	VFMADD231PS  Y12, Y15, Y10
-	VFMADD231PS  Y13, Y15, Y11
-	ADDQ         R9, SI
-	ADDQ         R9, R11
-
-	VMOVUPS      (DX)(BX*1), Y12
-	VMOVUPS      32(DX)(BX*1), Y13
-	VBROADCASTSS (SI), Y14
-	VBROADCASTSS (SI)(R8*1), Y15
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y1
-	VFMADD231PS  Y12, Y15, Y2
-	VFMADD231PS  Y13, Y15, Y3
-	VBROADCASTSS (SI)(R8*2), Y14
-	VBROADCASTSS (R11), Y15
-	VFMADD231PS  Y12, Y14, Y4
-	VFMADD231PS  Y13, Y14, Y5
-	VFMADD231PS  Y12, Y15, Y6
-	VFMADD231PS  Y13, Y15, Y7
-	VBROADCASTSS (R11)(R8*1), Y14
-	VBROADCASTSS (R11)(R8*2), Y15
-	VFMADD231PS  Y12, Y14, Y8
-	VFMADD231PS  Y13, Y14, Y9
-	VFMADD231PS  Y12, Y15, Y10
-	VFMADD231PS  Y13, Y15, Y11
-	ADDQ         R9, SI
-	ADDQ         R9, R11
-
+	KSTEP((DX), 32(DX))
+	KSTEP((DX)(BX*1), 32(DX)(BX*1))
 	ADDQ R13, DX
 	SUBQ $2, CX
 	CMPQ CX, $2
@@ -149,35 +162,15 @@ loop2:
 	JEQ  store
 
 tail:
-	VMOVUPS      (DX), Y12
-	VMOVUPS      32(DX), Y13
-	VBROADCASTSS (SI), Y14
-	VBROADCASTSS (SI)(R8*1), Y15
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y1
-	VFMADD231PS  Y12, Y15, Y2
-	VFMADD231PS  Y13, Y15, Y3
-	VBROADCASTSS (SI)(R8*2), Y14
-	VBROADCASTSS (R11), Y15
-	VFMADD231PS  Y12, Y14, Y4
-	VFMADD231PS  Y13, Y14, Y5
-	VFMADD231PS  Y12, Y15, Y6
-	VFMADD231PS  Y13, Y15, Y7
-	VBROADCASTSS (R11)(R8*1), Y14
-	VBROADCASTSS (R11)(R8*2), Y15
-	VFMADD231PS  Y12, Y14, Y8
-	VFMADD231PS  Y13, Y14, Y9
-	VFMADD231PS  Y12, Y15, Y10
-	VFMADD231PS  Y13, Y15, Y11
-	ADDQ         R9, SI
-	ADDQ         R9, R11
-	ADDQ         BX, DX
-	DECQ         CX
-	JNZ          tail
+	KSTEP((DX), 32(DX))
+	ADDQ BX, DX
+	DECQ CX
+	JNZ  tail
 
 store:
-	// C[r, :] = fma(alpha, acc[r, :], C[r, :]) for r = 0..5; an edge tile
-	// (rows < 6 or cols < 16) goes to the masked store below.
+	// C[r, :] = fma(alpha, acc[r, :], C[r, :]) (or alpha·acc[r, :] with set)
+	// for r = 0..5; an edge tile (rows < 6 or cols < 16) goes to the masked
+	// stores below.
 	VBROADCASTSS alpha+64(FP), Y14
 	MOVQ         rows+72(FP), AX
 	MOVQ         cols+80(FP), BX
@@ -185,110 +178,62 @@ store:
 	JNE          masked
 	CMPQ         BX, $16
 	JNE          masked
-	VMOVUPS      (DI), Y12
-	VMOVUPS      32(DI), Y13
-	VFMADD231PS  Y0, Y14, Y12
-	VFMADD231PS  Y1, Y14, Y13
-	VMOVUPS      Y12, (DI)
-	VMOVUPS      Y13, 32(DI)
-	ADDQ         R10, DI
-	VMOVUPS      (DI), Y12
-	VMOVUPS      32(DI), Y13
-	VFMADD231PS  Y2, Y14, Y12
-	VFMADD231PS  Y3, Y14, Y13
-	VMOVUPS      Y12, (DI)
-	VMOVUPS      Y13, 32(DI)
-	ADDQ         R10, DI
-	VMOVUPS      (DI), Y12
-	VMOVUPS      32(DI), Y13
-	VFMADD231PS  Y4, Y14, Y12
-	VFMADD231PS  Y5, Y14, Y13
-	VMOVUPS      Y12, (DI)
-	VMOVUPS      Y13, 32(DI)
-	ADDQ         R10, DI
-	VMOVUPS      (DI), Y12
-	VMOVUPS      32(DI), Y13
-	VFMADD231PS  Y6, Y14, Y12
-	VFMADD231PS  Y7, Y14, Y13
-	VMOVUPS      Y12, (DI)
-	VMOVUPS      Y13, 32(DI)
-	ADDQ         R10, DI
-	VMOVUPS      (DI), Y12
-	VMOVUPS      32(DI), Y13
-	VFMADD231PS  Y8, Y14, Y12
-	VFMADD231PS  Y9, Y14, Y13
-	VMOVUPS      Y12, (DI)
-	VMOVUPS      Y13, 32(DI)
-	ADDQ         R10, DI
-	VMOVUPS      (DI), Y12
-	VMOVUPS      32(DI), Y13
-	VFMADD231PS  Y10, Y14, Y12
-	VFMADD231PS  Y11, Y14, Y13
-	VMOVUPS      Y12, (DI)
-	VMOVUPS      Y13, 32(DI)
+	CMPB         set+88(FP), $0
+	JNE          setfull
+	STOREROW(Y0, Y1)
+	ADDQ R10, DI
+	STOREROW(Y2, Y3)
+	ADDQ R10, DI
+	STOREROW(Y4, Y5)
+	ADDQ R10, DI
+	STOREROW(Y6, Y7)
+	ADDQ R10, DI
+	STOREROW(Y8, Y9)
+	ADDQ R10, DI
+	STOREROW(Y10, Y11)
+	VZEROUPPER
+	RET
+
+setfull:
+	SETROW(Y0, Y1)
+	ADDQ R10, DI
+	SETROW(Y2, Y3)
+	ADDQ R10, DI
+	SETROW(Y4, Y5)
+	ADDQ R10, DI
+	SETROW(Y6, Y7)
+	ADDQ R10, DI
+	SETROW(Y8, Y9)
+	ADDQ R10, DI
+	SETROW(Y10, Y11)
 	VZEROUPPER
 	RET
 
 masked:
-	// Rows 0..rows−1, lanes j < cols only: masked-off lanes of C are
-	// neither read nor written.
+	// Rows 0..rows−1, lanes j < cols only.
 	LEAQ    gemmColMask<>(SB), R12
 	MOVQ    $16, R13
 	SUBQ    BX, R13
 	LEAQ    (R12)(R13*4), R12
 	VMOVDQU (R12), Y12
 	VMOVDQU 32(R12), Y13
-	VMASKMOVPS  (DI), Y12, Y15
-	VFMADD231PS Y0, Y14, Y15
-	VMASKMOVPS  Y15, Y12, (DI)
-	VMASKMOVPS  32(DI), Y13, Y15
-	VFMADD231PS Y1, Y14, Y15
-	VMASKMOVPS  Y15, Y13, 32(DI)
-	DECQ        AX
-	JEQ         maskdone
-	ADDQ        R10, DI
-	VMASKMOVPS  (DI), Y12, Y15
-	VFMADD231PS Y2, Y14, Y15
-	VMASKMOVPS  Y15, Y12, (DI)
-	VMASKMOVPS  32(DI), Y13, Y15
-	VFMADD231PS Y3, Y14, Y15
-	VMASKMOVPS  Y15, Y13, 32(DI)
-	DECQ        AX
-	JEQ         maskdone
-	ADDQ        R10, DI
-	VMASKMOVPS  (DI), Y12, Y15
-	VFMADD231PS Y4, Y14, Y15
-	VMASKMOVPS  Y15, Y12, (DI)
-	VMASKMOVPS  32(DI), Y13, Y15
-	VFMADD231PS Y5, Y14, Y15
-	VMASKMOVPS  Y15, Y13, 32(DI)
-	DECQ        AX
-	JEQ         maskdone
-	ADDQ        R10, DI
-	VMASKMOVPS  (DI), Y12, Y15
-	VFMADD231PS Y6, Y14, Y15
-	VMASKMOVPS  Y15, Y12, (DI)
-	VMASKMOVPS  32(DI), Y13, Y15
-	VFMADD231PS Y7, Y14, Y15
-	VMASKMOVPS  Y15, Y13, 32(DI)
-	DECQ        AX
-	JEQ         maskdone
-	ADDQ        R10, DI
-	VMASKMOVPS  (DI), Y12, Y15
-	VFMADD231PS Y8, Y14, Y15
-	VMASKMOVPS  Y15, Y12, (DI)
-	VMASKMOVPS  32(DI), Y13, Y15
-	VFMADD231PS Y9, Y14, Y15
-	VMASKMOVPS  Y15, Y13, 32(DI)
-	DECQ        AX
-	JEQ         maskdone
-	ADDQ        R10, DI
-	VMASKMOVPS  (DI), Y12, Y15
-	VFMADD231PS Y10, Y14, Y15
-	VMASKMOVPS  Y15, Y12, (DI)
-	VMASKMOVPS  32(DI), Y13, Y15
-	VFMADD231PS Y11, Y14, Y15
-	VMASKMOVPS  Y15, Y13, 32(DI)
+	CMPB    set+88(FP), $0
+	JNE     setmasked
+	MASKROW(Y0, Y1)
+	NEXTMASKROW(Y2, Y3)
+	NEXTMASKROW(Y4, Y5)
+	NEXTMASKROW(Y6, Y7)
+	NEXTMASKROW(Y8, Y9)
+	NEXTMASKROW(Y10, Y11)
+	JMP maskdone
+
+setmasked:
+	SETMASKROW(Y0, Y1)
+	NEXTSETMASKROW(Y2, Y3)
+	NEXTSETMASKROW(Y4, Y5)
+	NEXTSETMASKROW(Y6, Y7)
+	NEXTSETMASKROW(Y8, Y9)
+	NEXTSETMASKROW(Y10, Y11)
 
 maskdone:
 	VZEROUPPER
@@ -301,36 +246,17 @@ maskdone:
 // against.
 TEXT ·gemmFMAPeak(SB), NOSPLIT, $0-20
 	MOVQ           n+0(FP), CX
-	VXORPS         Y0, Y0, Y0
-	VXORPS         Y1, Y1, Y1
-	VXORPS         Y2, Y2, Y2
-	VXORPS         Y3, Y3, Y3
-	VXORPS         Y4, Y4, Y4
-	VXORPS         Y5, Y5, Y5
-	VXORPS         Y6, Y6, Y6
-	VXORPS         Y7, Y7, Y7
-	VXORPS         Y8, Y8, Y8
-	VXORPS         Y9, Y9, Y9
-	VXORPS         Y10, Y10, Y10
-	VXORPS         Y11, Y11, Y11
+	ZERO12
 	VBROADCASTSS   x+8(FP), Y12
 	VBROADCASTSS   y+12(FP), Y13
 	TESTQ          CX, CX
 	JEQ            peakdone
 
 peakloop:
-	VFMADD231PS Y12, Y13, Y0
-	VFMADD231PS Y12, Y13, Y1
-	VFMADD231PS Y12, Y13, Y2
-	VFMADD231PS Y12, Y13, Y3
-	VFMADD231PS Y12, Y13, Y4
-	VFMADD231PS Y12, Y13, Y5
-	VFMADD231PS Y12, Y13, Y6
-	VFMADD231PS Y12, Y13, Y7
-	VFMADD231PS Y12, Y13, Y8
-	VFMADD231PS Y12, Y13, Y9
-	VFMADD231PS Y12, Y13, Y10
-	VFMADD231PS Y12, Y13, Y11
+	VFMADD231PS Y12, Y13, Y0; VFMADD231PS Y12, Y13, Y1; VFMADD231PS Y12, Y13, Y2
+	VFMADD231PS Y12, Y13, Y3; VFMADD231PS Y12, Y13, Y4; VFMADD231PS Y12, Y13, Y5
+	VFMADD231PS Y12, Y13, Y6; VFMADD231PS Y12, Y13, Y7; VFMADD231PS Y12, Y13, Y8
+	VFMADD231PS Y12, Y13, Y9; VFMADD231PS Y12, Y13, Y10; VFMADD231PS Y12, Y13, Y11
 	DECQ        CX
 	JNZ         peakloop
 

@@ -33,7 +33,8 @@ type gemmBenchShape struct {
 // gemmBenchShapes: square products, then the DNN's layers at batch 4096
 // (hidden 400, input 10 fields × embedding 10 = 100): the forward product,
 // the weight gradient (xᵀ·dy) and the input gradient (dy·Wᵀ) of each; the
-// output layer (400 → 1); and the 400×400 layer at batch 1024 (dot, din).
+// output layer (400 → 1); the 400×400 layer at batch 1024 (dot, din); and
+// AutoInt's stacked attention projections.
 var gemmBenchShapes = []gemmBenchShape{
 	{name: "square128", m: 128, n: 128, k: 128},
 	{name: "square512", m: 512, n: 512, k: 512},
@@ -48,6 +49,15 @@ var gemmBenchShapes = []gemmBenchShape{
 	{name: "b1024_400x400_fwd", m: 1024, n: 400, k: 400},
 	{name: "b1024_400x400_dW", tA: true, m: 400, n: 400, k: 1024},
 	{name: "b1024_400x400_dX", tB: true, m: 1024, n: 400, k: 400},
+	// AutoInt's stacked projections X·[Wq Wk Wv] on a block of 25 rows × 10
+	// tokens, 128 wide (selfattention.go), and over 1,024 rows at once.
+	{name: "autoint_blk_fwd", m: 250, n: 384, k: 128},
+	{name: "autoint_blk_dW", tA: true, m: 128, n: 384, k: 250},
+	{name: "autoint_blk_dX", m: 250, n: 128, k: 384},
+	{name: "autoint_blk_dX_tB", tB: true, m: 250, n: 128, k: 384},
+	{name: "autoint_qkv_fwd", m: 10240, n: 384, k: 128},
+	{name: "autoint_qkv_dW", tA: true, m: 128, n: 384, k: 10240},
+	{name: "autoint_qkv_dX", tB: true, m: 10240, n: 128, k: 384},
 }
 
 // BenchmarkGemm runs every shape on the assembly kernel and on the portable
@@ -182,7 +192,7 @@ func BenchmarkGemmKernel(b *testing.B) {
 			b.ResetTimer()
 			cpu0 := threadCPUTime()
 			for i := 0; i < b.N; i++ {
-				gemmKernel6x16(kc, &a[0], 1, gemmMR, &p[0], gemmNR, &c[0], gemmNR, 1, gemmMR, gemmNR)
+				gemmKernel6x16(kc, &a[0], 1, gemmMR, &p[0], gemmNR, &c[0], gemmNR, 1, gemmMR, gemmNR, false)
 			}
 			reportGFLOPS(b, 2*gemmMR*gemmNR*float64(kc)*float64(b.N), threadCPUTime()-cpu0)
 		})

@@ -68,12 +68,14 @@ type gemmBuf struct {
 var gemmBufs = sync.Pool{New: func() any { return new(gemmBuf) }}
 
 // gemmBlocked adds alpha·op(A)·op(B) into C with the micro-kernel (C was
-// already scaled by beta). Shapes are checked by Gemm; m, n, k > 0.
+// already scaled by beta), or with set writes it there, C's old values
+// never read. Shapes are checked by Gemm; m, n, k > 0.
 //
-// It returns false, with C untouched, when op(B) holds an Inf or a NaN: the
-// kernel multiplies every pair, zeros of A included, so 0·Inf would turn into
-// a NaN in C, where Gemm promises to skip the zeros of A.
-func gemmBlocked(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) bool {
+// It returns false when op(B) holds an Inf or a NaN, C untouched (with set:
+// partly written): the kernel multiplies every pair, zeros of A included, so
+// 0·Inf would turn into a NaN in C, where Gemm promises to skip the zeros
+// of A.
+func gemmBlocked(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, set bool) bool {
 	buf := gemmBufs.Get().(*gemmBuf)
 	defer gemmBufs.Put(buf)
 
@@ -92,14 +94,12 @@ func gemmBlocked(transA, transB bool, m, n, k int, alpha float32, a []float32, l
 	// written.
 	direct := !transB
 	saved := min(mc, m) // rows of C saved
+	if set {
+		saved = 0 // nothing to restore: the caller starts again from zero
+	}
 	var pb []float32
 	if direct {
-		if cap(buf.c) < saved*n {
-			buf.c = make([]float32, saved*n)
-		}
-		for i := 0; i < saved; i++ {
-			copy(buf.c[i*n:(i+1)*n], c[i*ldc:i*ldc+n])
-		}
+		buf.saveC(c, saved, n, ldc)
 	} else {
 		size := panels * gemmNR * k
 		if cap(buf.b) < size {
@@ -162,15 +162,26 @@ func gemmBlocked(transA, transB bool, m, n, k int, alpha float32, a []float32, l
 					bp = &buf.bedge[0]
 				}
 				for i, t := i0, 0; i < iFull; i, t = i+gemmMR, t+1 {
-					gemmKernel6x16(kc, &ap[t*ta], trs, tls, bp, bs, &c[i*ldc+j0], ldc, alpha, gemmMR, cols)
+					gemmKernel6x16(kc, &ap[t*ta], trs, tls, bp, bs, &c[i*ldc+j0], ldc, alpha, gemmMR, cols, set && bi == 0)
 				}
 				if iFull < i1 {
-					gemmKernel6x16(kc, &buf.a[0], 1, gemmMR, bp, bs, &c[iFull*ldc+j0], ldc, alpha, i1-iFull, cols)
+					gemmKernel6x16(kc, &buf.a[0], 1, gemmMR, bp, bs, &c[iFull*ldc+j0], ldc, alpha, i1-iFull, cols, set && bi == 0)
 				}
 			}
 		}
 	}
 	return true
+}
+
+// saveC copies C's first m rows of n cells into buf.c (gemmRestoreC puts
+// them back).
+func (buf *gemmBuf) saveC(c []float32, m, n, ldc int) {
+	if cap(buf.c) < m*n {
+		buf.c = make([]float32, m*n)
+	}
+	for i := 0; i < m; i++ {
+		copy(buf.c[i*n:(i+1)*n], c[i*ldc:i*ldc+n])
+	}
 }
 
 // gemmRestoreC copies the saved m×n cells back into C.

@@ -6,7 +6,7 @@ package model
 // or the purego build tag): Gemm then always runs the portable kernels.
 var gemmHaveKernel = false
 
-func gemmKernel6x16(kc int, a *float32, rs, ls int, b *float32, bs int, c *float32, ldc int, alpha float32, rows, cols int) {
+func gemmKernel6x16(kc int, a *float32, rs, ls int, b *float32, bs int, c *float32, ldc int, alpha float32, rows, cols int, set bool) {
 	panic("model: gemm: no assembly kernel in this build")
 }
 

@@ -49,7 +49,7 @@ func TestDot_GroceryDiagnostics(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			valid, err := tr.evaluate(context.Background(), ds.Valid, false)
+			valid, err := tr.evaluate(context.Background(), ds.Valid)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -66,7 +66,7 @@ func TestDot_GroceryDiagnostics(t *testing.T) {
 
 // sharedData loads ../shared/data/NAME/{train,valid,test}.parquet (beside
 // the clone) with cols, and skips the test when the files are absent.
-func sharedData(t *testing.T, name string, cols dataset.Columns) *dataset.Dataset {
+func sharedData(t testing.TB, name string, cols dataset.Columns) *dataset.Dataset {
 	t.Helper()
 	dir := filepath.Join("..", "..", "..", "shared", "data", name)
 	if _, err := os.Stat(filepath.Join(dir, "train.parquet")); err != nil {

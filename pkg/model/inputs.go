@@ -108,6 +108,7 @@ func declareInputs(s *slab, ds *dataset.Dataset, p Params, d int, use seqUse) (*
 	}
 	if d > 0 && p.L2Batch > 0 {
 		in.mba = newBatchL2(in, ds, p.L2Batch)
+		s.l2in = in
 	}
 	return in, nil
 }

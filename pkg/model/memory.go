@@ -14,7 +14,7 @@ import (
 // It mirrors what Train allocates: the constructors in logreg.go, deep.go,
 // dot.go, din.go, bst.go and autoint.go (tensors declared in the slab,
 // buffers made by each layer's binder for the batch capacity), newOptimizer,
-// newTrainer, newUpdatePlan, the evaluation's metrics and encodeCheckpoint.
+// newTrainer (its replicas, one per slice of a batch), newUpdatePlan, the evaluation's metrics and encodeCheckpoint.
 // memory_test.go checks the parameter count exactly and the total against
 // the bytes Train really allocates, for every model. Sizes are computed in
 // float64 and saturate at math.MaxInt64, so no spec overflows them.
@@ -48,6 +48,14 @@ func Estimate(ds *dataset.Dataset, p Params) Memory {
 	c := math.Max(1, math.Min(float64(p.BatchSize), n.max))
 	var t tally
 	t.net(ds, p, c)
+	// A batch cut into k slices has k replicas of the network, each with
+	// its weights, gradients and buffers for a slice (parallel.go).
+	k := float64(sliceCount(int(c), t.params))
+	if k > 1 {
+		var ts tally
+		ts.net(ds, p, math.Ceil(c/k))
+		t.buf = k * ts.buf
+	}
 	trainable := t.params - t.state
 	loop := 4*t.params + // the best epoch's weights
 		4*n.train + // the shuffled train rows
@@ -56,7 +64,7 @@ func Estimate(ds *dataset.Dataset, p Params) Memory {
 		16*n.max + // the metrics' sort buffers (AUC pairs, GAUC and calibration indices)
 		t.plan // the sparse update plan's row marks
 	return Memory{
-		Params:     sat(8 * t.params),
+		Params:     sat(8 * t.params * k),
 		Optimizer:  sat(optimizerBytes(p.Optimizer) * trainable),
 		Batch:      sat(t.buf + 4096), // and the layers' own structures
 		Loop:       sat(loop),

@@ -11,7 +11,8 @@ import (
 
 // memoryCases are every model with the options that change what it
 // allocates: BatchNorm, dropout, dice, the default hidden sizes, attention
-// shapes, an embedding L2 (no sparse update plan) and every optimizer.
+// shapes, an embedding L2 (no sparse update plan), every optimizer and, for
+// some, a batch cut into slices.
 func memoryCases() []Params {
 	var out []Params
 	for i, m := range Models() {
@@ -24,6 +25,11 @@ func memoryCases() []Params {
 		q.L2Embedding = 1e-6
 		q.EmbeddingDropout, q.DotTemperature = 0.1, true
 		out = append(out, q)
+		if i%3 == 0 { // a batch cut into 4 slices: 4 replicas (parallel.go)
+			r := q
+			r.BatchSize, r.L2Batch = 1024, 0.1
+			out = append(out, r)
+		}
 	}
 	return out
 }
@@ -75,7 +81,7 @@ func TestEstimate_WithinTrainAllocation(t *testing.T) {
 		p = p.WithDefaults()
 		maxSplit := max(len(ds.Train), len(ds.Valid), len(ds.Test))
 		var err error
-		net := allocated(func() { _, err = newNet(ds, p, min(p.BatchSize, maxSplit)) })
+		net := allocated(func() { _, err = newReplicas(ds, p, min(p.BatchSize, maxSplit)) })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -103,16 +109,12 @@ func TestEstimate_WithinTrainAllocation(t *testing.T) {
 
 // trainSetup allocates what Train does before its first step.
 func trainSetup(ds *dataset.Dataset, p Params, maxSplit int) error {
-	nt, err := newNet(ds, p, min(p.BatchSize, maxSplit))
+	tr, err := newTrainer(ds, p, maxSplit, nil)
 	if err != nil {
 		return err
 	}
-	opt, err := newOptimizer(p, nt.params().Trainable)
-	if err != nil {
-		return err
-	}
-	tr := newTrainer(ds, nt, opt, p, maxSplit)
-	best, perm := slices.Clone(nt.params().W), slices.Clone(ds.Train)
+	defer tr.close()
+	best, perm := slices.Clone(tr.net.params().W), slices.Clone(ds.Train)
 	runtime.KeepAlive(tr)
 	runtime.KeepAlive(best)
 	runtime.KeepAlive(perm)

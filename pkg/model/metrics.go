@@ -195,7 +195,7 @@ func GAUC(scores, labels []float32, groups []int32) float64 {
 	for i := range idx {
 		idx[i] = i
 	}
-	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(groups[a], groups[b]) })
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Or(cmp.Compare(groups[a], groups[b]), cmp.Compare(a, b)) }) // stable: ties by row
 	var num, den float64
 	s := make([]float32, 0, 64)
 	y := make([]float32, 0, 64)
@@ -274,11 +274,19 @@ func Calibration(p, labels []float32, k int) []Bucket {
 	if n == 0 || k < 1 {
 		return nil
 	}
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
+	// (prediction, row) pairs sorted as a stable sort of the rows by p
+	// would order them, ties by row. The pairs sit side by side, so the
+	// sort does not look p up at random (sorting row indices by p[i] took
+	// 3× longer per row at 14M rows than at 700k).
+	type pred struct {
+		p   float32
+		row int32 // Datasets hold fewer than 2^31 rows
 	}
-	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(p[a], p[b]) })
+	ps := make([]pred, n)
+	for i, x := range p {
+		ps[i] = pred{x, int32(i)}
+	}
+	slices.SortFunc(ps, func(a, b pred) int { return cmp.Or(cmp.Compare(a.p, b.p), cmp.Compare(a.row, b.row)) })
 	var out []Bucket
 	for b := 0; b < k; b++ {
 		lo, hi := b*n/k, (b+1)*n/k
@@ -286,9 +294,9 @@ func Calibration(p, labels []float32, k int) []Bucket {
 			continue
 		}
 		var sp, sy float64
-		for _, i := range idx[lo:hi] {
-			sp += float64(p[i])
-			sy += float64(labels[i])
+		for _, q := range ps[lo:hi] {
+			sp += float64(q.p)
+			sy += float64(labels[q.row])
 		}
 		c := float64(hi - lo)
 		out = append(out, Bucket{N: hi - lo, MeanPred: sp / c, MeanLabel: sy / c})

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"testing"
 )
@@ -246,6 +247,29 @@ func TestCalibration_HandCase(t *testing.T) {
 	}
 	if Calibration(nil, nil, 10) != nil {
 		t.Error("no rows should give no buckets")
+	}
+	// Tied predictions fill the buckets in row order (as a stable sort
+	// puts them): 3000 rows of 3 values, labels by row.
+	p, y = make([]float32, 3000), make([]float32, 3000)
+	for i := range p {
+		p[i] = float32((i*7919)%3) / 4
+		y[i] = float32(i % 5 % 2)
+	}
+	idx := make([]int, len(p))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(p[a], p[b]) })
+	got := Calibration(p, y, 7)
+	for b, bk := range got {
+		lo, hi := b*len(p)/7, (b+1)*len(p)/7
+		var sy float64
+		for _, i := range idx[lo:hi] {
+			sy += float64(y[i])
+		}
+		if bk.MeanLabel != sy/float64(hi-lo) {
+			t.Errorf("ties: bucket %d has rate %v, want %v (rows in row order)", b, bk.MeanLabel, sy/float64(hi-lo))
+		}
 	}
 }
 

@@ -24,6 +24,7 @@ type mlp struct {
 	widths []int // In, H_1, ..., H_last
 	n      int
 	x      []float32 // input of the last forward (a view)
+	train  bool      // the last forward was a training one
 }
 
 // mlpOpts are the options of an MLP's hidden layers.
@@ -106,33 +107,49 @@ func declareMLP(s *slab, prefix string, in int, o mlpOpts) func(capacity int) *m
 
 // forward computes z [n] from x [n, In]. rng is the training step's dropout
 // randomness; nil means evaluation (running BatchNorm statistics, no
-// dropout).
+// dropout: its stage is skipped, not copied through).
 func (m *mlp) forward(z []float32, x []float32, n int, rng *rand.Rand) {
-	m.n, m.x = n, x
-	train := rng != nil
+	m.n, m.x, m.train = n, x, rng != nil
 	in := x
 	for k := range m.layers {
 		l := &m.layers[k]
 		w := l.lin.O
 		l.lin.forward(l.a, in, l.lin.I, n)
+		if l.bn != nil && l.dc == nil && !m.train {
+			// Evaluation: BatchNorm and ReLU in one pass straight into g
+			// (backward, if one follows, recomputes c: backwardEval).
+			l.bn.forwardEvalReLU(l.g[:n*w], l.a[:n*w], n)
+			in = l.g
+			continue
+		}
 		if l.bn != nil {
-			l.bn.forward(l.c, l.a, n, train)
+			l.bn.forward(l.c, l.a, n, m.train)
 		}
 		if l.dc != nil {
-			l.dc.forward(l.g[:n*w], l.c[:n*w], n, train)
+			l.dc.forward(l.g[:n*w], l.c[:n*w], n, m.train)
 		} else {
 			reluForward(l.g[:n*w], l.c[:n*w])
 		}
-		if l.drop != nil {
+		if l.drop != nil && m.train {
 			l.drop.forward(l.h[:n*w], l.g[:n*w], rng)
 		}
-		in = l.h
+		in, _ = l.output(m.train)
 	}
 	m.out.forward(z, in, m.out.I, n)
 }
 
+// output returns the layer's output and its gradient: after dropout while
+// training, else the activation's.
+func (l *mlpLayer) output(train bool) (h, dh []float32) {
+	if train && l.drop != nil {
+		return l.h, l.dh
+	}
+	return l.g, l.dg
+}
+
 // backward adds the parameter gradients for dz [n] and adds dx [n, In]
-// (skipped when dx is nil), using the saved stages of the last forward.
+// (skipped when dx is nil), using the saved stages of the last forward
+// (in its mode).
 func (m *mlp) backward(dx []float32, dz []float32) {
 	n := m.n
 	for k := range m.layers {
@@ -144,20 +161,19 @@ func (m *mlp) backward(dx []float32, dz []float32) {
 		clear(l.dh[:n*w])
 	}
 	last := len(m.layers) - 1
-	in := m.x
+	in, dlast := m.x, dx
 	if last >= 0 {
-		in = m.layers[last].h
-	}
-	dlast := dx
-	if last >= 0 {
-		dlast = m.layers[last].dh
+		in, dlast = m.layers[last].output(m.train)
 	}
 	m.out.backward(dlast, dz, in, m.out.I, n)
 	for k := last; k >= 0; k-- {
 		l := &m.layers[k]
 		w := l.lin.O
-		if l.drop != nil {
+		if l.drop != nil && m.train {
 			l.drop.backward(l.dg[:n*w], l.dh[:n*w])
+		}
+		if l.bn != nil && l.dc == nil && !m.train { // forward skipped c and x̂
+			l.bn.forward(l.c, l.a, n, false)
 		}
 		if l.dc != nil {
 			l.dc.backward(l.dc_[:n*w], l.dg[:n*w], l.c[:n*w])
@@ -169,7 +185,7 @@ func (m *mlp) backward(dx []float32, dz []float32) {
 		}
 		in, din := m.x, dx
 		if k > 0 {
-			in, din = m.layers[k-1].h, m.layers[k-1].dh
+			in, din = m.layers[k-1].output(m.train)
 		}
 		l.lin.backward(din, l.da, in, l.lin.I, n)
 	}

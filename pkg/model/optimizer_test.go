@@ -2,6 +2,7 @@ package model
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -65,7 +66,7 @@ func TestOptimizers_StateUntouched(t *testing.T) {
 	if s.Trainable == len(s.W) {
 		t.Fatal("no state tensors with BatchNorm")
 	}
-	s.init(tr.rng)
+	tr.init(rand.New(rand.NewPCG(3, 4)))
 	before := append([]float32(nil), s.W[s.Trainable:]...)
 	tr.step(ds.Train[:64], p.LR, s)
 	changed := 0
@@ -91,4 +92,25 @@ func TestOptimizers_StateUntouched(t *testing.T) {
 func stepAll(o optimizer, w, g []float32, lr float64) {
 	o.begin(lr)
 	o.update(w, g, 0)
+}
+
+// TestAdam_FirstStep: with bias correction the first Adam step moves every
+// weight by lr·g/(|g|+ε) ≈ lr·sign(g), whatever the gradient's scale.
+func TestAdam_FirstStep(t *testing.T) {
+	w := []float32{1, 1, 1, 1}
+	g := []float32{1e-3, -5, 200, 0}
+	o := newAdam(len(w))
+	stepAll(o, w, g, 0.01)
+	want := []float32{0.99, 1.01, 0.99, 1}
+	for i := range w {
+		if math.Abs(float64(w[i]-want[i])) > 1e-5 {
+			t.Errorf("w[%d] = %v, want %v", i, w[i], want[i])
+		}
+	}
+	// SGD: w -= lr·g.
+	w = []float32{1, 2}
+	stepAll(&sgd{}, w, []float32{0.5, -1}, 0.1)
+	if w[0] != 0.95 || w[1] != 2.1 {
+		t.Errorf("sgd step gave %v, want [0.95 2.1]", w)
+	}
 }

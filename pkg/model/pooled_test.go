@@ -129,7 +129,7 @@ func TestModels_Backward_Pooled(t *testing.T) {
 
 // TestStep_NoAllocs_Pooled is TestStep_NoAllocs on data with pooled columns.
 func TestStep_NoAllocs_Pooled(t *testing.T) {
-	checkNoAllocs(t, withPooled(synth(synthConfig{Rows: 2000, Seed: 11}), 12))
+	checkNoAllocs(t, withPooled(synth(synthConfig{Rows: 2000, Seed: 11}), 12), 256, nil)
 }
 
 // pooledOnly builds data whose click depends only on a pooled list: the

@@ -178,6 +178,41 @@ func (in *inputs) batchL2Backward() {
 	if b == nil {
 		return
 	}
+	b.next()
+	for f := 0; f < in.C; f++ {
+		for _, id := range in.fieldIDs(f) {
+			b.add(in, f, id)
+		}
+	}
+	for k, pl := range in.pl {
+		for i := 0; i < in.n; i++ {
+			for _, id := range in.pids[k][i*pl : i*pl+int(in.plens[k][i])] {
+				b.add(in, in.C+k, id)
+			}
+		}
+	}
+	for s, ids := range in.hists {
+		for i := 0; i < in.n; i++ {
+			for _, id := range ids[i*in.L : i*in.L+int(in.lens[i])] {
+				b.add(in, in.ts[s], id)
+			}
+		}
+	}
+}
+
+// addRows adds the mini-batch-aware L2 gradient of a batch of dataset rows
+// into in's tables, from the rows' ids (rowIDs) rather than a loaded batch:
+// the trainer calls it once per step when the batch is cut into slices, so
+// that a row two slices use still gets the term once.
+func (b *batchL2) addRows(in *inputs, ds *dataset.Dataset, rows []int32) {
+	b.next()
+	for _, r := range rows {
+		in.rowIDs(ds, r, func(f int, id int32) { b.add(in, f, id) })
+	}
+}
+
+// next starts a batch: a new stamp, so that each row is added once.
+func (b *batchL2) next() {
 	b.stamp++
 	if b.stamp == 0 { // wrapped: forget every old mark
 		for _, m := range b.mark {
@@ -185,32 +220,14 @@ func (in *inputs) batchL2Backward() {
 		}
 		b.stamp = 1
 	}
-	d := in.D
-	add := func(f int, id int32) {
-		if b.mark[f][id] == b.stamp {
-			return
-		}
-		b.mark[f][id] = b.stamp
-		e := &in.emb[f]
-		axpy(e.dE[int(id)*d:int(id)*d+d], b.lambda*b.inv[f][id], e.E[int(id)*d:int(id)*d+d])
+}
+
+// add adds λ·E[id]/n_id to table f's gradient unless this batch already did.
+func (b *batchL2) add(in *inputs, f int, id int32) {
+	if b.mark[f][id] == b.stamp {
+		return
 	}
-	for f := 0; f < in.C; f++ {
-		for _, id := range in.fieldIDs(f) {
-			add(f, id)
-		}
-	}
-	for k, pl := range in.pl {
-		for i := 0; i < in.n; i++ {
-			for _, id := range in.pids[k][i*pl : i*pl+int(in.plens[k][i])] {
-				add(in.C+k, id)
-			}
-		}
-	}
-	for s, ids := range in.hists {
-		for i := 0; i < in.n; i++ {
-			for _, id := range ids[i*in.L : i*in.L+int(in.lens[i])] {
-				add(in.ts[s], id)
-			}
-		}
-	}
+	b.mark[f][id] = b.stamp
+	d, e := in.D, &in.emb[f]
+	axpy(e.dE[int(id)*d:int(id)*d+d], b.lambda*b.inv[f][id], e.E[int(id)*d:int(id)*d+d])
 }

@@ -38,6 +38,18 @@ func reluBackward(dx, dy, x []float32) {
 	}
 }
 
+// reluBackwardSet: dx[j] = dy[j] where x[j] > 0, else 0 (reluBackward into
+// a dx that holds nothing yet, without clearing it first).
+func reluBackwardSet(dx, dy, x []float32) {
+	if len(dx) < len(x) || len(dy) < len(x) {
+		panic(fmt.Sprintf("model: relu: dx len %d, dy len %d, want %d", len(dx), len(dy), len(x)))
+	}
+	dx, dy = dx[:len(x)], dy[:len(x)]
+	for j, v := range x {
+		dx[j] = math.Float32frombits(math.Float32bits(dy[j]) & positiveMask(v))
+	}
+}
+
 // positiveMask is all ones when v > 0 and zero otherwise (+0, −0 and
 // negatives), from the bits: as an int32 s, v > 0 exactly when s > 0 (a NaN
 // with the sign bit clear counts as positive), and s > 0 exactly when both

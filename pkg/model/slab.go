@@ -60,7 +60,22 @@ type slab struct {
 	W, G      []float32
 	Trainable int // parameters before the state region
 	tensors   []tensor
+
+	// A replica of a trial's network (parallel.go) belongs to a team and
+	// runs its slice rank; layers with batch statistics sum them over the
+	// team's slices through sum. Nil outside training.
+	team *team
+	rank int
+
+	// l2in is the inputs whose mini-batch-aware L2 (Params.L2Batch) the
+	// network applies in its backward; nil without. A trainer whose batch
+	// is cut into slices takes it over, to apply it once per batch.
+	l2in *inputs
 }
+
+// sum replaces v, this slice's partial sums, by the sums over the step's
+// slices (parallel.go); without a team it leaves v as it is.
+func (s *slab) sum(v []float64) { s.team.sum(s.rank, v) }
 
 // add declares a tensor and returns its index. It panics after alloc.
 func (s *slab) add(name string, k kind, shape ...int) int {

@@ -16,7 +16,8 @@ import (
 //     dense-feature vectors, BST's position embeddings), whole;
 //   - of each lookup table (an embedding with a field), only the rows the
 //     batch's ids name: the categorical value, the history items of a
-//     sequence whose target is that field, the pooled list's items.
+//     sequence whose target is that field (and, for a history column after
+//     the first, its padding id 0), the pooled list's items.
 //
 // With an embedding L2 (λ > 0) the gradient λ·E is non-zero on every row, and
 // The BARS protocol adds it over the whole table each batch: then the tables
@@ -111,6 +112,12 @@ func (u *updatePlan) collect(ds *dataset.Dataset, rows []int32) {
 		for k, sq := range ds.Schema.Sequences {
 			if sq.Field == t.field {
 				t.addLists(&ds.Seq[k], rows, u.stamp)
+				if k > 0 {
+					// A history column after the first, shorter than the
+					// first, is read as the padding id up to the first's
+					// length (inputs.go).
+					t.add(0, u.stamp)
+				}
 			}
 		}
 	}

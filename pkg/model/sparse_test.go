@@ -18,7 +18,7 @@ func sparsePair(t testing.TB, name, optimizer string, cfg synthConfig) (sp, dn *
 	mk := func(sparse bool) *trainer {
 		tr := newTestTrainer(t, ds, p)
 		s := tr.net.params()
-		s.init(rand.New(rand.NewPCG(7, 7)))
+		tr.init(rand.New(rand.NewPCG(7, 7)))
 		tr.upd = newUpdatePlan(s, ds, p.BatchSize, sparse)
 		return tr
 	}

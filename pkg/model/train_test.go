@@ -255,8 +255,41 @@ func TestTrain_CallbackStops(t *testing.T) {
 	if calls != 2 || len(res.Epochs) != 2 || !res.Stopped {
 		t.Errorf("calls %d, epochs %d, stopped %v; want 2, 2, true", calls, len(res.Epochs), res.Stopped)
 	}
-	if res.Final["test"].N == 0 || len(res.Checkpoint) == 0 {
+	if res.Final["test"].N == 0 || res.Final["valid"].N == 0 || len(res.Checkpoint) == 0 {
 		t.Error("a stopped trial must still report its final metrics and checkpoint")
+	}
+	if _, ok := res.Final["train"]; ok {
+		t.Error("a stopped (pruned) trial scored the train sample after training")
+	}
+}
+
+// TestTrainSample: Train scores a fixed sample of trainSampleRows train rows,
+// distinct and in their train order, the same for every call; a smaller
+// split is scored whole.
+func TestTrainSample(t *testing.T) {
+	train := make([]int32, 3*trainSampleRows+7)
+	for i := range train {
+		train[i] = int32(7 * (len(train) - i)) // row ids in no particular order
+	}
+	a, b := trainSample(train), trainSample(slices.Clone(train))
+	if len(a) != trainSampleRows || !slices.Equal(a, b) {
+		t.Fatalf("%d rows; two calls agree: %v", len(a), slices.Equal(a, b))
+	}
+	at := map[int32]int{}
+	for i, r := range train {
+		at[r] = i
+	}
+	for i := 1; i < len(a); i++ {
+		if at[a[i]] <= at[a[i-1]] {
+			t.Fatalf("rows %d and %d of the sample are out of train order (or repeated)", i-1, i)
+		}
+	}
+	if first, last := at[a[0]], at[a[len(a)-1]]; first > len(train)/100 || last < len(train)*99/100 {
+		t.Errorf("the sample spans train positions %d..%d of %d", first, last, len(train))
+	}
+	small := train[:trainSampleRows]
+	if got := trainSample(small); !slices.Equal(got, small) {
+		t.Error("a split of trainSampleRows rows is not scored whole")
 	}
 }
 
@@ -325,8 +358,9 @@ func TestTrain_Errors(t *testing.T) {
 	}
 }
 
-// TestCheckpoint_PredictReproduces: Load(ckpt).Predict on the test rows
-// gives exactly Result.Final["test"], for every model.
+// TestCheckpoint_PredictReproduces: Load(ckpt).Predict on the test and
+// valid rows gives exactly Result.Final["test"] and ["valid"], for every
+// model.
 func TestCheckpoint_PredictReproduces(t *testing.T) {
 	ds := synth(synthConfig{Rows: 3000, Seed: 9})
 	for _, m := range Models() {
@@ -355,6 +389,16 @@ func TestCheckpoint_PredictReproduces(t *testing.T) {
 		got := Compute(out, labels, groups)
 		if want := res.Final["test"]; !sameMetrics(got, want) {
 			t.Errorf("%s: Predict gives %+v, Final[test] is %+v", m, got, want)
+		}
+		// Final["valid"] is the best epoch's validation: the checkpoint
+		// scores valid the same.
+		vout, vlabels, vgroups := make([]float32, len(ds.Valid)), make([]float32, len(ds.Valid)), make([]int32, len(ds.Valid))
+		pr.Predict(ds, ds.Valid, vout)
+		for i, r := range ds.Valid {
+			vlabels[i], vgroups[i] = ds.Label[r], ds.Group[r]
+		}
+		if got, want := Compute(vout, vlabels, vgroups), res.Final["valid"]; !sameMetrics(got, want) || len(want.Calibration) == 0 {
+			t.Errorf("%s: Predict gives %+v on valid, Final[valid] is %+v", m, got, want)
 		}
 		// One row at a time gives the same scores.
 		one := make([]float32, 1)
@@ -422,45 +466,61 @@ func TestCheckpoint_Rejects(t *testing.T) {
 }
 
 // TestStep_NoAllocs: a training step and a prediction chunk allocate nothing
-// in steady state, for every model (with BatchNorm and dropout on).
+// in steady state, for every model (with BatchNorm and dropout on), in one
+// slice and in four slices on two cores.
 func TestStep_NoAllocs(t *testing.T) {
-	checkNoAllocs(t, synth(synthConfig{Rows: 2000, Seed: 11}))
+	ds := synth(synthConfig{Rows: 2000, Seed: 11})
+	checkNoAllocs(t, ds, 256, nil)
+	checkNoAllocs(t, ds, 1024, &lender{extra: 1})
 }
 
-// checkNoAllocs runs TestStep_NoAllocs's check on ds.
-func checkNoAllocs(t *testing.T, ds *dataset.Dataset) {
+// checkNoAllocs runs TestStep_NoAllocs's check on ds with batches of bs rows.
+func checkNoAllocs(t *testing.T, ds *dataset.Dataset, bs int, cores Cores) {
 	t.Helper()
 	for _, m := range Models() {
 		p := smallParams(m)
 		p.BatchNorm, p.Dropout, p.AttentionDim = true, 0.1, 8 // every stage of the MLPs
 		p.MaxGradNorm = 1e-3                                  // and gradient clipping, which binds at this norm
-		tr := newTestTrainer(t, ds, p.WithDefaults())
+		p.BatchSize = bs
+		tr, err := newTrainer(ds, p.WithDefaults(), len(ds.Train), cores)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tr.close()
 		nt, p := tr.net, tr.p
 		rows := ds.Train[:p.BatchSize]
-		tr.step(rows, p.LR, nt.params())
-		if a := testing.AllocsPerRun(5, func() { tr.step(rows, p.LR, nt.params()) }); a != 0 {
-			t.Errorf("%s: %v allocations per training step", m, a)
+		// Slices on several goroutines take GEMM buffers from a sync.Pool
+		// on several Ps, which settles over the first steps and, after a
+		// collection, now and then allocates a buffer again: count over 20
+		// steps, so that only an allocation in every step fails.
+		runs := 5
+		if cores != nil {
+			runs = 20
+		}
+		for range 10 {
+			tr.step(rows, p.LR, nt.params())
+		}
+		if a := testing.AllocsPerRun(runs, func() { tr.step(rows, p.LR, nt.params()) }); a != 0 {
+			t.Errorf("%s, batch %d: %v allocations per training step", m, bs, a)
 		}
 		ctx := context.Background()
-		if a := testing.AllocsPerRun(5, func() { _ = predictRows(ctx, nt, ds, ds.Valid, tr.scores, tr.z) }); a != 0 {
-			t.Errorf("%s: %v allocations per prediction pass", m, a)
+		if a := testing.AllocsPerRun(runs, func() { _ = tr.predict(ctx, ds.Valid, tr.scores) }); a != 0 {
+			t.Errorf("%s, batch %d: %v allocations per prediction pass", m, bs, a)
 		}
 	}
 }
 
 // newTestTrainer builds p's network (p with its defaults) for ds, its
-// optimizer and a trainer, as Train does.
+// optimizer and a trainer, as Train does, without extra cores; the trainer
+// is closed when the test ends.
 func newTestTrainer(t testing.TB, ds *dataset.Dataset, p Params) *trainer {
 	t.Helper()
-	nt, err := newNet(ds, p, p.BatchSize)
+	tr, err := newTrainer(ds, p, len(ds.Train), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	opt, err := newOptimizer(p, nt.params().Trainable)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return newTrainer(ds, nt, opt, p, len(ds.Train))
+	t.Cleanup(tr.close)
+	return tr
 }
 
 // TestTrain_ConcurrentTrials: trials running side by side on one shared

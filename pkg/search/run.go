@@ -61,7 +61,7 @@ type Runner struct {
 	// with the estimate, before it allocates anything.
 	MemoryBudget int64
 
-	train func(context.Context, *dataset.Dataset, model.Params, model.Callback) (*model.Result, error) // tests replace model.Train
+	train func(context.Context, *dataset.Dataset, model.Params, model.Callback, model.Cores) (*model.Result, error) // tests replace model.TrainOn
 }
 
 // Summary counts what a Run did.

@@ -95,11 +95,11 @@ func TestRun_SameMetricsForAnyWorkerCount(t *testing.T) {
 // A trial that panics is recorded as failed with its message; the others finish.
 func TestRun_PanicFailsOneTrial(t *testing.T) {
 	spec, ds := loadRunSpec(t)
-	r := &Runner{train: func(ctx context.Context, ds *dataset.Dataset, p model.Params, cb model.Callback) (*model.Result, error) {
+	r := &Runner{train: func(ctx context.Context, ds *dataset.Dataset, p model.Params, cb model.Callback, cores model.Cores) (*model.Result, error) {
 		if p.Model == "dot" && p.LR == 1e-2 {
 			panic("boom in the attention layer")
 		}
-		return model.Train(ctx, ds, p, cb)
+		return model.TrainOn(ctx, ds, p, cb, cores)
 	}}
 	trials := runSweep(t, spec, ds, 2, r)
 	failed := 0
@@ -122,7 +122,7 @@ func TestRun_PanicFailsOneTrial(t *testing.T) {
 
 // fakeTrain reports a made-up curve: valid AUC rises with the epoch at a rate
 // set by the learning rate, so rung decisions are known in advance.
-func fakeTrain(ctx context.Context, ds *dataset.Dataset, p model.Params, cb model.Callback) (*model.Result, error) {
+func fakeTrain(ctx context.Context, ds *dataset.Dataset, p model.Params, cb model.Callback, _ model.Cores) (*model.Result, error) {
 	res := &model.Result{Final: map[string]model.Metrics{}}
 	for e := 1; e <= p.Epochs; e++ {
 		ep := model.Epoch{Epoch: e, Valid: model.Metrics{AUC: 0.5 + p.LR*float64(e)}}
@@ -466,5 +466,88 @@ func TestRun_ConfirmTheBest(t *testing.T) {
 	again, _ := runInto(t, db, spec, ds, 1)
 	if again.Ran != 0 {
 		t.Errorf("rerunning trained %d", again.Ran)
+	}
+}
+
+// countingCores is a model.Cores that counts the extra cores it lent.
+type countingCores struct {
+	model.Cores
+	mu   sync.Mutex
+	lent int
+}
+
+func (c *countingCores) TryAcquire(n int) int {
+	k := c.Cores.TryAcquire(n)
+	c.mu.Lock()
+	c.lent += k
+	c.mu.Unlock()
+	return k
+}
+
+// With fewer trials than workers, the spare workers' cores go to the
+// running trials (model.TrainOn: batches of 1,024 rows are cut into 4
+// slices), and the trials give the same results and weights as with one
+// worker.
+func TestRun_SpareCoresGoToRunningTrials(t *testing.T) {
+	spec, err := ParseSpec("spare.yaml", []byte(`name: spare
+data: {synthetic: {rows: 3000, seed: 5, history: 8}}
+models: [dnn]
+search: {seed: 11}
+space:
+  lr: [3.0e-3, 1.0e-2]
+  embed_dim: 4
+  batch_size: 1024
+  hidden: [16]
+  batch_norm: true
+  dropout: 0.2
+train: {epochs: 2}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := spec.LoadData(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(workers int) (map[string]*store.Trial, map[float64][]byte, int) {
+		var mu sync.Mutex
+		weights := map[float64][]byte{}
+		lent := 0
+		r := &Runner{train: func(ctx context.Context, ds *dataset.Dataset, p model.Params, cb model.Callback, cores model.Cores) (*model.Result, error) {
+			cc := &countingCores{Cores: cores}
+			res, err := model.TrainOn(ctx, ds, p, cb, cc)
+			mu.Lock()
+			defer mu.Unlock()
+			lent += cc.lent
+			if res != nil {
+				weights[p.LR] = res.Checkpoint
+			}
+			return res, err
+		}}
+		return runSweep(t, spec, ds, workers, r), weights, lent
+	}
+	one, w1, lent1 := run(1)
+	four, w4, lent4 := run(4)
+	if len(one) != 2 || len(four) != 2 {
+		t.Fatalf("trials: %d and %d, want 2", len(one), len(four))
+	}
+	if lent1 != 0 || lent4 == 0 {
+		t.Errorf("cores lent: %d with 1 worker (want 0), %d with 4 (want some)", lent1, lent4)
+	}
+	for key, a := range one {
+		b := four[key]
+		if b == nil || a.Status != store.Done || b.Status != store.Done {
+			t.Fatalf("trial %s: %v / %v", key, a, b)
+		}
+		for m, v := range a.Best {
+			if b.Best[m] != v && !(math.IsNaN(v) && math.IsNaN(b.Best[m])) {
+				t.Errorf("trial %s %s: %v with 1 worker, %v with 4", key, m, v, b.Best[m])
+			}
+		}
+	}
+	for lr, w := range w1 {
+		if len(w) == 0 || string(w) != string(w4[lr]) {
+			t.Errorf("lr %g: the weights with 4 workers differ from 1 worker's", lr)
+		}
 	}
 }

@@ -2,7 +2,7 @@
 // deterministic plan of trials and runs them on a worker pool, recording
 // every trial in the store.
 //
-// Flow: ParseSpec ──► Plan ──► Runner.Run (conc pool) ──► model.Train ──► store.
+// Flow: ParseSpec ──► Plan ──► Runner.Run (conc pool) ──► model.TrainOn ──► store.
 package search
 
 import (

@@ -107,13 +107,15 @@ func bytesString(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-// runModel trains, turning a panic into the trial's error.
+// runModel trains, turning a panic into the trial's error. The trial
+// borrows the pool's spare cores step by step (model.TrainOn); its result
+// does not depend on how many it gets.
 func (p *pool) runModel(params model.Params, cb model.Callback) (res *model.Result, err error) {
 	train := p.r.train
 	if train == nil {
-		train = model.Train
+		train = model.TrainOn
 	}
-	if rec := panics.Try(func() { res, err = train(p.ctx, p.r.Data, params, cb) }); rec != nil {
+	if rec := panics.Try(func() { res, err = train(p.ctx, p.r.Data, params, cb, p.cores) }); rec != nil {
 		err = fmt.Errorf("panic: %v\n%s", rec.Value, rec.Stack)
 	}
 	return res, err
