@@ -296,17 +296,11 @@ func runTrain(args []string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := startProfile(*cpuprofile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	var marks []time.Time
 	var cpuMarks []time.Duration
 	var valid []float64
@@ -505,4 +499,21 @@ func aucCell(auc map[uint64]float64) (float64, string) {
 		sq += (a - mean) * (a - mean)
 	}
 	return mean, fmt.Sprintf("%.4f ± %.4f (%d seeds)", mean, math.Sqrt(sq/(n-1)), len(auc))
+}
+
+// startProfile writes a CPU profile to path until stop is called; with an
+// empty path it does nothing.
+func startProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -71,17 +70,11 @@ func runPredict(args []string, w io.Writer) error {
 	pr.Predict(ds, ds.Test, scores) // warm-up: page in the weights and buffers
 	r := predictResult{Side: "go", Model: mf.Params.Model, Threads: runtime.GOMAXPROCS(0), Rows: ds.N, Batch: *batch,
 		EncodeSeconds: encode.Seconds()}
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := startProfile(*cpuprofile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	for range max(*repeat, 1) {
 		t, c := time.Now(), processCPUTime()
 		pr.Predict(ds, ds.Test, scores)

@@ -144,11 +144,9 @@ func requests(c config) ([][]byte, error) {
 	}
 	n := cols[0].Len()
 	row := func(r int, skip []string) map[string]any {
-		m := map[string]any{}
-		for _, col := range cols {
-			if !slices.Contains(skip, col.Name) {
-				m[col.Name] = col.Value(r)
-			}
+		m := dataset.Row(cols, r)
+		for _, name := range skip {
+			delete(m, name)
 		}
 		return m
 	}

@@ -92,11 +92,7 @@ func TestProcessesShareOneSweep(t *testing.T) {
 		}
 	}
 	got := finalMetrics(t, db)
-	for key, w := range want {
-		if got[key] != w {
-			t.Errorf("trial %s: %q shared, %q single", key, got[key], w)
-		}
-	}
+	sameMetrics(t, got, want, "with a shared database")
 }
 
 // A process frozen mid-trial loses its trial after the lease: another

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path"
@@ -67,11 +68,7 @@ func TestShardsMergeToTheSingleRun(t *testing.T) {
 		if len(want) < 8 || len(got) != len(want) {
 			t.Fatalf("round %d: %d trials merged, %d in the single run", round, len(got), len(want))
 		}
-		for key, w := range want {
-			if got[key] != w {
-				t.Errorf("round %d: trial %s: %q merged, %q single", round, key, got[key], w)
-			}
-		}
+		sameMetrics(t, got, want, fmt.Sprintf("merged in round %d", round))
 	}
 }
 

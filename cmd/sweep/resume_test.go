@@ -46,6 +46,17 @@ space:
 train: {epochs: 3}
 `
 
+// sameMetrics reports each trial of want whose final metrics differ in got;
+// how names got's side in the message ("after resume", "merged", …).
+func sameMetrics(t *testing.T, got, want map[string]string, how string) {
+	t.Helper()
+	for key, w := range want {
+		if got[key] != w {
+			t.Errorf("trial %s: %q %s, %q in one uninterrupted run", key, got[key], how, w)
+		}
+	}
+}
+
 // finalMetrics reads key → "status test_auc valid_auc" for a sweep.
 func finalMetrics(t *testing.T, path string) map[string]string {
 	t.Helper()
@@ -139,11 +150,7 @@ func TestKillAndResume(t *testing.T) {
 	if len(got) != len(want) {
 		t.Fatalf("%d trials after resume, want %d", len(got), len(want))
 	}
-	for key, w := range want {
-		if got[key] != w {
-			t.Errorf("trial %s: %q after kill and resume, %q uninterrupted", key, got[key], w)
-		}
-	}
+	sameMetrics(t, got, want, "after kill and resume")
 }
 
 func TestInterruptMarksRunningTrials(t *testing.T) {
@@ -252,9 +259,5 @@ func TestKillAndResume_TPE(t *testing.T) {
 	if len(got) != len(want) || len(want) != 10 {
 		t.Fatalf("%d trials after resume, %d uninterrupted, want 10", len(got), len(want))
 	}
-	for key, w := range want {
-		if got[key] != w {
-			t.Errorf("trial %s: %q after kill and resume, %q uninterrupted", key, got[key], w)
-		}
-	}
+	sameMetrics(t, got, want, "after kill and resume")
 }

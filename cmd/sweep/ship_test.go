@@ -193,10 +193,7 @@ func checkServed(t *testing.T, m, data string, want []float32) {
 	}
 	rows := make([]map[string]any, cols[0].Len())
 	for r := range rows {
-		rows[r] = map[string]any{}
-		for _, c := range cols {
-			rows[r][c.Name] = c.Value(r)
-		}
+		rows[r] = dataset.Row(cols, r)
 	}
 	body, _ := json.Marshal(map[string]any{"rows": rows})
 	resp, err := http.Post(url+"/v1/score", "application/json", bytes.NewReader(body))

@@ -59,6 +59,16 @@ func scalar(a arrow.Array, i int) any {
 	return nil
 }
 
+// Row is row r of cols by column name, each value as Value gives it: the
+// shape of a row in a scoring request (pkg/serve).
+func Row(cols []Column, r int) map[string]any {
+	m := make(map[string]any, len(cols))
+	for _, c := range cols {
+		m[c.Name] = c.Value(r)
+	}
+	return m
+}
+
 // ReadColumns reads the named columns of the files that paths name (files,
 // folders, globs, as Source takes them), whole. A missing column or one of
 // a type this package does not read is an error naming the file and it.

@@ -131,17 +131,7 @@ func TestModelFile_ScoresLikeTrain(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, capacity := range []int{0, 1, 33} {
-			pr, err := back.Predictor(capacity)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out := make([]float32, test.N)
-			pr.Predict(test, test.Test, out)
-			for i := range out {
-				if math.Float32bits(out[i]) != math.Float32bits(res.TestScores[i]) {
-					t.Fatalf("%s capacity %d: row %d scores %v, Train gave %v", m, capacity, i, out[i], res.TestScores[i])
-				}
-			}
+			pr := scoresExactly(t, back, capacity, test, res.TestScores, fmt.Sprintf("%s capacity %d", m, capacity))
 			if !pr.AttendsHistory() {
 				continue
 			}
@@ -153,8 +143,8 @@ func TestModelFile_ScoresLikeTrain(t *testing.T) {
 				if m == "bst" && len(want) > 0 {
 					want = want[:len(want)-1]
 				}
-				if out2[i] != out[i] || len(att[i]) != int(test.Seq[0].Len[i]) || !slices.Equal(att[i], want) {
-					t.Fatalf("%s: row %d: attention %v score %v, one at a time %v score %v", m, i, att[i], out2[i], want, out[i])
+				if out2[i] != res.TestScores[i] || len(att[i]) != int(test.Seq[0].Len[i]) || !slices.Equal(att[i], want) {
+					t.Fatalf("%s: row %d: attention %v score %v, one at a time %v score %v", m, i, att[i], out2[i], want, res.TestScores[i])
 				}
 			}
 		}
@@ -544,16 +534,24 @@ func TestModelFile_TwoHistories(t *testing.T) {
 		if len(test.Seq) != 2 || test.Seq[1].MaxLen != ds.Seq[1].MaxLen {
 			t.Fatalf("%s: restored sequences %+v", m, test.Schema.Sequences)
 		}
-		pr, err := back.Predictor(0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := make([]float32, test.N)
-		pr.Predict(test, test.Test, out)
-		for i := range out {
-			if math.Float32bits(out[i]) != math.Float32bits(res.TestScores[i]) {
-				t.Fatalf("%s: row %d scores %v, Train gave %v", m, i, out[i], res.TestScores[i])
-			}
+		scoresExactly(t, back, 0, test, res.TestScores, m)
+	}
+}
+
+// scoresExactly scores test's test rows with a Predictor of mf and fails
+// unless every score has the bits of want (the scores Train gave).
+func scoresExactly(t *testing.T, mf *ModelFile, capacity int, test *dataset.Dataset, want []float32, label string) *Predictor {
+	t.Helper()
+	pr, err := mf.Predictor(capacity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]float32, test.N)
+	pr.Predict(test, test.Test, out)
+	for i := range out {
+		if math.Float32bits(out[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s: row %d scores %v, Train gave %v", label, i, out[i], want[i])
 		}
 	}
+	return pr
 }

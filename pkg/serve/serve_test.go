@@ -106,10 +106,7 @@ func rawRows(t *testing.T, f *fixture) []map[string]any {
 	}
 	rows := make([]map[string]any, cols[0].Len())
 	for r := range rows {
-		rows[r] = map[string]any{}
-		for _, c := range cols {
-			rows[r][c.Name] = c.Value(r)
-		}
+		rows[r] = dataset.Row(cols, r)
 	}
 	return rows
 }
