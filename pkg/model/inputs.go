@@ -103,6 +103,11 @@ func declareInputs(s *slab, ds *dataset.Dataset, p Params, d int, use seqUse) (*
 			in.tables = append(in.tables, s.addEmb("pool_"+fd.Name, in.C+k, fd.Vocab, d))
 		}
 	}
+	if in.seq && d > 0 {
+		for j, k := range in.seqs {
+			s.readsHistory(in.tables[in.ts[j]], k, in.L)
+		}
+	}
 	if h, _ := LookupHyper("embedding_dropout"); d > 0 && h.UsedByModel(p.Model) {
 		in.dropRate = p.EmbeddingDropout
 	}

@@ -41,9 +41,11 @@ type tensor struct {
 	Shape    []int
 	Off      int
 	Len      int
-	Field    int  // embeddings: the field whose ids index the rows (≥ #categorical: pooled column Field−#categorical), or −1
-	ZeroInit bool // start at 0 whatever the kind (see slab.zeroInit)
-	OneInit  bool // a bias or state tensor that starts at 1 (see slab.oneInit)
+	Field    int   // embeddings: the field whose ids index the rows (≥ #categorical: pooled column Field−#categorical), or −1
+	Hist     []int // embeddings: the history columns (ds.Seq indices) whose ids the model also looks up here, in its order
+	HistLen  int   // how many positions of each of them it reads
+	ZeroInit bool  // start at 0 whatever the kind (see slab.zeroInit)
+	OneInit  bool  // a bias or state tensor that starts at 1 (see slab.oneInit)
 }
 
 // slab holds every parameter of a model in one []float32 (W) and their
@@ -99,6 +101,15 @@ func (s *slab) addEmb(name string, field, vocab, d int) int {
 	i := s.add(name, kindEmbedding, vocab, d)
 	s.tensors[i].Field = field
 	return i
+}
+
+// readsHistory records that the model looks up the ids of history column k
+// (ds.Seq[k]), up to l positions a row, in embedding tensor i: the sparse
+// update plan must then cover them (sparse.go).
+func (s *slab) readsHistory(i, k, l int) {
+	t := &s.tensors[i]
+	t.Hist = append(t.Hist, k)
+	t.HistLen = l
 }
 
 // alloc lays the declared tensors out (trainable ones first, state last)

@@ -15,9 +15,13 @@ import (
 //   - every tensor that is not a lookup table (weights, biases, AutoInt's
 //     dense-feature vectors, BST's position embeddings), whole;
 //   - of each lookup table (an embedding with a field), only the rows the
-//     batch's ids name: the categorical value, the history items of a
-//     sequence whose target is that field (and, for a history column after
-//     the first, its padding id 0), the pooled list's items.
+//     batch's ids name: the categorical value, the history items the model
+//     reads in it (the positions up to its max_len of the history columns
+//     it uses whose target is that field, and, for a history column after
+//     the first, its padding id 0), the pooled list's items. A table the
+//     model never reads histories through (logreg's, the wide part of
+//     deepfm, the category table of `history: first`) plans no history
+//     items: they are neither read from the data nor stepped.
 //
 // With an embedding L2 (λ > 0) the gradient λ·E is non-zero on every row, and
 // The BARS protocol adds it over the whole table each batch: then the tables
@@ -41,10 +45,12 @@ type updatePlan struct {
 
 // sparseTable is one lookup table updated row by row.
 type sparseTable struct {
-	off, d int
-	field  int      // the tensor's Field
-	mark   []uint32 // [vocab] the stamp of the last step that used the row
-	rows   []int32  // rows the current batch uses, each once
+	off, d  int
+	field   int      // the tensor's Field
+	hist    []int    // the tensor's Hist: history columns looked up here
+	histLen int      // positions read of each
+	mark    []uint32 // [vocab] the stamp of the last step that used the row
+	rows    []int32  // rows the current batch uses, each once
 }
 
 // newUpdatePlan lays out the updates of s's trainable tensors for ds and
@@ -58,8 +64,8 @@ func newUpdatePlan(s *slab, ds *dataset.Dataset, capacity int, sparse bool) *upd
 		}
 		if sparse && t.Kind == kindEmbedding && t.Field >= 0 {
 			vocab, d := t.Shape[0], t.Shape[1]
-			u.tables = append(u.tables, sparseTable{off: t.Off, d: d, field: t.Field,
-				mark: make([]uint32, vocab), rows: make([]int32, 0, min(vocab, capacity*idsPerRow(ds, t.Field)))})
+			u.tables = append(u.tables, sparseTable{off: t.Off, d: d, field: t.Field, hist: t.Hist, histLen: t.HistLen,
+				mark: make([]uint32, vocab), rows: make([]int32, 0, min(vocab, capacity*idsPerRow(ds, t)))})
 			continue
 		}
 		if n := len(u.dense); n > 0 && u.dense[n-1][1] == t.Off {
@@ -71,19 +77,12 @@ func newUpdatePlan(s *slab, ds *dataset.Dataset, capacity int, sparse bool) *upd
 	return u
 }
 
-// idsPerRow is the most ids one row holds for table field f.
-func idsPerRow(ds *dataset.Dataset, f int) int {
-	c := len(ds.Cat)
-	if f >= c {
-		return ds.Pooled[f-c].MaxLen
+// idsPerRow is the most ids one row holds for table t.
+func idsPerRow(ds *dataset.Dataset, t tensor) int {
+	if c := len(ds.Cat); t.Field >= c {
+		return ds.Pooled[t.Field-c].MaxLen
 	}
-	n := 1
-	for k, sq := range ds.Schema.Sequences {
-		if sq.Field == f {
-			n += ds.Seq[k].MaxLen
-		}
-	}
-	return n
+	return 1 + len(t.Hist)*(t.HistLen+1)
 }
 
 // collect records the rows of each table that the batch rows use.
@@ -109,15 +108,14 @@ func (u *updatePlan) collect(ds *dataset.Dataset, rows []int32) {
 		for _, r := range rows {
 			t.add(ds.Cat[t.field][r], u.stamp)
 		}
-		for k, sq := range ds.Schema.Sequences {
-			if sq.Field == t.field {
-				t.addLists(&ds.Seq[k], rows, u.stamp)
-				if k > 0 {
-					// A history column after the first, shorter than the
-					// first, is read as the padding id up to the first's
-					// length (inputs.go).
-					t.add(0, u.stamp)
-				}
+		for _, k := range t.hist {
+			sq := &ds.Seq[k]
+			t.addHistory(sq, rows, min(t.histLen, sq.MaxLen), u.stamp)
+			if k > 0 {
+				// A history column after the first, shorter than the
+				// first, is read as the padding id up to the first's
+				// length (inputs.go).
+				t.add(0, u.stamp)
 			}
 		}
 	}
@@ -131,9 +129,14 @@ func (t *sparseTable) add(id int32, stamp uint32) {
 }
 
 func (t *sparseTable) addLists(col *dataset.SeqColumn, rows []int32, stamp uint32) {
+	t.addHistory(col, rows, col.MaxLen, stamp)
+}
+
+// addHistory adds the first l ids (at most) of each row's list in col.
+func (t *sparseTable) addHistory(col *dataset.SeqColumn, rows []int32, l int, stamp uint32) {
 	for _, r := range rows {
 		start := int(r) * col.MaxLen
-		for _, id := range col.IDs[start : start+int(col.Len[r])] {
+		for _, id := range col.IDs[start : start+min(int(col.Len[r]), l)] {
 			t.add(id, stamp)
 		}
 	}

@@ -187,3 +187,76 @@ func TestClip(t *testing.T) {
 		})
 	}
 }
+
+// TestSparse_PlansWhatTheModelReads: a step plans, in each table, exactly
+// the ids the model looks up there: a model without histories (logreg, the
+// wide part of deepfm) plans no history item, `history: first` no item of
+// the second column, max_len only the positions it reads. A planned row
+// the model never reads would be stepped on a zero gradient (with adam:
+// moved by its momentum); an unplanned row it reads would keep a dirty
+// gradient, which the step's end checks.
+func TestSparse_PlansWhatTheModelReads(t *testing.T) {
+	ds := twoHistories(synth(synthConfig{Rows: 1200, Users: 300, Items: 500, HistLen: 8, Clusters: 7, Seed: 4}), 7)
+	cases := []struct {
+		name    string
+		model   string
+		history string
+		maxLen  int
+		read    map[string][]int // table name → history columns read in it
+		readLen int
+	}{
+		{"logreg", "logreg", "", 0, nil, 0},
+		{"deepfm", "deepfm", "", 0, map[string][]int{"emb_item": {0}, "emb_category": {1}}, 8},
+		{"din/all", "din", "", 0, map[string][]int{"emb_item": {0}, "emb_category": {1}}, 8},
+		{"din/first", "din", "first", 0, map[string][]int{"emb_item": {0}}, 8},
+		{"dot/max_len 3", "dot", "", 3, map[string][]int{"emb_item": {0}, "emb_category": {1}}, 3},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := smallParams(c.model)
+			p.Optimizer, p.History, p.MaxLen, p.BatchSize = "adam", c.history, c.maxLen, 128
+			p = p.WithDefaults()
+			tr := newTestTrainer(t, ds, p)
+			s := tr.net.params()
+			tr.init(rand.New(rand.NewPCG(1, 1)))
+			rows := ds.Train[:128]
+			tr.step(rows, 0.01, s)
+			for _, tb := range tr.upd.tables {
+				name := s.tensors[slices.IndexFunc(s.tensors, func(x tensor) bool { return x.Off == tb.off })].Name
+				want := map[int32]bool{}
+				for _, r := range rows {
+					want[ds.Cat[tb.field][r]] = true
+				}
+				for _, k := range c.read[name] {
+					sq := ds.Seq[k]
+					for _, r := range rows {
+						ln := min(int(sq.Len[r]), c.readLen)
+						for _, id := range sq.IDs[int(r)*sq.MaxLen : int(r)*sq.MaxLen+ln] {
+							want[id] = true
+						}
+					}
+					if k > 0 {
+						want[0] = true // the padding id of a second column
+					}
+				}
+				got := map[int32]bool{}
+				for _, id := range tb.rows {
+					got[id] = true
+				}
+				if len(got) != len(want) {
+					t.Errorf("%s: planned %d rows, the model reads %d", name, len(got), len(want))
+				}
+				for id := range want {
+					if !got[id] {
+						t.Errorf("%s: row %d is read but not planned", name, id)
+					}
+				}
+			}
+			for j, g := range s.G {
+				if g != 0 {
+					t.Fatalf("gradient entry %d (%s) is %v after the step: a read row was not planned", j, s.nameAt(j), g)
+				}
+			}
+		})
+	}
+}
