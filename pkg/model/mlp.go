@@ -185,12 +185,23 @@ func (m *mlp) backward(dx []float32, dz []float32) {
 	}
 	n := m.n
 	for k := range m.layers {
+		// Clear only the buffers backward adds into, once each (stages
+		// that are off share a buffer): the layer's output gradient (the
+		// layer above or the output layer adds into it), dropout's,
+		// Dice's and BatchNorm's inputs' gradients. ReLU sets its own.
 		l := &m.layers[k]
 		w := l.lin.O
-		clear(l.da[:n*w])
-		clear(l.dc_[:n*w])
-		clear(l.dg[:n*w])
-		clear(l.dh[:n*w])
+		_, dout := l.output(m.train)
+		clear(dout[:n*w])
+		if l.drop != nil && m.train {
+			clear(l.dg[:n*w])
+		}
+		if l.dc != nil {
+			clear(l.dc_[:n*w])
+		}
+		if l.bn != nil {
+			clear(l.da[:n*w])
+		}
 	}
 	last := len(m.layers) - 1
 	in, dlast := m.x, dx
@@ -210,7 +221,7 @@ func (m *mlp) backward(dx []float32, dz []float32) {
 		if l.dc != nil {
 			l.dc.backward(l.dc_[:n*w], l.dg[:n*w], l.c[:n*w])
 		} else {
-			reluBackward(l.dc_[:n*w], l.dg[:n*w], l.c[:n*w])
+			reluBackwardSet(l.dc_[:n*w], l.dg[:n*w], l.c[:n*w])
 		}
 		if l.bn != nil {
 			l.bn.backward(l.da[:n*w], l.dc_[:n*w])
