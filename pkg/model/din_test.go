@@ -10,12 +10,12 @@ import (
 	"github.com/attnsweep/attnsweep/pkg/dataset"
 )
 
-// TestDIN_SplitFirstLayer: the attention MLP's first layer computed by
-// blocks (r_i + [e_ij, v_i⊙e_ij]·[Wb − Wc; Wd]) equals q_ij·W_1 + b_1 on the
-// concatenated q_ij = [v_i, e_ij, v_i − e_ij, v_i⊙e_ij] to float32 rounding,
-// and so do the scores that follow (training and evaluation); backward's
-// first-layer weight gradient equals Σ_ij q_ij⊗dp_ij.
+// TestDIN_SplitFirstLayer: the attention MLP's first layer computed by blocks
+// (r_i + [e_ij, v_i⊙e_ij]·[Wb − Wc; Wd]) equals q_ij·W_1 + b_1 on the old
+// q_ij = [v_i, e_ij, v_i − e_ij, v_i⊙e_ij] to float32 rounding, and so do the
+// scores (training and evaluation) and the first layer's weight gradient.
 func TestDIN_SplitFirstLayer(t *testing.T) {
+	// Two history columns (H = 2D), histories of up to 5 items.
 	ds := twoHistories(synth(synthConfig{Rows: 300, Users: 10, Items: 12, Clusters: 3, HistLen: 5, Seed: 3}), 3)
 	for _, train := range []bool{true, false} {
 		t.Run(fmt.Sprintf("train=%v", train), func(t *testing.T) {
