@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/attnsweep/attnsweep/pkg/dataset"
 )
@@ -31,11 +32,13 @@ func BenchmarkEpoch(b *testing.B) {
 			tr := newTestTrainer(b, ds, p)
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu0 := processCPUTime()
 			for i := 0; i < b.N; i++ {
 				if _, err := tr.epoch(context.Background(), all, p.LR, 1); err != nil {
 					b.Fatal(err)
 				}
 			}
+			reportCPU(b, cpu0)
 		})
 	}
 }
@@ -58,9 +61,55 @@ func BenchmarkPredict(b *testing.B) {
 			out := make([]float32, ds.N)
 			z := make([]float32, p.BatchSize)
 			b.ResetTimer()
+			cpu0 := processCPUTime()
 			for i := 0; i < b.N; i++ {
 				_ = predictRows(context.Background(), nt, ds, all, out, z)
 			}
+			reportCPU(b, cpu0)
 		})
 	}
+}
+
+// reportCPU reports the process's CPU time per op since cpu0 as cpu-ms/op:
+// on a shared machine the wall time (ns/op) also counts waits for a core.
+func reportCPU(b *testing.B, cpu0 time.Duration) {
+	b.ReportMetric(float64(processCPUTime()-cpu0)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+}
+
+// BenchmarkDIN times din at the sizes of the served model in BENCHMARKS.md
+// (embed_dim 32, hidden [200, 80], the default attention MLP [80, 40] with
+// Dice) on benchData's histories of up to 20 items. train: one op is an
+// epoch over the first 8,192 rows at batch 1,024 (8 steps); predict: one op
+// scores those rows 100 at a time (a serve request's 100 candidates).
+func BenchmarkDIN(b *testing.B) {
+	ds := benchData()
+	rows := make([]int32, 8192)
+	for i := range rows {
+		rows[i] = int32(i)
+	}
+	p := Params{Model: "din", EmbedDim: 32, Hidden: []int{200, 80}, BatchSize: 1024, Seed: 1}.WithDefaults()
+	b.Run("train", func(b *testing.B) {
+		tr := newTestTrainer(b, ds, p)
+		b.ResetTimer()
+		cpu0 := processCPUTime()
+		for i := 0; i < b.N; i++ {
+			if _, err := tr.epoch(context.Background(), rows, p.LR, 1); err != nil {
+				b.Fatal(err)
+			}
+		}
+		reportCPU(b, cpu0)
+	})
+	b.Run("predict", func(b *testing.B) {
+		nt, err := newNet(ds, p, 100)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out, z := make([]float32, len(rows)), make([]float32, 100)
+		b.ResetTimer()
+		cpu0 := processCPUTime()
+		for i := 0; i < b.N; i++ {
+			_ = predictRows(context.Background(), nt, ds, rows, out, z)
+		}
+		reportCPU(b, cpu0)
+	})
 }

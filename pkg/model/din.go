@@ -27,13 +27,24 @@ import (
 // unlike `dot` there is no explicit v⊙u. Dice's statistics are taken over
 // the real positions only (padding is never scored).
 //
+// The attention MLP's first layer is computed by its input's blocks
+// (W_1 = [Wa; Wb; Wc; Wd], four [H, A1] blocks, the parameters as declared):
+//
+//	q_ij·W_1 + b_1 = r_i + y_ij·W2       r_i = v_i·(Wa + Wc) + b_1   once per row   [n, A1]
+//	                                     y_ij = [e_ij, v_i⊙e_ij],  W2 = [Wb − Wc; Wd]   [P, 2H]·[2H, A1]
+//
+// half the products of forming q and multiplying it by W_1; q is never formed.
+//
 // Backward of the attention part:
 //
 //	dw_ij = du_i·e_ij,   de_ij += w_ij·du_i              (du_i/len_i in place of du_i with "mean")
 //	ds_i  = dw_i  or  softmax backward of dw_i
-//	dq_ij = MLP_att backward of ds_ij
-//	dv_i  += dq[0:D] + dq[2D:3D] + dq[3D:4D]⊙e_ij
-//	de_ij += dq[D:2D] − dq[2D:3D] + dq[3D:4D]⊙v_i
+//	dp_ij = MLP_att backward of ds_ij, down to the first layer's pre-activation
+//	G_i   = Σ_j dp_ij,   db_1 += Σ_i G_i
+//	dWa += Σ_i v_i⊗G_i,  dWb += Σ_ij e_ij⊗dp_ij,  dWc += dWa's term − dWb's term,
+//	dWd += Σ_ij (v_i⊙e_ij)⊗dp_ij
+//	dv_i  += G_i·(Wa+Wc)ᵀ + Σ_j (dp_ij·Wdᵀ)⊙e_ij
+//	de_ij += dp_ij·(Wb−Wc)ᵀ + (dp_ij·Wdᵀ)⊙v_i
 type dinNet struct {
 	s       slab
 	cap     int
@@ -45,7 +56,11 @@ type dinNet struct {
 	uOff    int
 	mean    bool      // Params.DINPooling "mean"
 	x, dx   []float32 // [cap, Din]: | f_1 … f_M | dense | u |
-	q, dq   []float32 // [cap·L, 4H]
+	y, dy   []float32 // [cap·L, 2H]: y_ij = [e_ij, v_i⊙e_ij] of the real positions, packed
+	r       []float32 // [cap, A1]: r_i in forward, G_i in backward
+	wac     []float32 // [H, A1]: Wa + Wc of the last forward
+	w2      []float32 // [2H, A1]: [Wb − Wc; Wd] of the last forward
+	gac, g2 []float32 // [H, A1], [2H, A1]: Σ_i v_i⊗G_i and Σ_ij y_ij⊗dp_ij
 	sc, dsc []float32 // [cap·L] scores and their gradients
 	w       []float32 // [cap, L] weights (0 on padding)
 	dw      []float32 // [L] scratch
@@ -70,6 +85,9 @@ func newDIN(ds *dataset.Dataset, p Params, capacity int) (*dinNet, error) {
 	if ah == nil {
 		ah = DefaultAttentionHidden
 	}
+	if len(ah) == 0 {
+		return nil, fmt.Errorf("din: attention_hidden: want at least one layer, got an empty list")
+	}
 	bindAtt := declareMLP(&m.s, "att_", 4*h, mlpOpts{Hidden: ah, Act: act})
 	bindMLP := declareMLP(&m.s, "mlp_", m.din, mainMLPOpts(p, "dice"))
 	m.s.alloc()
@@ -79,7 +97,11 @@ func newDIN(ds *dataset.Dataset, p Params, capacity int) (*dinNet, error) {
 	m.att = bindAtt(pc)
 	m.mlp = bindMLP(capacity)
 	m.x, m.dx = make([]float32, capacity*m.din), make([]float32, capacity*m.din)
-	m.q, m.dq = make([]float32, pc*4*h), make([]float32, pc*4*h)
+	m.y, m.dy = make([]float32, pc*2*h), make([]float32, pc*2*h)
+	a1 := ah[0]
+	m.r = make([]float32, capacity*a1)
+	m.wac, m.gac = make([]float32, h*a1), make([]float32, h*a1)
+	m.w2, m.g2 = make([]float32, 2*h*a1), make([]float32, 2*h*a1)
 	m.sc, m.dsc = make([]float32, pc), make([]float32, pc)
 	m.w = make([]float32, pc)
 	m.dw = make([]float32, in.L)
@@ -103,25 +125,7 @@ func (m *dinNet) forward(ds *dataset.Dataset, rows []int32, z []float32, rng *ra
 	in.history()
 	in.dropEmbeddings(m.x, din, rng)
 	in.target(m.x, din)
-	// q_ij for the real positions, packed.
-	pos := 0
-	for i := 0; i < n; i++ {
-		m.start[i] = pos
-		v := in.v[i*h : i*h+h]
-		for j := 0; j < int(in.lens[i]); j++ {
-			e := in.e[(i*L+j)*h : (i*L+j)*h+h]
-			q := m.q[pos*4*h : (pos+1)*4*h]
-			copy(q[:h], v)
-			copy(q[h:2*h], e)
-			for c := 0; c < h; c++ {
-				q[2*h+c] = v[c] - e[c]
-				q[3*h+c] = v[c] * e[c]
-			}
-			pos++
-		}
-	}
-	m.start[n] = pos
-	m.att.forward(m.sc, m.q, pos, rng)
+	m.scores(n, rng)
 	// w and u.
 	for i := 0; i < n; i++ {
 		ln := int(in.lens[i])
@@ -174,28 +178,100 @@ func (m *dinNet) backward(dz []float32) {
 			copy(dsi, dw)
 		}
 	}
-	dq := m.dq[:P*4*h]
-	clear(dq)
-	m.att.backward(dq, ds)
 	in.targetGrad(m.dx, din)
-	for i := 0; i < n; i++ {
-		v := in.v[i*h : i*h+h]
-		dv := in.dv[i*h : i*h+h]
-		for j := 0; j < int(in.lens[i]); j++ {
-			p := m.start[i] + j
-			g := dq[p*4*h : (p+1)*4*h]
-			e := in.e[(i*L+j)*h : (i*L+j)*h+h]
-			de := in.de[(i*L+j)*h : (i*L+j)*h+h]
-			for c := 0; c < h; c++ {
-				dv[c] += g[c] + g[2*h+c] + g[3*h+c]*e[c]
-				de[c] += g[h+c] - g[2*h+c] + g[3*h+c]*v[c]
-			}
-		}
-	}
+	m.scoresBackward(ds)
 	in.targetGradBack(m.dx, din)
 	in.dropEmbeddingsBackward(m.dx, din)
 	in.fieldsBackward(m.dx, din)
 	in.historyBackward()
+}
+
+// scores writes s_ij = MLP_att(q_ij) for the real positions of the n rows
+// (packed, m.start) into m.sc, through the split first layer.
+func (m *dinNet) scores(n int, rng *rand.Rand) {
+	in := m.in
+	h, L := in.H, in.L
+	first := &m.att.layers[0].lin
+	a1 := first.O
+	hw := h * a1
+	for c := 0; c < hw; c++ { // W_1's blocks Wa, Wb, Wc, Wd
+		wc := first.W[2*hw+c]
+		m.wac[c] = first.W[c] + wc
+		m.w2[c] = first.W[hw+c] - wc
+	}
+	copy(m.w2[hw:], first.W[3*hw:4*hw])
+	r := m.r[:n*a1]
+	for i := 0; i < n; i++ {
+		copy(r[i*a1:(i+1)*a1], first.b)
+	}
+	Gemm(false, false, n, a1, h, 1, in.v, h, m.wac, a1, 1, r, a1)
+	pre := m.att.pre()
+	pos := 0
+	for i := 0; i < n; i++ {
+		m.start[i] = pos
+		v := in.v[i*h : i*h+h]
+		for j := 0; j < int(in.lens[i]); j++ {
+			e := in.e[(i*L+j)*h : (i*L+j)*h+h]
+			y := m.y[pos*2*h : (pos+1)*2*h]
+			copy(y[:h], e)
+			for c, vc := range v {
+				y[h+c] = vc * e[c]
+			}
+			copy(pre[pos*a1:(pos+1)*a1], r[i*a1:(i+1)*a1])
+			pos++
+		}
+	}
+	m.start[n] = pos
+	Gemm(false, false, pos, a1, 2*h, 1, m.y, 2*h, m.w2, a1, 1, pre, a1)
+	m.att.forwardPre(m.sc, pos, rng)
+}
+
+// scoresBackward differentiates scores given ds [P]: it adds into the
+// attention MLP's gradients (W_1 and b_1 included), in.dv and in.de.
+func (m *dinNet) scoresBackward(ds []float32) {
+	in := m.in
+	n, h, L := in.n, in.H, in.L
+	first := &m.att.layers[0].lin
+	a1 := first.O
+	hw := h * a1
+	P := m.start[n]
+	m.att.backward(nil, ds)
+	dp := m.att.dpre()[:P*a1]
+	g := m.r[:n*a1]
+	for i := 0; i < n; i++ {
+		gi := g[i*a1 : (i+1)*a1]
+		clear(gi)
+		for p := m.start[i]; p < m.start[i+1]; p++ {
+			axpy(gi, 1, dp[p*a1:(p+1)*a1])
+		}
+		axpy(first.db, 1, gi)
+	}
+	Gemm(true, false, h, a1, n, 1, in.v, h, g, a1, 0, m.gac, a1)
+	Gemm(true, false, 2*h, a1, P, 1, m.y, 2*h, dp, a1, 0, m.g2, a1)
+	dW := first.dW
+	for c := 0; c < hw; c++ {
+		ga, gb := m.gac[c], m.g2[c]
+		dW[c] += ga
+		dW[hw+c] += gb
+		dW[2*hw+c] += ga - gb
+		dW[3*hw+c] += m.g2[hw+c]
+	}
+	Gemm(false, true, n, h, a1, 1, g, a1, m.wac, a1, 1, in.dv, h)
+	dy := m.dy[:P*2*h]
+	Gemm(false, true, P, 2*h, a1, 1, dp, a1, m.w2, a1, 0, dy, 2*h)
+	for i := 0; i < n; i++ {
+		v := in.v[i*h : i*h+h]
+		dv := in.dv[i*h : i*h+h]
+		for j := 0; j < int(in.lens[i]); j++ {
+			d := dy[(m.start[i]+j)*2*h : (m.start[i]+j+1)*2*h]
+			e := in.e[(i*L+j)*h : (i*L+j)*h+h]
+			de := in.de[(i*L+j)*h : (i*L+j)*h+h]
+			for c := 0; c < h; c++ {
+				de[c] += d[c] + d[h+c]*v[c]
+				dv[c] += d[h+c] * e[c]
+			}
+		}
+	}
 }
 
 func (m *dinNet) attention(i int) ([]int32, [][]float32) {

@@ -3,6 +3,7 @@
 package model
 
 import (
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -18,4 +19,14 @@ func threadCPUTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ts.Nano())
+}
+
+// processCPUTime is the CPU time (user and system) of the whole process: the
+// model benchmarks report it per op, GC and every goroutine included.
+func processCPUTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

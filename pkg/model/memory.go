@@ -1,6 +1,7 @@
 package model
 
 import (
+	"cmp"
 	"math"
 
 	"github.com/attnsweep/attnsweep/pkg/dataset"
@@ -245,10 +246,7 @@ func (t *tally) mlp(in float64, o mlpOpts, c float64) {
 
 func (t *tally) din(p Params, d, k, c float64) {
 	in := t.inputs(p, d, true)
-	act := p.Activation
-	if act == "" {
-		act = "dice"
-	}
+	act := cmp.Or(p.AttentionActivation, p.Activation, "dice") // as newDIN
 	ah := p.AttentionHidden
 	if ah == nil {
 		ah = DefaultAttentionHidden
@@ -257,7 +255,12 @@ func (t *tally) din(p Params, d, k, c float64) {
 	t.mlp(4*in.h, mlpOpts{Hidden: ah, Act: act}, pc)
 	din := in.m*d + k + in.h
 	t.mlp(din, mainMLPOpts(p, "dice"), c)
-	t.buf += 8*c*din + 8*pc*4*in.h + 12*pc + 4*in.l + 8*(c+1) // x, dx; q, dq; scores, their gradients, weights; scratch; starts
+	a1 := 0.0 // newDIN refuses an empty list
+	if len(ah) > 0 {
+		a1 = float64(ah[0])
+	}
+	t.buf += 8*c*din + 8*pc*2*in.h + 12*pc + 4*in.l + 8*(c+1) // x, dx; y, dy; scores, their gradients, weights; scratch; starts
+	t.buf += 4*c*a1 + 4*6*in.h*a1                             // r; the first layer's combined blocks and their gradients
 }
 
 func (t *tally) bst(p Params, d, k, c float64) {

@@ -17,14 +17,15 @@ import (
 //
 // Buffers are sized once for the model's capacity of B rows.
 type mlp struct {
-	In     int
-	opts   mlpOpts
-	layers []mlpLayer
-	out    linear
-	widths []int // In, H_1, ..., H_last
-	n      int
-	x      []float32 // input of the last forward (a view)
-	train  bool      // the last forward was a training one
+	In      int
+	opts    mlpOpts
+	layers  []mlpLayer
+	out     linear
+	widths  []int // In, H_1, ..., H_last
+	n       int
+	x       []float32 // input of the last forward (a view; nil after forwardPre)
+	train   bool      // the last forward was a training one
+	fromPre bool      // the last forward was forwardPre: layer 1's linear map is the caller's
 }
 
 // mlpOpts are the options of an MLP's hidden layers.
@@ -109,12 +110,40 @@ func declareMLP(s *slab, prefix string, in int, o mlpOpts) func(capacity int) *m
 // randomness; nil means evaluation (running BatchNorm statistics, no
 // dropout: its stage is skipped, not copied through).
 func (m *mlp) forward(z []float32, x []float32, n int, rng *rand.Rand) {
+	m.fromPre = false
+	m.run(z, x, n, rng)
+}
+
+// forwardPre is forward for a caller that computes the first hidden layer's
+// linear map itself (DIN splits it by the blocks of its input): before the
+// call, the first n rows of pre() hold a_1 = x·W_1 + b_1, bias included.
+// BatchNorm, the activation and the later layers run as in forward. W_1
+// and b_1 are the caller's to differentiate: backward then stops at da_1
+// (in dpre()) and adds nothing into their gradients.
+func (m *mlp) forwardPre(z []float32, n int, rng *rand.Rand) {
+	if len(m.layers) == 0 {
+		panic("model: mlp: forwardPre without a hidden layer")
+	}
+	m.fromPre = true
+	m.run(z, nil, n, rng)
+}
+
+// pre is the first hidden layer's pre-activation a_1 [cap, H_1]: forwardPre's input.
+func (m *mlp) pre() []float32 { return m.layers[0].a }
+
+// dpre is the gradient w.r.t. a_1 [cap, H_1], valid after a backward.
+func (m *mlp) dpre() []float32 { return m.layers[0].da }
+
+// run is forward from x, or from a_1 when m.fromPre is set.
+func (m *mlp) run(z []float32, x []float32, n int, rng *rand.Rand) {
 	m.n, m.x, m.train = n, x, rng != nil
 	in := x
 	for k := range m.layers {
 		l := &m.layers[k]
 		w := l.lin.O
-		l.lin.forward(l.a, in, l.lin.I, n)
+		if k > 0 || !m.fromPre {
+			l.lin.forward(l.a, in, l.lin.I, n)
+		}
 		if l.bn != nil && l.dc == nil && !m.train {
 			// Evaluation: BatchNorm and ReLU in one pass straight into g
 			// (backward, if one follows, recomputes c: backwardEval).
@@ -149,16 +178,30 @@ func (l *mlpLayer) output(train bool) (h, dh []float32) {
 
 // backward adds the parameter gradients for dz [n] and adds dx [n, In]
 // (skipped when dx is nil), using the saved stages of the last forward
-// (in its mode).
+// (in its mode). After forwardPre it stops at da_1 (dpre), and dx must be nil.
 func (m *mlp) backward(dx []float32, dz []float32) {
+	if m.fromPre && dx != nil {
+		panic("model: mlp: backward after forwardPre has no dx")
+	}
 	n := m.n
 	for k := range m.layers {
+		// Clear only the buffers backward adds into, once each (stages
+		// that are off share a buffer): the layer's output gradient (the
+		// layer above or the output layer adds into it), dropout's,
+		// Dice's and BatchNorm's inputs' gradients. ReLU sets its own.
 		l := &m.layers[k]
 		w := l.lin.O
-		clear(l.da[:n*w])
-		clear(l.dc_[:n*w])
-		clear(l.dg[:n*w])
-		clear(l.dh[:n*w])
+		_, dout := l.output(m.train)
+		clear(dout[:n*w])
+		if l.drop != nil && m.train {
+			clear(l.dg[:n*w])
+		}
+		if l.dc != nil {
+			clear(l.dc_[:n*w])
+		}
+		if l.bn != nil {
+			clear(l.da[:n*w])
+		}
 	}
 	last := len(m.layers) - 1
 	in, dlast := m.x, dx
@@ -178,10 +221,13 @@ func (m *mlp) backward(dx []float32, dz []float32) {
 		if l.dc != nil {
 			l.dc.backward(l.dc_[:n*w], l.dg[:n*w], l.c[:n*w])
 		} else {
-			reluBackward(l.dc_[:n*w], l.dg[:n*w], l.c[:n*w])
+			reluBackwardSet(l.dc_[:n*w], l.dg[:n*w], l.c[:n*w])
 		}
 		if l.bn != nil {
 			l.bn.backward(l.da[:n*w], l.dc_[:n*w])
+		}
+		if k == 0 && m.fromPre {
+			break // the caller's linear map
 		}
 		in, din := m.x, dx
 		if k > 0 {
