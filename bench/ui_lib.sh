@@ -77,7 +77,7 @@ run() {
     setsid "$ui" ui --db "$db" --addr 127.0.0.1:0 >"$out/$1.ui.log" 2>&1 &
     ui_sid=$!
     local url="" port
-    until [ -n "$url" ]; do sleep 0.1; url=$(grep -o 'http://[^ ]*/' "$out/$1.ui.log" || true); done
+    until [ -n "$url" ]; do sleep 0.1; url=$(grep -so 'http://[^ ]*/' "$out/$1.ui.log" || true); done
     port=$(head -1 "$profile/DevToolsActivePort")
     curl -sf -X PUT "http://127.0.0.1:$port/json/new?${url}%23/sweep/uithroughput" >/dev/null
   fi
