@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -17,10 +18,12 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// uiSpec trains long enough (8 epochs of about a second on one worker) to
-// watch a running trial's curve gain points.
+// uiSpec trains long enough to watch a running trial's curve gain points:
+// 12 epochs of 0.4-0.8 s (300k rows, one worker), so that a trial runs
+// through several of the page's draws (at most one a second), which a trial
+// of 0.2-s epochs did not (it could start and end between two draws).
 const uiSpec = `name: uiwatch
-data: {synthetic: {rows: 60000, seed: 6, history: 12}}
+data: {synthetic: {rows: 300000, seed: 6, history: 12}}
 columns:
   sequences: [{column: hist_item, target: item_id, max_len: 12}]
   group: user_id
@@ -31,7 +34,7 @@ space:
   embed_dim: 8
   batch_size: 256
   hidden: [32]
-train: {epochs: 8, patience: 8}
+train: {epochs: 12, patience: 12}
 `
 
 // uiTinySpec is a second, finished sweep to compare with.
@@ -213,6 +216,8 @@ func TestUI_WatchesARunningSweep(t *testing.T) {
 		t.Fatalf("sweep page: %v", err)
 	}
 	watchNewEpoch(t, ctx, db)
+	checkThrottle(t, ctx)
+	watchWhileHidden(t, ctx, db)
 	screenshotView(t, ctx, "sweep-view.png")
 	screenshot(t, ctx, "sweep.png")
 
@@ -252,7 +257,7 @@ func watchNewEpoch(t *testing.T, ctx context.Context, db string) {
 	deadline := time.Now().Add(3 * time.Minute)
 	for time.Now().Before(deadline) {
 		id, n := runningTrial(t, db)
-		if id == 0 || n < 1 || n >= 7 { // wait for a trial with an epoch, and epochs left to come
+		if id == 0 || n < 1 || n > 6 { // wait for a trial with an epoch, and epochs left to come after the next
 			time.Sleep(50 * time.Millisecond)
 			continue
 		}
@@ -285,4 +290,99 @@ func watchNewEpoch(t *testing.T, ctx context.Context, db string) {
 		}
 	}
 	t.Fatal("no running trial gained an epoch within 3 minutes")
+}
+
+// setHidden makes the page believe it is hidden or shown (a headless tab is
+// always visible) and tells it, as a browser does when its tab is switched.
+func setHidden(t *testing.T, ctx context.Context, hidden bool) {
+	t.Helper()
+	js := `delete document.hidden; document.dispatchEvent(new Event("visibilitychange")); true`
+	if hidden {
+		js = `Object.defineProperty(document, "hidden", {configurable: true, get: () => true}); document.dispatchEvent(new Event("visibilitychange")); true`
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkThrottle drives the page's redraw throttle (sweep.js, throttled) with
+// a 400 ms interval: a first change is drawn at once, two more within the
+// interval are drawn together at its end (the last change is not lost), a
+// change while the page is hidden is drawn when it is shown again.
+func checkThrottle(t *testing.T, ctx context.Context) {
+	t.Helper()
+	js := `(async () => {
+		const sleep = ms => new Promise(r => setTimeout(r, ms));
+		const t0 = performance.now(), calls = [];
+		const log = parts => calls.push({At: performance.now() - t0, Parts: parts});
+		const mark = throttled({alive: () => true}, 400, parts => log([...parts].sort().join(",")), () => log("shown"));
+		mark("a"); await sleep(50);
+		mark("b"); await sleep(50); mark("c"); await sleep(700);
+		Object.defineProperty(document, "hidden", {configurable: true, get: () => true});
+		mark("d"); await sleep(600);
+		const shownAt = performance.now() - t0;
+		delete document.hidden; document.dispatchEvent(new Event("visibilitychange"));
+		await sleep(100);
+		return JSON.stringify({ShownAt: shownAt, Calls: calls});
+	})()`
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		ShownAt float64
+		Calls   []struct {
+			At    float64
+			Parts string
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	var parts []string
+	for _, c := range got.Calls {
+		parts = append(parts, c.Parts)
+	}
+	if strings.Join(parts, " ") != "a b,c shown d" {
+		t.Fatalf("throttle: drew %q, want a, then b,c together, then d once shown (%s)", parts, out)
+	}
+	if c := got.Calls[1]; c.At < 400 || c.At > 1000 {
+		t.Errorf("throttle: b,c drawn at %.0f ms, want at the end of the 400-ms interval (%s)", c.At, out)
+	}
+	if d := got.Calls[3].At; d < got.ShownAt {
+		t.Errorf("throttle: d drawn at %.0f ms while hidden (shown at %.0f ms)", d, got.ShownAt)
+	}
+}
+
+// watchWhileHidden hides the sweep page while a trial gains epochs: the page
+// draws nothing meanwhile, and catches up at once when shown.
+func watchWhileHidden(t *testing.T, ctx context.Context, db string) {
+	t.Helper()
+	id, n := runningTrial(t, db)
+	if id == 0 || n > 8 {
+		t.Logf("no running trial with epochs to come: the hidden page is not checked")
+		return
+	}
+	setHidden(t, ctx, true)
+	time.Sleep(1500 * time.Millisecond) // a draw scheduled before is skipped
+	before, err := curvePoints(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for cur, m := runningTrial(t, db); cur == id && m <= max(before, n); cur, m = runningTrial(t, db) {
+		if time.Now().After(deadline) {
+			t.Fatalf("trial %d gained no epoch in a minute", id)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(1500 * time.Millisecond) // a shown page would have drawn it by now
+	if hidden, _ := curvePoints(ctx, id); hidden != before {
+		t.Fatalf("trial %d: the hidden page drew %d points, then %d", id, before, hidden)
+	}
+	setHidden(t, ctx, false)
+	time.Sleep(300 * time.Millisecond)
+	if shown, _ := curvePoints(ctx, id); shown == before {
+		t.Fatalf("trial %d: the page shown again still draws %d points 0.3 s later", id, shown)
+	}
 }

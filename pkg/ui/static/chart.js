@@ -27,23 +27,57 @@ function niceTicks(lo, hi, n) {
 }
 
 // lineChart draws series [{id, label, points: [[x, y], ...], colour, dashed}]
-// as one SVG. Each series' path carries data-trial and data-points (its
-// number of points), which tests read.
-function lineChart({ title, xLabel, yLabel, series, width = 560, height = 320, integerX = true }) {
-  const m = { left: 62, right: 14, top: 28, bottom: 42 };
+// as one SVG. Each series is a group of its path and a dot per point; the
+// path carries data-trial and data-points (its number of points), which
+// tests read.
+function lineChart(opts) {
+  const { title, width = 560, height = 320 } = opts;
   const svg = svgEl("svg", { class: "chart", width, height, viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": title });
-  svg.appendChild(svgEl("text", { class: "title", x: m.left, y: 18 }, title));
-  const pts = series.flatMap(s => s.points);
-  if (pts.length === 0) {
-    svg.appendChild(svgEl("text", { x: width / 2, y: height / 2, "text-anchor": "middle", class: "muted" }, "no epochs yet"));
-    return svg;
+  updateChart(svg, opts);
+  return svg;
+}
+
+// updateChart redraws a lineChart for new data. While its axes, series and
+// labels are those drawn last, it only adds each series' new points (the
+// path gets its new segment, the dots are appended): a live curve's new
+// epoch costs the browser a few nodes instead of a whole chart.
+function updateChart(svg, { title, xLabel, yLabel, series, width = 560, height = 320, integerX = true }) {
+  const L = chartLayout(series, width, height, integerX);
+  const key = JSON.stringify([title, xLabel, yLabel, L && L.key, series.map(s => [s.id, s.label, s.colour, !!s.dashed])]);
+  if (svg.dataset.key !== key) {
+    svg.dataset.key = key;
+    drawFrame(svg, { title, xLabel, yLabel, width, height }, L);
+    if (L) for (const s of series) svg.appendChild(svgEl("g", { class: "series" }));
   }
+  if (!L) return;
+  svg.querySelectorAll("g.series").forEach((g, i) => drawSeries(g, series[i], L));
+}
+
+// chartLayout is a chart's scales (null without points); its key changes
+// when an axis does.
+function chartLayout(series, width, height, integerX) {
+  const pts = series.flatMap(s => s.points);
+  if (pts.length === 0) return null;
+  const m = { left: 62, right: 14, top: 28, bottom: 42 };
   const xs = niceTicks(Math.min(...pts.map(p => p[0])), Math.max(...pts.map(p => p[0])), 6);
   const ys = niceTicks(Math.min(...pts.map(p => p[1])), Math.max(...pts.map(p => p[1])), 5);
   if (integerX) xs.ticks = xs.ticks.filter(v => Number.isInteger(v));
   const w = width - m.left - m.right, h = height - m.top - m.bottom;
   const X = x => m.left + (xs.hi > xs.lo ? (x - xs.lo) / (xs.hi - xs.lo) : 0.5) * w;
   const Y = y => m.top + (1 - (ys.hi > ys.lo ? (y - ys.lo) / (ys.hi - ys.lo) : 0.5)) * h;
+  return { m, xs, ys, w, h, X, Y, key: [width, height, xs.lo, xs.hi, xs.ticks, ys.lo, ys.hi, ys.ticks] };
+}
+
+// drawFrame draws a chart's title, grid, axes and labels (L null: no points).
+function drawFrame(svg, { title, xLabel, yLabel, width, height }, L) {
+  svg.replaceChildren();
+  const m = L ? L.m : { left: 62 };
+  svg.appendChild(svgEl("text", { class: "title", x: m.left, y: 18 }, title));
+  if (!L) {
+    svg.appendChild(svgEl("text", { x: width / 2, y: height / 2, "text-anchor": "middle", class: "muted" }, "no epochs yet"));
+    return;
+  }
+  const { xs, ys, w, h, X, Y } = L;
   for (const v of ys.ticks) {
     svg.appendChild(svgEl("line", { class: "grid", x1: m.left, x2: m.left + w, y1: Y(v), y2: Y(v) }));
     svg.appendChild(svgEl("text", { x: m.left - 6, y: Y(v) + 4, "text-anchor": "end" }, fmtTick(v, ys.ticks)));
@@ -55,21 +89,31 @@ function lineChart({ title, xLabel, yLabel, series, width = 560, height = 320, i
   svg.appendChild(svgEl("rect", { class: "axis", x: m.left, y: m.top, width: w, height: h, fill: "none" }));
   svg.appendChild(svgEl("text", { x: m.left + w / 2, y: height - 6, "text-anchor": "middle" }, xLabel));
   svg.appendChild(svgEl("text", { x: 12, y: m.top + h / 2, "text-anchor": "middle", transform: `rotate(-90 12 ${m.top + h / 2})` }, yLabel));
-  for (const s of series) {
-    if (s.points.length === 0) continue;
-    const d = s.points.map((p, i) => `${i ? "L" : "M"}${X(p[0]).toFixed(1)},${Y(p[1]).toFixed(1)}`).join("");
-    const path = svgEl("path", { class: "curve", d, fill: "none", stroke: s.colour, "stroke-width": 2,
-      "data-trial": s.id, "data-points": s.points.length });
+}
+
+// drawSeries brings series group g up to s's points: it appends the points
+// it has not drawn yet, or draws them all again if s has fewer than it drew
+// (a trial that started over).
+function drawSeries(g, s, { X, Y }) {
+  let path = g.firstChild;
+  const drawn = path ? +path.dataset.points : 0;
+  if (drawn === s.points.length) return;
+  if (s.points.length < drawn) { g.replaceChildren(); path = null; }
+  if (s.points.length === 0) return;
+  if (!path) {
+    path = svgEl("path", { class: "curve", fill: "none", stroke: s.colour, "stroke-width": 2, "data-trial": s.id });
     if (s.dashed) path.setAttribute("stroke-dasharray", "6 4");
     path.appendChild(svgEl("title", {}, s.label));
-    svg.appendChild(path);
-    for (const p of s.points) {
-      const dot = svgEl("circle", { cx: X(p[0]), cy: Y(p[1]), r: 2.5, fill: s.colour });
-      dot.appendChild(svgEl("title", {}, `${s.label}\nepoch ${p[0]}: ${p[1].toPrecision(5)}`));
-      svg.appendChild(dot);
-    }
+    g.appendChild(path);
   }
-  return svg;
+  const from = g.childElementCount - 1; // dots drawn
+  path.setAttribute("d", s.points.map((p, i) => `${i ? "L" : "M"}${X(p[0]).toFixed(1)},${Y(p[1]).toFixed(1)}`).join(""));
+  path.setAttribute("data-points", s.points.length);
+  for (const p of s.points.slice(from)) {
+    const dot = svgEl("circle", { cx: X(p[0]), cy: Y(p[1]), r: 2.5, fill: s.colour });
+    dot.appendChild(svgEl("title", {}, `${s.label}\nepoch ${p[0]}: ${p[1].toPrecision(5)}`));
+    g.appendChild(dot);
+  }
 }
 
 // fmtTick prints a tick with as many decimals as its neighbours need.
