@@ -77,16 +77,7 @@ func (bn *batchNorm) forward(y, x []float32, n int, train bool) {
 	if len(x) < n*c || len(y) < n*c || len(bn.xhat) < n*c {
 		panic(fmt.Sprintf("model: batchnorm: x len %d, y len %d, want %d (capacity %d)", len(x), len(y), n*c, len(bn.xhat)/max(c, 1)))
 	}
-	bn.n, bn.train, bn.total = n, train, 0
-	if train {
-		bn.batchStats(x, n)
-	}
-	if bn.total == 0 { // evaluation, or an empty batch
-		for j := range bn.mean {
-			bn.mean[j] = bn.runMean[j]
-			bn.rstd[j] = float32(1 / math.Sqrt(float64(bn.runVar[j])+bn.eps))
-		}
-	}
+	bn.prepare(x, n, train)
 	for i := 0; i < n; i++ {
 		xr, xh, yr := x[i*c:i*c+c], bn.xhat[i*c:i*c+c], y[i*c:i*c+c]
 		for j, v := range xr {
@@ -100,6 +91,28 @@ func (bn *batchNorm) forward(y, x []float32, n int, train bool) {
 	}
 }
 
+// prepare sets the statistics of a forward over x [n, C] (mean, rstd, and
+// the mode backward differentiates): the batch's with train (and updates
+// the running ones), else the running ones. Dice, which normalises in its
+// own pass, calls it in place of forward.
+func (bn *batchNorm) prepare(x []float32, n int, train bool) {
+	bn.n, bn.train, bn.total = n, train, 0
+	if train {
+		bn.batchStats(x, n)
+	}
+	if bn.total == 0 { // evaluation, or an empty batch
+		bn.evalStats()
+	}
+}
+
+// evalStats sets mean and rstd from the running statistics.
+func (bn *batchNorm) evalStats() {
+	for j := range bn.mean {
+		bn.mean[j] = bn.runMean[j]
+		bn.rstd[j] = float32(1 / math.Sqrt(float64(bn.runVar[j])+bn.eps))
+	}
+}
+
 // forwardEvalReLU is forward in evaluation mode followed by reluForward,
 // in one pass from x straight into y and without keeping x̂: the same bits,
 // for scoring. A backward after it needs forward(…, false) first.
@@ -109,11 +122,8 @@ func (bn *batchNorm) forwardEvalReLU(y, x []float32, n int) {
 		panic(fmt.Sprintf("model: batchnorm: x len %d, y len %d, want %d", len(x), len(y), n*c))
 	}
 	bn.n, bn.train, bn.total = n, false, 0
+	bn.evalStats()
 	mean, rstd := bn.mean[:c], bn.rstd[:c]
-	for j := range mean {
-		mean[j] = bn.runMean[j]
-		rstd[j] = float32(1 / math.Sqrt(float64(bn.runVar[j])+bn.eps))
-	}
 	for i := 0; i < n; i++ {
 		xr, yr := x[i*c:i*c+c], y[i*c:i*c+c]
 		if bn.gamma == nil {
@@ -131,16 +141,14 @@ func (bn *batchNorm) forwardEvalReLU(y, x []float32, n int) {
 
 // batchStats sets mean, rstd and total (the batch's rows) from x [n, C] and
 // the other slices' rows, in two passes (the mean, then the squared
-// deviations from it, in float64), and updates the running statistics.
+// deviations from it, in float64, each a pass over the rows that adds a
+// row's values into the units' sums 8 at a time where the kernels run:
+// sumRows, sqDevRows), and updates the running statistics.
 func (bn *batchNorm) batchStats(x []float32, n int) {
 	c := bn.C
 	s1 := bn.acc[:c+1] // Σ x, and the row count
 	clear(s1)
-	for i := 0; i < n; i++ {
-		for j, v := range x[i*c : i*c+c] {
-			s1[j] += float64(v)
-		}
-	}
+	sumRows(s1, x, n, c)
 	s1[c] = float64(n)
 	bn.s.sum(s1)
 	total := s1[c]
@@ -153,12 +161,7 @@ func (bn *batchNorm) batchStats(x []float32, n int) {
 	}
 	s2 := bn.acc[c+1 : 2*c+1] // Σ (x − μ)²
 	clear(s2)
-	for i := 0; i < n; i++ {
-		for j, v := range x[i*c : i*c+c] {
-			d := float64(v) - s1[j]
-			s2[j] += d * d
-		}
-	}
+	sqDevRows(s2, s1, x, n, c)
 	bn.s.sum(s2)
 	m := bn.mom
 	for j := range c {

@@ -28,7 +28,7 @@ func TestDice_Backward(t *testing.T) {
 		obj()
 		// α = 0 and p → 1 gives the identity; p → 0 gives α·x: check the
 		// formula on one value.
-		p := sigmoid(dc.bn.xhat[0])
+		p := sigmoid((x[0] - dc.bn.mean[0]) * dc.bn.rstd[0])
 		if want := x[0] * (dc.alpha[0] + p*(1-dc.alpha[0])); math.Abs(float64(y[0]-want)) > 1e-6 {
 			t.Errorf("y[0] = %v, want %v", y[0], want)
 		}

@@ -234,7 +234,7 @@ func (t *tally) mlp(in float64, o mlpOpts, c float64) {
 		if o.Act == "dice" {
 			t.params += 3 * h
 			t.state += 2 * h
-			t.buf += 3*4*c*h + 24*h // gate, scratch, its BatchNorm's x̂
+			t.buf += 2*4*c*h + 52*h // gate, dx̂; mean, rstd, 1−α, a, b, the kernels' pack, two float64 sums
 		}
 		if o.Dropout > 0 {
 			t.buf += 3 * 4 * c * h // mask, h, dh

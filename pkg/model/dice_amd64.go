@@ -1,0 +1,36 @@
+//go:build amd64 && !purego
+
+package model
+
+// The 8-wide loops of Dice and of BatchNorm's batch statistics
+// (dice_amd64.s; dicekernel.go has their portable forms and the column
+// tails). Each takes rows i < n of a row-major block with c columns and
+// does columns j < cw, cw a multiple of 8; callers check gemmUseKernel.
+
+// diceGate8 is diceGateCols on columns j < cw, pack from packBlocks(mean,
+// rstd, α, 1−α); p may be nil.
+//
+//go:noescape
+func diceGate8(y, p, x *float32, n, c, cw int, pack *float32)
+
+// diceBack8 is diceBackCols on columns j < cw, pack as diceGate8's; s holds
+// Σ dh at s[:c] and Σ dh·x̂ at s[c:2c].
+//
+//go:noescape
+func diceBack8(dx, dh, da *float32, s *float64, dy, x, p *float32, n, c, cw int, pack *float32)
+
+// diceApply8 is diceApplyCols on columns j < cw, pack from packBlocks(mean,
+// rstd, a, b).
+//
+//go:noescape
+func diceApply8(dx, dh, x *float32, n, c, cw int, pack *float32, inv float32)
+
+// sumRows8 is sumRowsCols on columns j < cw.
+//
+//go:noescape
+func sumRows8(s *float64, x *float32, n, c, cw int)
+
+// sqDevRows8 is sqDevRowsCols on columns j < cw.
+//
+//go:noescape
+func sqDevRows8(s, mu *float64, x *float32, n, c, cw int)

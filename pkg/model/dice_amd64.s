@@ -1,0 +1,273 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+#include "sigmoid_amd64.h"
+
+// The 8-wide loops of Dice and of BatchNorm's batch statistics (dice.go,
+// dicekernel.go, batchnorm.go) over row-major blocks x [n, c]: each walks
+// the rows in order and, within a row, columns 0..cw−1 eight at a time
+// (cw a multiple of 8, cw ≤ c); the caller does columns cw..c−1.
+// Per-unit sums accumulate across rows in the order of the rows, as the
+// scalar loops do, and no multiply-add is fused outside the sigmoid, so the
+// results are the scalar loops' bits.
+//
+// pack holds the per-unit values of each block of 8 columns side by side:
+// for columns 8b..8b+7, four vectors of 8 at pack[32b:], pack[32b+8:], …
+// (so the column byte offset AX addresses them as 0/32/64/96(BX)(AX*4)).
+
+// func diceGate8(y, p, x *float32, n, c, cw int, pack *float32)
+// pack: mean, rstd, α, 1−α.  h = (x − mean)·rstd,  g = σ(h),
+// p = g (skipped when p is nil),  y = x·(α + g·(1−α)).
+TEXT ·diceGate8(SB), NOSPLIT, $0-56
+	MOVQ y+0(FP), DI
+	MOVQ p+8(FP), R8
+	MOVQ x+16(FP), SI
+	MOVQ n+24(FP), CX
+	MOVQ c+32(FP), R9
+	SHLQ $2, R9          // row stride in bytes
+	MOVQ cw+40(FP), DX
+	SHLQ $2, DX          // columns done here, in bytes
+	MOVQ pack+48(FP), BX
+	TESTQ CX, CX
+	JZ    gatedone
+	TESTQ DX, DX
+	JZ    gatedone
+	SIGMOID8_CONSTS
+
+gaterow:
+	XORQ AX, AX
+
+gatecol:
+	VMOVUPS (SI)(AX*1), Y0
+	VSUBPS  0(BX)(AX*4), Y0, Y0  // x − mean
+	VMULPS  32(BX)(AX*4), Y0, Y0 // h
+	SIGMOID8                     // g in Y1
+	TESTQ   R8, R8
+	JZ      gatenop
+	VMOVUPS Y1, (R8)(AX*1)
+
+gatenop:
+	VMULPS  96(BX)(AX*4), Y1, Y1 // g·(1−α)
+	VADDPS  64(BX)(AX*4), Y1, Y1 // α + …
+	VMULPS  (SI)(AX*1), Y1, Y1   // x·(…)
+	VMOVUPS Y1, (DI)(AX*1)
+	ADDQ    $32, AX
+	CMPQ    AX, DX
+	JB      gatecol
+	ADDQ    R9, SI
+	ADDQ    R9, DI
+	TESTQ   R8, R8
+	JZ      gatenext
+	ADDQ    R9, R8
+
+gatenext:
+	DECQ CX
+	JNZ  gaterow
+	VZEROUPPER
+
+gatedone:
+	RET
+
+// func diceBack8(dx, dh, da *float32, s *float64, dy, x, p *float32, n, c, cw int, pack *float32)
+// pack: mean, rstd, α, 1−α.  With h = (x − mean)·rstd and g = dy:
+// dx += g·(α + p·(1−α)),  da += g·x·(1−p),  dh = g·x·(1−α)·p·(1−p),
+// s[j] += dh (float64),  s[c+j] += dh·h (float64).
+TEXT ·diceBack8(SB), NOSPLIT, $0-88
+	MOVQ dx+0(FP), R8
+	MOVQ dh+8(FP), R9
+	MOVQ da+16(FP), R11
+	MOVQ s+24(FP), R12
+	MOVQ dy+32(FP), DI
+	MOVQ x+40(FP), SI
+	MOVQ p+48(FP), R10
+	MOVQ n+56(FP), CX
+	MOVQ c+64(FP), R14
+	LEAQ (R12)(R14*8), R13 // s[c:]
+	SHLQ $2, R14           // row stride in bytes
+	MOVQ cw+72(FP), DX
+	SHLQ $2, DX
+	MOVQ pack+80(FP), BX
+	TESTQ CX, CX
+	JZ    backdone
+	TESTQ DX, DX
+	JZ    backdone
+	VBROADCASTSS sigmoidConst<>+24(SB), Y15 // 1
+
+backrow:
+	XORQ AX, AX
+
+backcol:
+	VMOVUPS (SI)(AX*1), Y0       // x
+	VSUBPS  0(BX)(AX*4), Y0, Y1
+	VMULPS  32(BX)(AX*4), Y1, Y1 // h
+	VMOVUPS (R10)(AX*1), Y2      // p
+	VMOVUPS (DI)(AX*1), Y3       // g
+	VMULPS  96(BX)(AX*4), Y2, Y4 // p·(1−α)
+	VADDPS  64(BX)(AX*4), Y4, Y4 // α + …
+	VMULPS  Y3, Y4, Y4           // g·(…)
+	VADDPS  (R8)(AX*1), Y4, Y4
+	VMOVUPS Y4, (R8)(AX*1)       // dx
+	VMULPS  Y0, Y3, Y5           // g·x
+	VSUBPS  Y2, Y15, Y6          // 1 − p
+	VMULPS  Y6, Y5, Y7
+	VADDPS  (R11)(AX*1), Y7, Y7
+	VMOVUPS Y7, (R11)(AX*1)      // da
+	VMULPS  96(BX)(AX*4), Y5, Y8 // g·x·(1−α)
+	VMULPS  Y2, Y8, Y8           // ·p
+	VMULPS  Y6, Y8, Y8           // ·(1−p)
+	VMOVUPS Y8, (R9)(AX*1)       // dh
+	VCVTPS2PD    X8, Y9          // dh, columns 0–3 and 4–7, in float64
+	VEXTRACTF128 $1, Y8, X10
+	VCVTPS2PD    X10, Y10
+	VCVTPS2PD    X1, Y11         // h likewise
+	VEXTRACTF128 $1, Y1, X12
+	VCVTPS2PD    X12, Y12
+	VADDPD  (R12)(AX*2), Y9, Y13
+	VMOVUPD Y13, (R12)(AX*2)
+	VADDPD  32(R12)(AX*2), Y10, Y13
+	VMOVUPD Y13, 32(R12)(AX*2)
+	VMULPD  Y11, Y9, Y9
+	VMULPD  Y12, Y10, Y10
+	VADDPD  (R13)(AX*2), Y9, Y9
+	VMOVUPD Y9, (R13)(AX*2)
+	VADDPD  32(R13)(AX*2), Y10, Y10
+	VMOVUPD Y10, 32(R13)(AX*2)
+	ADDQ    $32, AX
+	CMPQ    AX, DX
+	JB      backcol
+	ADDQ    R14, R8
+	ADDQ    R14, R9
+	ADDQ    R14, DI
+	ADDQ    R14, SI
+	ADDQ    R14, R10
+	DECQ    CX
+	JNZ     backrow
+	VZEROUPPER
+
+backdone:
+	RET
+
+// func diceApply8(dx, dh, x *float32, n, c, cw int, pack *float32, inv float32)
+// BatchNorm's training backward through the batch statistics, x̂ recomputed
+// from x. pack: mean, rstd, a = inv·Σdh, b = Σdh·x̂ (float32).
+// dx += rstd·((dh − a) − (x̂·inv)·b),  x̂ = (x − mean)·rstd.
+TEXT ·diceApply8(SB), NOSPLIT, $0-60
+	MOVQ dx+0(FP), R8
+	MOVQ dh+8(FP), R9
+	MOVQ x+16(FP), SI
+	MOVQ n+24(FP), CX
+	MOVQ c+32(FP), R14
+	SHLQ $2, R14
+	MOVQ cw+40(FP), DX
+	SHLQ $2, DX
+	MOVQ pack+48(FP), BX
+	VBROADCASTSS inv+56(FP), Y15
+	TESTQ CX, CX
+	JZ    applydone
+	TESTQ DX, DX
+	JZ    applydone
+
+applyrow:
+	XORQ AX, AX
+
+applycol:
+	VMOVUPS (SI)(AX*1), Y0
+	VSUBPS  0(BX)(AX*4), Y0, Y0
+	VMULPS  32(BX)(AX*4), Y0, Y0 // x̂
+	VMULPS  Y15, Y0, Y0          // x̂·inv
+	VMULPS  96(BX)(AX*4), Y0, Y0 // ·b
+	VMOVUPS (R9)(AX*1), Y1
+	VSUBPS  64(BX)(AX*4), Y1, Y1 // dh − a
+	VSUBPS  Y0, Y1, Y1
+	VMULPS  32(BX)(AX*4), Y1, Y1 // ·rstd
+	VADDPS  (R8)(AX*1), Y1, Y1
+	VMOVUPS Y1, (R8)(AX*1)
+	ADDQ    $32, AX
+	CMPQ    AX, DX
+	JB      applycol
+	ADDQ    R14, R8
+	ADDQ    R14, R9
+	ADDQ    R14, SI
+	DECQ    CX
+	JNZ     applyrow
+	VZEROUPPER
+
+applydone:
+	RET
+
+// func sumRows8(s *float64, x *float32, n, c, cw int)
+// s[j] += x[i, j] in float64, i < n.
+TEXT ·sumRows8(SB), NOSPLIT, $0-40
+	MOVQ s+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	MOVQ c+24(FP), R14
+	SHLQ $2, R14
+	MOVQ cw+32(FP), DX
+	SHLQ $2, DX
+	TESTQ CX, CX
+	JZ    sumdone
+	TESTQ DX, DX
+	JZ    sumdone
+
+sumrow:
+	XORQ AX, AX
+
+sumcol:
+	VCVTPS2PD (SI)(AX*1), Y0
+	VCVTPS2PD 16(SI)(AX*1), Y1
+	VADDPD    (DI)(AX*2), Y0, Y0
+	VADDPD    32(DI)(AX*2), Y1, Y1
+	VMOVUPD   Y0, (DI)(AX*2)
+	VMOVUPD   Y1, 32(DI)(AX*2)
+	ADDQ      $32, AX
+	CMPQ      AX, DX
+	JB        sumcol
+	ADDQ      R14, SI
+	DECQ      CX
+	JNZ       sumrow
+	VZEROUPPER
+
+sumdone:
+	RET
+
+// func sqDevRows8(s, mu *float64, x *float32, n, c, cw int)
+// s[j] += (x[i, j] − mu[j])² in float64, i < n.
+TEXT ·sqDevRows8(SB), NOSPLIT, $0-48
+	MOVQ s+0(FP), DI
+	MOVQ mu+8(FP), BX
+	MOVQ x+16(FP), SI
+	MOVQ n+24(FP), CX
+	MOVQ c+32(FP), R14
+	SHLQ $2, R14
+	MOVQ cw+40(FP), DX
+	SHLQ $2, DX
+	TESTQ CX, CX
+	JZ    sqdone
+	TESTQ DX, DX
+	JZ    sqdone
+
+sqrow:
+	XORQ AX, AX
+
+sqcol:
+	VCVTPS2PD (SI)(AX*1), Y0
+	VCVTPS2PD 16(SI)(AX*1), Y1
+	VSUBPD    (BX)(AX*2), Y0, Y0
+	VSUBPD    32(BX)(AX*2), Y1, Y1
+	VMULPD    Y0, Y0, Y0
+	VMULPD    Y1, Y1, Y1
+	VADDPD    (DI)(AX*2), Y0, Y0
+	VADDPD    32(DI)(AX*2), Y1, Y1
+	VMOVUPD   Y0, (DI)(AX*2)
+	VMOVUPD   Y1, 32(DI)(AX*2)
+	ADDQ      $32, AX
+	CMPQ      AX, DX
+	JB        sqcol
+	ADDQ      R14, SI
+	DECQ      CX
+	JNZ       sqrow
+	VZEROUPPER
+
+sqdone:
+	RET
