@@ -37,6 +37,8 @@ type batchNorm struct {
 	total       int       // rows of its batch over every slice; 0 in evaluation
 	train       bool
 	acc         []float64 // [2C+1] sums
+	ab          []float32 // [2C] backward's scratch: inv·Σ dx̂, Σ dx̂⊙x̂
+	pack        []float32 // [4C] the kernels' per-unit values (packUnits)
 	s           *slab     // sums over the slices of a batch (slab.sum)
 }
 
@@ -56,7 +58,8 @@ func declareBatchNorm(s *slab, prefix string, c int, affine bool, eps float64) f
 		bn := &batchNorm{C: c, eps: eps, mom: 0.1,
 			runMean: s.w(mID), runVar: s.w(vID),
 			mean: make([]float32, c), rstd: make([]float32, c),
-			xhat: make([]float32, capacity*c), acc: make([]float64, 2*c+1), s: s}
+			xhat: make([]float32, capacity*c), acc: make([]float64, 2*c+1), s: s,
+			ab: make([]float32, 2*c), pack: make([]float32, 4*c)}
 		if affine {
 			bn.gamma, bn.dgamma = s.w(gID), s.g(gID)
 			bn.beta, bn.dbeta = s.w(bID), s.g(bID)
@@ -78,17 +81,7 @@ func (bn *batchNorm) forward(y, x []float32, n int, train bool) {
 		panic(fmt.Sprintf("model: batchnorm: x len %d, y len %d, want %d (capacity %d)", len(x), len(y), n*c, len(bn.xhat)/max(c, 1)))
 	}
 	bn.prepare(x, n, train)
-	for i := 0; i < n; i++ {
-		xr, xh, yr := x[i*c:i*c+c], bn.xhat[i*c:i*c+c], y[i*c:i*c+c]
-		for j, v := range xr {
-			h := (v - bn.mean[j]) * bn.rstd[j]
-			xh[j] = h
-			if bn.gamma != nil {
-				h = bn.gamma[j]*h + bn.beta[j]
-			}
-			yr[j] = h
-		}
-	}
+	bn.forwardRows(y, bn.xhat, x, n)
 }
 
 // prepare sets the statistics of a forward over x [n, C] (mean, rstd, and
@@ -123,20 +116,7 @@ func (bn *batchNorm) forwardEvalReLU(y, x []float32, n int) {
 	}
 	bn.n, bn.train, bn.total = n, false, 0
 	bn.evalStats()
-	mean, rstd := bn.mean[:c], bn.rstd[:c]
-	for i := 0; i < n; i++ {
-		xr, yr := x[i*c:i*c+c], y[i*c:i*c+c]
-		if bn.gamma == nil {
-			for j, v := range xr {
-				yr[j] = max((v-mean[j])*rstd[j], 0)
-			}
-			continue
-		}
-		gamma, beta := bn.gamma[:c], bn.beta[:c]
-		for j, v := range xr {
-			yr[j] = max(gamma[j]*((v-mean[j])*rstd[j])+beta[j], 0)
-		}
-	}
+	bn.evalReLURows(y, x, n)
 }
 
 // batchStats sets mean, rstd and total (the batch's rows) from x [n, C] and
@@ -185,34 +165,25 @@ func (bn *batchNorm) backward(dx, dy []float32) {
 	if n == 0 && !train {
 		return
 	}
-	s1, s2 := bn.acc[:c], bn.acc[c:2*c] // Σ dx̂, Σ dx̂⊙x̂
-	clear(bn.acc)
-	for i := 0; i < n; i++ {
-		dyr, xh := dy[i*c:i*c+c], bn.xhat[i*c:i*c+c]
-		for j, g := range dyr {
-			if bn.gamma != nil {
-				bn.dbeta[j] += g
-				bn.dgamma[j] += g * xh[j]
-				g *= bn.gamma[j]
+	s := bn.acc[:2*c] // Σ dx̂, Σ dx̂⊙x̂
+	bn.backSums(s, dy, n)
+	if !train { // fixed statistics: dx += rstd·dx̂
+		for i := 0; i < n; i++ {
+			dyr, dxr := dy[i*c:i*c+c], dx[i*c:i*c+c]
+			for j, g := range dyr {
+				if bn.gamma != nil {
+					g *= bn.gamma[j]
+				}
+				dxr[j] += bn.rstd[j] * g
 			}
-			s1[j] += float64(g)
-			s2[j] += float64(g) * float64(xh[j])
 		}
+		return
 	}
-	if train {
-		bn.s.sum(bn.acc[:2*c]) // over every slice of the batch
-	}
+	bn.s.sum(s) // over every slice of the batch
 	inv := 1 / float32(bn.total)
-	for i := 0; i < n; i++ {
-		dyr, xh, dxr := dy[i*c:i*c+c], bn.xhat[i*c:i*c+c], dx[i*c:i*c+c]
-		for j, g := range dyr {
-			if bn.gamma != nil {
-				g *= bn.gamma[j]
-			}
-			if train {
-				g = g - inv*float32(s1[j]) - xh[j]*inv*float32(s2[j])
-			}
-			dxr[j] += bn.rstd[j] * g
-		}
+	for j := range c {
+		bn.ab[j] = inv * float32(s[j])
+		bn.ab[c+j] = float32(s[c+j])
 	}
+	bn.applyTrain(dx, dy, n, bn.ab, inv)
 }

@@ -18,8 +18,9 @@ import "fmt"
 // The normalisation, the gate and the product are one pass over x with the
 // per-unit mean and 1/√(σ²+ε) (diceGate, 8 units at a time where the
 // kernels run); x̂ is never stored: backward recomputes it from x, the
-// same bits. Its BatchNorm keeps the statistics (batchNorm.prepare), the
-// backward passes are diceBack and diceApply (dicekernel.go).
+// same bits. Its BatchNorm keeps the statistics (batchNorm.prepare) and
+// lends its scratch; the backward passes are diceBack and diceApply
+// (dicekernel.go).
 type dice struct {
 	C         int
 	bn        *batchNorm // statistics only: its forward and backward are not used
@@ -27,8 +28,6 @@ type dice struct {
 	oma       []float32  // [C] 1−α of the last forward
 	p         []float32  // [cap, C] gates of the last training forward
 	dh        []float32  // [cap, C] scratch: dx̂
-	ab        []float32  // [2C] scratch: diceApply's a and b
-	pack      []float32  // [4C] scratch: the kernels' per-unit values
 	n         int
 	train     bool
 }
@@ -38,8 +37,7 @@ func declareDice(s *slab, prefix string, c int) func(capacity int) *dice {
 	aID := s.add(prefix+"alpha", kindBias, c)
 	return func(capacity int) *dice {
 		return &dice{C: c, bn: bindBN(0), alpha: s.w(aID), da: s.g(aID), oma: make([]float32, c),
-			p: make([]float32, capacity*c), dh: make([]float32, capacity*c),
-			ab: make([]float32, 2*c), pack: make([]float32, 4*c)}
+			p: make([]float32, capacity*c), dh: make([]float32, capacity*c)}
 	}
 }
 
@@ -59,7 +57,7 @@ func (dc *dice) forward(y, x []float32, n int, train bool) {
 	if train {
 		p = dc.p
 	}
-	diceGate(y, p, x, n, c, dc.bn.mean, dc.bn.rstd, dc.alpha, dc.oma, dc.pack)
+	diceGate(y, p, x, n, c, dc.bn.mean, dc.bn.rstd, dc.alpha, dc.oma, dc.bn.pack)
 }
 
 // backward adds dx [n, C] and dα for dy [n, C]; x is the forward's input.
@@ -71,11 +69,11 @@ func (dc *dice) backward(dx, dy, x []float32) {
 		panic(fmt.Sprintf("model: dice: dx len %d, dy len %d, x len %d, want %d", len(dx), len(dy), len(x), n*c))
 	}
 	if !dc.train { // the gates of the evaluation forward, again
-		diceGate(dc.dh, dc.p, x, n, c, bn.mean, bn.rstd, dc.alpha, dc.oma, dc.pack)
+		diceGate(dc.dh, dc.p, x, n, c, bn.mean, bn.rstd, dc.alpha, dc.oma, bn.pack)
 	}
 	s := bn.acc[:2*c] // Σ dx̂, Σ dx̂⊙x̂
 	clear(s)
-	diceBack(dx, dc.dh, dc.da, s, dy, x, dc.p, n, c, bn.mean, bn.rstd, dc.alpha, dc.oma, dc.pack)
+	diceBack(dx, dc.dh, dc.da, s, dy, x, dc.p, n, c, bn.mean, bn.rstd, dc.alpha, dc.oma, bn.pack)
 	if !bn.train || bn.total == 0 { // fixed statistics: dx += rstd·dx̂
 		for i := 0; i < n; i++ {
 			dxr, dhr := dx[i*c:i*c+c], dc.dh[i*c:i*c+c]
@@ -87,10 +85,10 @@ func (dc *dice) backward(dx, dy, x []float32) {
 	}
 	bn.s.sum(s) // over every slice of the batch
 	inv := 1 / float32(bn.total)
-	a, b := dc.ab[:c], dc.ab[c:2*c]
+	a, b := bn.ab[:c], bn.ab[c:2*c]
 	for j := range a {
 		a[j] = inv * float32(s[j])
 		b[j] = float32(s[c+j])
 	}
-	diceApply(dx, dc.dh, x, n, c, bn.mean, bn.rstd, a, b, dc.pack, inv)
+	diceApply(dx, dc.dh, x, n, c, bn.mean, bn.rstd, a, b, bn.pack, inv)
 }

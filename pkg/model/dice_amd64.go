@@ -2,9 +2,8 @@
 
 package model
 
-// The 8-wide loops of Dice and of BatchNorm's batch statistics
-// (dice_amd64.s; dicekernel.go has their portable forms and the column
-// tails). Each takes rows i < n of a row-major block with c columns and
+// The 8-wide loops of Dice (dice_amd64.s; dicekernel.go has their
+// portable forms and the column tails). Each takes rows i < n of a row-major block with c columns and
 // does columns j < cw, cw a multiple of 8; callers check gemmUseKernel.
 
 // diceGate8 is diceGateCols on columns j < cw, pack from packBlocks(mean,
@@ -24,13 +23,3 @@ func diceBack8(dx, dh, da *float32, s *float64, dy, x, p *float32, n, c, cw int,
 //
 //go:noescape
 func diceApply8(dx, dh, x *float32, n, c, cw int, pack *float32, inv float32)
-
-// sumRows8 is sumRowsCols on columns j < cw.
-//
-//go:noescape
-func sumRows8(s *float64, x *float32, n, c, cw int)
-
-// sqDevRows8 is sqDevRowsCols on columns j < cw.
-//
-//go:noescape
-func sqDevRows8(s, mu *float64, x *float32, n, c, cw int)

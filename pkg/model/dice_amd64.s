@@ -3,8 +3,8 @@
 #include "textflag.h"
 #include "sigmoid_amd64.h"
 
-// The 8-wide loops of Dice and of BatchNorm's batch statistics (dice.go,
-// dicekernel.go, batchnorm.go) over row-major blocks x [n, c]: each walks
+// The 8-wide loops of Dice (dice.go, dicekernel.go) over row-major blocks
+// x [n, c]: each walks
 // the rows in order and, within a row, columns 0..cw−1 eight at a time
 // (cw a multiple of 8, cw ≤ c); the caller does columns cw..c−1.
 // Per-unit sums accumulate across rows in the order of the rows, as the
@@ -193,81 +193,4 @@ applycol:
 	VZEROUPPER
 
 applydone:
-	RET
-
-// func sumRows8(s *float64, x *float32, n, c, cw int)
-// s[j] += x[i, j] in float64, i < n.
-TEXT ·sumRows8(SB), NOSPLIT, $0-40
-	MOVQ s+0(FP), DI
-	MOVQ x+8(FP), SI
-	MOVQ n+16(FP), CX
-	MOVQ c+24(FP), R14
-	SHLQ $2, R14
-	MOVQ cw+32(FP), DX
-	SHLQ $2, DX
-	TESTQ CX, CX
-	JZ    sumdone
-	TESTQ DX, DX
-	JZ    sumdone
-
-sumrow:
-	XORQ AX, AX
-
-sumcol:
-	VCVTPS2PD (SI)(AX*1), Y0
-	VCVTPS2PD 16(SI)(AX*1), Y1
-	VADDPD    (DI)(AX*2), Y0, Y0
-	VADDPD    32(DI)(AX*2), Y1, Y1
-	VMOVUPD   Y0, (DI)(AX*2)
-	VMOVUPD   Y1, 32(DI)(AX*2)
-	ADDQ      $32, AX
-	CMPQ      AX, DX
-	JB        sumcol
-	ADDQ      R14, SI
-	DECQ      CX
-	JNZ       sumrow
-	VZEROUPPER
-
-sumdone:
-	RET
-
-// func sqDevRows8(s, mu *float64, x *float32, n, c, cw int)
-// s[j] += (x[i, j] − mu[j])² in float64, i < n.
-TEXT ·sqDevRows8(SB), NOSPLIT, $0-48
-	MOVQ s+0(FP), DI
-	MOVQ mu+8(FP), BX
-	MOVQ x+16(FP), SI
-	MOVQ n+24(FP), CX
-	MOVQ c+32(FP), R14
-	SHLQ $2, R14
-	MOVQ cw+40(FP), DX
-	SHLQ $2, DX
-	TESTQ CX, CX
-	JZ    sqdone
-	TESTQ DX, DX
-	JZ    sqdone
-
-sqrow:
-	XORQ AX, AX
-
-sqcol:
-	VCVTPS2PD (SI)(AX*1), Y0
-	VCVTPS2PD 16(SI)(AX*1), Y1
-	VSUBPD    (BX)(AX*2), Y0, Y0
-	VSUBPD    32(BX)(AX*2), Y1, Y1
-	VMULPD    Y0, Y0, Y0
-	VMULPD    Y1, Y1, Y1
-	VADDPD    (DI)(AX*2), Y0, Y0
-	VADDPD    32(DI)(AX*2), Y1, Y1
-	VMOVUPD   Y0, (DI)(AX*2)
-	VMOVUPD   Y1, 32(DI)(AX*2)
-	ADDQ      $32, AX
-	CMPQ      AX, DX
-	JB        sqcol
-	ADDQ      R14, SI
-	DECQ      CX
-	JNZ       sqrow
-	VZEROUPPER
-
-sqdone:
 	RET

@@ -2,7 +2,7 @@
 
 package model
 
-// Stubs of the Dice and batch-statistics kernels (dice_amd64.s) where they
+// Stubs of the Dice kernels (dice_amd64.s) where they
 // are not built: callers check gemmUseKernel first, so these never run.
 
 func diceGate8(y, p, x *float32, n, c, cw int, pack *float32) {
@@ -15,12 +15,4 @@ func diceBack8(dx, dh, da *float32, s *float64, dy, x, p *float32, n, c, cw int,
 
 func diceApply8(dx, dh, x *float32, n, c, cw int, pack *float32, inv float32) {
 	panic("model: dice: no assembly kernel in this build")
-}
-
-func sumRows8(s *float64, x *float32, n, c, cw int) {
-	panic("model: batchnorm: no assembly kernel in this build")
-}
-
-func sqDevRows8(s, mu *float64, x *float32, n, c, cw int) {
-	panic("model: batchnorm: no assembly kernel in this build")
 }

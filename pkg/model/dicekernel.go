@@ -1,7 +1,7 @@
 package model
 
-// The loops of Dice and of BatchNorm's batch statistics over a row-major
-// block x [n, c], one pass over the block each. Each comes in two forms:
+// The loops of Dice over a row-major block x [n, c], one pass over the
+// block each. Each comes in two forms:
 // the portable loop over columns j0..c−1 of every row (the whole block
 // without the kernels, the columns after the last full 8 with them), and
 // the 8-wide kernel of dice_amd64.s on the columns before. Per-unit sums
@@ -122,41 +122,6 @@ func diceApply(dx, dh, x []float32, n, c int, mean, rstd, a, b, pack []float32, 
 			o := i*c + j
 			h := (x[o] - mean[j]) * rstd[j]
 			dx[o] += rstd[j] * (dh[o] - a[j] - h*inv*b[j])
-		}
-	}
-}
-
-// sumRows adds Σ_i x[i, j] to s[j] in float64, rows in order.
-func sumRows(s []float64, x []float32, n, c int) {
-	x, s = x[:n*c], s[:c]
-	cw := 0
-	if n > 0 {
-		cw = kernelCols(c)
-	}
-	if cw > 0 {
-		sumRows8(&s[0], &x[0], n, c, cw)
-	}
-	for i := 0; i < n; i++ {
-		for j, v := range x[i*c+cw : i*c+c] {
-			s[cw+j] += float64(v)
-		}
-	}
-}
-
-// sqDevRows adds Σ_i (x[i, j] − mu[j])² to s[j] in float64, rows in order.
-func sqDevRows(s, mu []float64, x []float32, n, c int) {
-	x, s, mu = x[:n*c], s[:c], mu[:c]
-	cw := 0
-	if n > 0 {
-		cw = kernelCols(c)
-	}
-	if cw > 0 {
-		sqDevRows8(&s[0], &mu[0], &x[0], n, c, cw)
-	}
-	for i := 0; i < n; i++ {
-		for j, v := range x[i*c+cw : i*c+c] {
-			d := float64(v) - mu[cw+j]
-			s[cw+j] += d * d
 		}
 	}
 }
