@@ -38,7 +38,8 @@ type batchNorm struct {
 	train       bool
 	acc         []float64 // [2C+1] sums
 	ab          []float32 // [2C] backward's scratch: inv·Σ dx̂, Σ dx̂⊙x̂
-	pack        []float32 // [4C] the kernels' per-unit values (packUnits)
+	pack        []float32 // [8C] the kernels' per-unit values (packUnits)
+	id          []float32 // [2C] zeros, then ones: applyRows' identities
 	s           *slab     // sums over the slices of a batch (slab.sum)
 }
 
@@ -59,7 +60,10 @@ func declareBatchNorm(s *slab, prefix string, c int, affine bool, eps float64) f
 			runMean: s.w(mID), runVar: s.w(vID),
 			mean: make([]float32, c), rstd: make([]float32, c),
 			xhat: make([]float32, capacity*c), acc: make([]float64, 2*c+1), s: s,
-			ab: make([]float32, 2*c), pack: make([]float32, 4*c)}
+			ab: make([]float32, 2*c), pack: make([]float32, 8*c), id: make([]float32, 2*c)}
+		for j := c; j < 2*c; j++ {
+			bn.id[j] = 1
+		}
 		if affine {
 			bn.gamma, bn.dgamma = s.w(gID), s.g(gID)
 			bn.beta, bn.dbeta = s.w(bID), s.g(bID)

@@ -25,11 +25,11 @@ func bnEvalReLU8(y, x *float32, n, c, cw int, pack *float32)
 //go:noescape
 func bnBackSums8(dy, xh, dg, db *float32, s *float64, n, c, cw int, pack *float32)
 
-// bnApply8 is bnApply's affine loop on columns j < cw, pack from
-// packUnits(γ, rstd, a, b).
+// normApply8 is applyRows on columns j < cw, pack from packUnits(8, shift,
+// scale, γ, rstd, a, b).
 //
 //go:noescape
-func bnApply8(dx, dy, xh *float32, n, c, cw int, pack *float32, inv float32)
+func normApply8(dx, dy, v *float32, n, c, cw int, pack *float32, inv float32)
 
 // sumRows8 is sumRows on columns j < cw.
 //

@@ -1,6 +1,7 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "rows_amd64.h"
 
 // The 8-wide loops of BatchNorm (batchnorm.go, batchnormkernel.go) over
 // row-major blocks [n, c], laid out as Dice's (dice_amd64.s): rows in
@@ -15,31 +16,19 @@ TEXT ·bnForward8(SB), NOSPLIT, $0-56
 	MOVQ y+0(FP), DI
 	MOVQ xh+8(FP), R8
 	MOVQ x+16(FP), SI
-	MOVQ n+24(FP), CX
-	MOVQ c+32(FP), R14
-	SHLQ $2, R14
-	MOVQ cw+40(FP), DX
-	SHLQ $2, DX
 	MOVQ pack+48(FP), BX
-	TESTQ CX, CX
-	JZ    fwddone
-	TESTQ DX, DX
-	JZ    fwddone
+	ROWS(24, 32, 40, fwddone)
 
 fwdrow:
 	XORQ AX, AX
 
 fwdcol:
-	VMOVUPS (SI)(AX*1), Y0
-	VSUBPS  0(BX)(AX*4), Y0, Y0
-	VMULPS  32(BX)(AX*4), Y0, Y0 // x̂
+	XHAT8(Y0)             // x̂
 	VMOVUPS Y0, (R8)(AX*1)
 	VMULPS  64(BX)(AX*4), Y0, Y0 // γ·x̂
 	VADDPS  96(BX)(AX*4), Y0, Y0 // + β
 	VMOVUPS Y0, (DI)(AX*1)
-	ADDQ    $32, AX
-	CMPQ    AX, DX
-	JB      fwdcol
+	NEXTCOL(fwdcol)
 	ADDQ    R14, DI
 	ADDQ    R14, R8
 	ADDQ    R14, SI
@@ -57,16 +46,8 @@ fwddone:
 TEXT ·bnEvalReLU8(SB), NOSPLIT, $0-48
 	MOVQ y+0(FP), DI
 	MOVQ x+8(FP), SI
-	MOVQ n+16(FP), CX
-	MOVQ c+24(FP), R14
-	SHLQ $2, R14
-	MOVQ cw+32(FP), DX
-	SHLQ $2, DX
 	MOVQ pack+40(FP), BX
-	TESTQ CX, CX
-	JZ    reludone
-	TESTQ DX, DX
-	JZ    reludone
+	ROWS(16, 24, 32, reludone)
 	VXORPS Y15, Y15, Y15
 
 relurow:
@@ -82,9 +63,7 @@ relucol:
 	VCMPPS    $3, Y0, Y0, Y2       // unordered: v is NaN
 	VBLENDVPS Y2, Y0, Y1, Y1
 	VMOVUPS   Y1, (DI)(AX*1)
-	ADDQ      $32, AX
-	CMPQ      AX, DX
-	JB        relucol
+	NEXTCOL(relucol)
 	ADDQ      R14, DI
 	ADDQ      R14, SI
 	DECQ      CX
@@ -103,17 +82,10 @@ TEXT ·bnBackSums8(SB), NOSPLIT, $0-72
 	MOVQ dg+16(FP), R8
 	MOVQ db+24(FP), R9
 	MOVQ s+32(FP), R12
-	MOVQ n+40(FP), CX
-	MOVQ c+48(FP), R14
-	LEAQ (R12)(R14*8), R13
-	SHLQ $2, R14
-	MOVQ cw+56(FP), DX
-	SHLQ $2, DX
+	MOVQ c+48(FP), R13
+	LEAQ (R12)(R13*8), R13 // s[c:]
 	MOVQ pack+64(FP), BX
-	TESTQ CX, CX
-	JZ    sumsdone
-	TESTQ DX, DX
-	JZ    sumsdone
+	ROWS(40, 48, 56, sumsdone)
 
 sumsrow:
 	XORQ AX, AX
@@ -126,26 +98,9 @@ sumscol:
 	VMULPS  Y1, Y0, Y2
 	VADDPS  (R8)(AX*1), Y2, Y2
 	VMOVUPS Y2, (R8)(AX*1)       // dγ
-	VMULPS  0(BX)(AX*4), Y0, Y0  // g·γ
-	VCVTPS2PD    X0, Y3
-	VEXTRACTF128 $1, Y0, X4
-	VCVTPS2PD    X4, Y4
-	VCVTPS2PD    X1, Y5
-	VEXTRACTF128 $1, Y1, X6
-	VCVTPS2PD    X6, Y6
-	VADDPD  (R12)(AX*2), Y3, Y7
-	VMOVUPD Y7, (R12)(AX*2)
-	VADDPD  32(R12)(AX*2), Y4, Y7
-	VMOVUPD Y7, 32(R12)(AX*2)
-	VMULPD  Y5, Y3, Y3
-	VMULPD  Y6, Y4, Y4
-	VADDPD  (R13)(AX*2), Y3, Y3
-	VMOVUPD Y3, (R13)(AX*2)
-	VADDPD  32(R13)(AX*2), Y4, Y4
-	VMOVUPD Y4, 32(R13)(AX*2)
-	ADDQ    $32, AX
-	CMPQ    AX, DX
-	JB      sumscol
+	VMULPS  0(BX)(AX*4), Y0, Y8  // g·γ
+	GRADSUMS8                    // s[j] += g·γ, s[c+j] += g·γ·x̂
+	NEXTCOL(sumscol)
 	ADDQ    R14, DI
 	ADDQ    R14, SI
 	DECQ    CX
@@ -155,49 +110,44 @@ sumscol:
 sumsdone:
 	RET
 
-// func bnApply8(dx, dy, xh *float32, n, c, cw int, pack *float32, inv float32)
-// The training backward through the batch statistics. pack: γ, rstd,
-// a = inv·Σg, b = Σg·x̂ (float32).  dx += rstd·((dy·γ − a) − (x̂·inv)·b).
-TEXT ·bnApply8(SB), NOSPLIT, $0-60
+// func normApply8(dx, dy, v *float32, n, c, cw int, pack *float32, inv float32)
+// The training backward through the batch statistics (applyRows), for
+// Dice and BatchNorm. pack, 8 vectors a block (at 0..224(BX)(AX*8)): shift,
+// scale, γ, rstd, a, b and two unused.
+// x̂ = (v − shift)·scale,  dx += rstd·((dy·γ − a) − (x̂·inv)·b).
+TEXT ·normApply8(SB), NOSPLIT, $0-60
 	MOVQ dx+0(FP), R8
 	MOVQ dy+8(FP), R9
-	MOVQ xh+16(FP), SI
-	MOVQ n+24(FP), CX
-	MOVQ c+32(FP), R14
-	SHLQ $2, R14
-	MOVQ cw+40(FP), DX
-	SHLQ $2, DX
+	MOVQ v+16(FP), SI
 	MOVQ pack+48(FP), BX
 	VBROADCASTSS inv+56(FP), Y15
-	TESTQ CX, CX
-	JZ    bnapplydone
-	TESTQ DX, DX
-	JZ    bnapplydone
+	ROWS(24, 32, 40, applydone)
 
-bnapplyrow:
+applyrow:
 	XORQ AX, AX
 
-bnapplycol:
-	VMULPS  (SI)(AX*1), Y15, Y0  // x̂·inv
-	VMULPS  96(BX)(AX*4), Y0, Y0 // ·b
+applycol:
+	VMOVUPS (SI)(AX*1), Y0
+	VSUBPS  0(BX)(AX*8), Y0, Y0   // v − shift
+	VMULPS  32(BX)(AX*8), Y0, Y0  // x̂
+	VMULPS  Y15, Y0, Y0           // x̂·inv
+	VMULPS  160(BX)(AX*8), Y0, Y0 // ·b
 	VMOVUPS (R9)(AX*1), Y1
-	VMULPS  0(BX)(AX*4), Y1, Y1  // dy·γ
-	VSUBPS  64(BX)(AX*4), Y1, Y1 // − a
+	VMULPS  64(BX)(AX*8), Y1, Y1  // dy·γ
+	VSUBPS  128(BX)(AX*8), Y1, Y1 // − a
 	VSUBPS  Y0, Y1, Y1
-	VMULPS  32(BX)(AX*4), Y1, Y1 // ·rstd
+	VMULPS  96(BX)(AX*8), Y1, Y1  // ·rstd
 	VADDPS  (R8)(AX*1), Y1, Y1
 	VMOVUPS Y1, (R8)(AX*1)
-	ADDQ    $32, AX
-	CMPQ    AX, DX
-	JB      bnapplycol
+	NEXTCOL(applycol)
 	ADDQ    R14, R8
 	ADDQ    R14, R9
 	ADDQ    R14, SI
 	DECQ    CX
-	JNZ     bnapplyrow
+	JNZ     applyrow
 	VZEROUPPER
 
-bnapplydone:
+applydone:
 	RET
 
 // func sumRows8(s *float64, x *float32, n, c, cw int)
@@ -205,15 +155,7 @@ bnapplydone:
 TEXT ·sumRows8(SB), NOSPLIT, $0-40
 	MOVQ s+0(FP), DI
 	MOVQ x+8(FP), SI
-	MOVQ n+16(FP), CX
-	MOVQ c+24(FP), R14
-	SHLQ $2, R14
-	MOVQ cw+32(FP), DX
-	SHLQ $2, DX
-	TESTQ CX, CX
-	JZ    sumdone
-	TESTQ DX, DX
-	JZ    sumdone
+	ROWS(16, 24, 32, sumdone)
 
 sumrow:
 	XORQ AX, AX
@@ -221,13 +163,8 @@ sumrow:
 sumcol:
 	VCVTPS2PD (SI)(AX*1), Y0
 	VCVTPS2PD 16(SI)(AX*1), Y1
-	VADDPD    (DI)(AX*2), Y0, Y0
-	VADDPD    32(DI)(AX*2), Y1, Y1
-	VMOVUPD   Y0, (DI)(AX*2)
-	VMOVUPD   Y1, 32(DI)(AX*2)
-	ADDQ      $32, AX
-	CMPQ      AX, DX
-	JB        sumcol
+	ADDF64(DI)
+	NEXTCOL(sumcol)
 	ADDQ      R14, SI
 	DECQ      CX
 	JNZ       sumrow
@@ -242,15 +179,7 @@ TEXT ·sqDevRows8(SB), NOSPLIT, $0-48
 	MOVQ s+0(FP), DI
 	MOVQ mu+8(FP), BX
 	MOVQ x+16(FP), SI
-	MOVQ n+24(FP), CX
-	MOVQ c+32(FP), R14
-	SHLQ $2, R14
-	MOVQ cw+40(FP), DX
-	SHLQ $2, DX
-	TESTQ CX, CX
-	JZ    sqdone
-	TESTQ DX, DX
-	JZ    sqdone
+	ROWS(24, 32, 40, sqdone)
 
 sqrow:
 	XORQ AX, AX
@@ -262,13 +191,8 @@ sqcol:
 	VSUBPD    32(BX)(AX*2), Y1, Y1
 	VMULPD    Y0, Y0, Y0
 	VMULPD    Y1, Y1, Y1
-	VADDPD    (DI)(AX*2), Y0, Y0
-	VADDPD    32(DI)(AX*2), Y1, Y1
-	VMOVUPD   Y0, (DI)(AX*2)
-	VMOVUPD   Y1, 32(DI)(AX*2)
-	ADDQ      $32, AX
-	CMPQ      AX, DX
-	JB        sqcol
+	ADDF64(DI)
+	NEXTCOL(sqcol)
 	ADDQ      R14, SI
 	DECQ      CX
 	JNZ       sqrow

@@ -17,7 +17,7 @@ func bnBackSums8(dy, xh, dg, db *float32, s *float64, n, c, cw int, pack *float3
 	panic("model: batchnorm: no assembly kernel in this build")
 }
 
-func bnApply8(dx, dy, xh *float32, n, c, cw int, pack *float32, inv float32) {
+func normApply8(dx, dy, v *float32, n, c, cw int, pack *float32, inv float32) {
 	panic("model: batchnorm: no assembly kernel in this build")
 }
 

@@ -1,7 +1,6 @@
 package model
 
 import (
-	"context"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -160,28 +159,6 @@ func BenchmarkDNNBatchNorm(b *testing.B) {
 		rows[i] = int32(i)
 	}
 	p := Params{Model: "dnn", EmbedDim: 16, Hidden: []int{400, 400, 400}, BatchNorm: true, BatchSize: 1024, Seed: 1}.WithDefaults()
-	b.Run("train", func(b *testing.B) {
-		tr := newTestTrainer(b, ds, p)
-		b.ResetTimer()
-		cpu0 := processCPUTime()
-		for i := 0; i < b.N; i++ {
-			if _, err := tr.epoch(context.Background(), rows, p.LR, 1); err != nil {
-				b.Fatal(err)
-			}
-		}
-		reportCPU(b, cpu0)
-	})
-	b.Run("predict", func(b *testing.B) {
-		nt, err := newNet(ds, p, p.BatchSize)
-		if err != nil {
-			b.Fatal(err)
-		}
-		out, z := make([]float32, len(rows)), make([]float32, p.BatchSize)
-		b.ResetTimer()
-		cpu0 := processCPUTime()
-		for i := 0; i < b.N; i++ {
-			_ = predictRows(context.Background(), nt, ds, rows, out, z)
-		}
-		reportCPU(b, cpu0)
-	})
+	b.Run("train", func(b *testing.B) { benchEpochRows(b, ds, p, rows) })
+	b.Run("predict", func(b *testing.B) { benchPredictRows(b, ds, p, rows, p.BatchSize) })
 }

@@ -22,7 +22,7 @@ func (bn *batchNorm) forwardRows(y, xh, x []float32, n int) {
 	y, xh, x = y[:n*c], xh[:n*c], x[:n*c]
 	cw := bn.affineCols(n)
 	if cw > 0 {
-		packUnits(bn.pack, cw, bn.mean, bn.rstd, bn.gamma, bn.beta)
+		packUnits(bn.pack, cw, 4, bn.mean, bn.rstd, bn.gamma, bn.beta)
 		bnForward8(&y[0], &xh[0], &x[0], n, c, cw, &bn.pack[0])
 	}
 	for i := 0; i < n; i++ {
@@ -45,7 +45,7 @@ func (bn *batchNorm) evalReLURows(y, x []float32, n int) {
 	y, x = y[:n*c], x[:n*c]
 	cw := bn.affineCols(n)
 	if cw > 0 {
-		packUnits(bn.pack, cw, bn.mean, bn.rstd, bn.gamma, bn.beta)
+		packUnits(bn.pack, cw, 4, bn.mean, bn.rstd, bn.gamma, bn.beta)
 		bnEvalReLU8(&y[0], &x[0], n, c, cw, &bn.pack[0])
 	}
 	for i := 0; i < n; i++ {
@@ -68,7 +68,7 @@ func (bn *batchNorm) backSums(s []float64, dy []float32, n int) {
 	clear(s)
 	cw := bn.affineCols(n)
 	if cw > 0 {
-		packUnits(bn.pack, cw, bn.gamma, bn.gamma, bn.gamma, bn.gamma)
+		packUnits(bn.pack, cw, 4, bn.gamma)
 		bnBackSums8(&dy[0], &xh[0], &bn.dgamma[0], &bn.dbeta[0], &s[0], n, c, cw, &bn.pack[0])
 	}
 	for i := 0; i < n; i++ {
@@ -90,21 +90,38 @@ func (bn *batchNorm) backSums(s []float64, dy []float32, n int) {
 // without affine), a = inv·Σg and b = Σg·x̂ (ab = [a, b]).
 func (bn *batchNorm) applyTrain(dx, dy []float32, n int, ab []float32, inv float32) {
 	c := bn.C
-	dx, dy, xh := dx[:n*c], dy[:n*c], bn.xhat[:n*c]
-	a, b := ab[:c], ab[c:2*c]
-	cw := bn.affineCols(n)
+	zeros, ones := bn.id[:c], bn.id[c:2*c]
+	gamma := bn.gamma
+	if gamma == nil {
+		gamma = ones
+	}
+	applyRows(dx, dy, bn.xhat, n, c, zeros, ones, gamma, bn.rstd, ab[:c], ab[c:2*c], bn.pack, inv)
+}
+
+// applyRows is BatchNorm's training backward through the batch statistics,
+// for BatchNorm and Dice alike:
+//
+//	x̂ = (v − shift)·scale,  dx += rstd·((g·γ − a) − (x̂·inv)·b)
+//
+// with a = inv·Σ g·γ, b = Σ g·γ·x̂ per unit, inv = 1/rows of the batch.
+// BatchNorm passes its x̂ as v (shift 0, scale 1), Dice its input
+// (shift mean, scale rstd, γ 1): x − 0, x·1 and g·1 are exact, so each
+// gets the bits of its own formula. pack is 8C scratch.
+func applyRows(dx, g, v []float32, n, c int, shift, scale, gamma, rstd, a, b, pack []float32, inv float32) {
+	dx, g, v = dx[:n*c], g[:n*c], v[:n*c]
+	cw := 0
+	if n > 0 {
+		cw = kernelCols(c)
+	}
 	if cw > 0 {
-		packUnits(bn.pack, cw, bn.gamma, bn.rstd, a, b)
-		bnApply8(&dx[0], &dy[0], &xh[0], n, c, cw, &bn.pack[0], inv)
+		packUnits(pack, cw, 8, shift, scale, gamma, rstd, a, b)
+		normApply8(&dx[0], &g[0], &v[0], n, c, cw, &pack[0], inv)
 	}
 	for i := 0; i < n; i++ {
 		for j := cw; j < c; j++ {
 			o := i*c + j
-			g := dy[o]
-			if bn.gamma != nil {
-				g *= bn.gamma[j]
-			}
-			dx[o] += bn.rstd[j] * (g - a[j] - xh[o]*inv*b[j])
+			h := (v[o] - shift[j]) * scale[j]
+			dx[o] += rstd[j] * (g[o]*gamma[j] - a[j] - h*inv*b[j])
 		}
 	}
 }

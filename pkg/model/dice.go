@@ -19,8 +19,8 @@ import "fmt"
 // per-unit mean and 1/√(σ²+ε) (diceGate, 8 units at a time where the
 // kernels run); x̂ is never stored: backward recomputes it from x, the
 // same bits. Its BatchNorm keeps the statistics (batchNorm.prepare) and
-// lends its scratch; the backward passes are diceBack and diceApply
-// (dicekernel.go).
+// lends its scratch; the backward passes are diceBack (dicekernel.go) and
+// applyRows (batchnormkernel.go).
 type dice struct {
 	C         int
 	bn        *batchNorm // statistics only: its forward and backward are not used
@@ -90,5 +90,5 @@ func (dc *dice) backward(dx, dy, x []float32) {
 		a[j] = inv * float32(s[j])
 		b[j] = float32(s[c+j])
 	}
-	diceApply(dx, dc.dh, x, n, c, bn.mean, bn.rstd, a, b, bn.pack, inv)
+	applyRows(dx, dc.dh, x, n, c, bn.mean, bn.rstd, bn.id[c:2*c], bn.rstd, a, b, bn.pack, inv)
 }

@@ -6,7 +6,7 @@ package model
 // portable forms and the column tails). Each takes rows i < n of a row-major block with c columns and
 // does columns j < cw, cw a multiple of 8; callers check gemmUseKernel.
 
-// diceGate8 is diceGateCols on columns j < cw, pack from packBlocks(mean,
+// diceGate8 is diceGateCols on columns j < cw, pack from packUnits(mean,
 // rstd, α, 1−α); p may be nil.
 //
 //go:noescape
@@ -17,9 +17,3 @@ func diceGate8(y, p, x *float32, n, c, cw int, pack *float32)
 //
 //go:noescape
 func diceBack8(dx, dh, da *float32, s *float64, dy, x, p *float32, n, c, cw int, pack *float32)
-
-// diceApply8 is diceApplyCols on columns j < cw, pack from packBlocks(mean,
-// rstd, a, b).
-//
-//go:noescape
-func diceApply8(dx, dh, x *float32, n, c, cw int, pack *float32, inv float32)

@@ -2,6 +2,7 @@
 
 #include "textflag.h"
 #include "sigmoid_amd64.h"
+#include "rows_amd64.h"
 
 // The 8-wide loops of Dice (dice.go, dicekernel.go) over row-major blocks
 // x [n, c]: each walks
@@ -22,25 +23,15 @@ TEXT ·diceGate8(SB), NOSPLIT, $0-56
 	MOVQ y+0(FP), DI
 	MOVQ p+8(FP), R8
 	MOVQ x+16(FP), SI
-	MOVQ n+24(FP), CX
-	MOVQ c+32(FP), R9
-	SHLQ $2, R9          // row stride in bytes
-	MOVQ cw+40(FP), DX
-	SHLQ $2, DX          // columns done here, in bytes
 	MOVQ pack+48(FP), BX
-	TESTQ CX, CX
-	JZ    gatedone
-	TESTQ DX, DX
-	JZ    gatedone
+	ROWS(24, 32, 40, gatedone)
 	SIGMOID8_CONSTS
 
 gaterow:
 	XORQ AX, AX
 
 gatecol:
-	VMOVUPS (SI)(AX*1), Y0
-	VSUBPS  0(BX)(AX*4), Y0, Y0  // x − mean
-	VMULPS  32(BX)(AX*4), Y0, Y0 // h
+	XHAT8(Y0)             // x̂
 	SIGMOID8                     // g in Y1
 	TESTQ   R8, R8
 	JZ      gatenop
@@ -51,14 +42,12 @@ gatenop:
 	VADDPS  64(BX)(AX*4), Y1, Y1 // α + …
 	VMULPS  (SI)(AX*1), Y1, Y1   // x·(…)
 	VMOVUPS Y1, (DI)(AX*1)
-	ADDQ    $32, AX
-	CMPQ    AX, DX
-	JB      gatecol
-	ADDQ    R9, SI
-	ADDQ    R9, DI
+	NEXTCOL(gatecol)
+	ADDQ    R14, SI
+	ADDQ    R14, DI
 	TESTQ   R8, R8
 	JZ      gatenext
-	ADDQ    R9, R8
+	ADDQ    R14, R8
 
 gatenext:
 	DECQ CX
@@ -80,26 +69,17 @@ TEXT ·diceBack8(SB), NOSPLIT, $0-88
 	MOVQ dy+32(FP), DI
 	MOVQ x+40(FP), SI
 	MOVQ p+48(FP), R10
-	MOVQ n+56(FP), CX
-	MOVQ c+64(FP), R14
-	LEAQ (R12)(R14*8), R13 // s[c:]
-	SHLQ $2, R14           // row stride in bytes
-	MOVQ cw+72(FP), DX
-	SHLQ $2, DX
+	MOVQ c+64(FP), R13
+	LEAQ (R12)(R13*8), R13 // s[c:]
 	MOVQ pack+80(FP), BX
-	TESTQ CX, CX
-	JZ    backdone
-	TESTQ DX, DX
-	JZ    backdone
+	ROWS(56, 64, 72, backdone)
 	VBROADCASTSS sigmoidConst<>+24(SB), Y15 // 1
 
 backrow:
 	XORQ AX, AX
 
 backcol:
-	VMOVUPS (SI)(AX*1), Y0       // x
-	VSUBPS  0(BX)(AX*4), Y0, Y1
-	VMULPS  32(BX)(AX*4), Y1, Y1 // h
+	XHAT8(Y1)                    // h
 	VMOVUPS (R10)(AX*1), Y2      // p
 	VMOVUPS (DI)(AX*1), Y3       // g
 	VMULPS  96(BX)(AX*4), Y2, Y4 // p·(1−α)
@@ -107,7 +87,7 @@ backcol:
 	VMULPS  Y3, Y4, Y4           // g·(…)
 	VADDPS  (R8)(AX*1), Y4, Y4
 	VMOVUPS Y4, (R8)(AX*1)       // dx
-	VMULPS  Y0, Y3, Y5           // g·x
+	VMULPS  (SI)(AX*1), Y3, Y5   // g·x
 	VSUBPS  Y2, Y15, Y6          // 1 − p
 	VMULPS  Y6, Y5, Y7
 	VADDPS  (R11)(AX*1), Y7, Y7
@@ -116,25 +96,8 @@ backcol:
 	VMULPS  Y2, Y8, Y8           // ·p
 	VMULPS  Y6, Y8, Y8           // ·(1−p)
 	VMOVUPS Y8, (R9)(AX*1)       // dh
-	VCVTPS2PD    X8, Y9          // dh, columns 0–3 and 4–7, in float64
-	VEXTRACTF128 $1, Y8, X10
-	VCVTPS2PD    X10, Y10
-	VCVTPS2PD    X1, Y11         // h likewise
-	VEXTRACTF128 $1, Y1, X12
-	VCVTPS2PD    X12, Y12
-	VADDPD  (R12)(AX*2), Y9, Y13
-	VMOVUPD Y13, (R12)(AX*2)
-	VADDPD  32(R12)(AX*2), Y10, Y13
-	VMOVUPD Y13, 32(R12)(AX*2)
-	VMULPD  Y11, Y9, Y9
-	VMULPD  Y12, Y10, Y10
-	VADDPD  (R13)(AX*2), Y9, Y9
-	VMOVUPD Y9, (R13)(AX*2)
-	VADDPD  32(R13)(AX*2), Y10, Y10
-	VMOVUPD Y10, 32(R13)(AX*2)
-	ADDQ    $32, AX
-	CMPQ    AX, DX
-	JB      backcol
+	GRADSUMS8                    // s[j] += dh, s[c+j] += dh·h
+	NEXTCOL(backcol)
 	ADDQ    R14, R8
 	ADDQ    R14, R9
 	ADDQ    R14, DI
@@ -145,52 +108,4 @@ backcol:
 	VZEROUPPER
 
 backdone:
-	RET
-
-// func diceApply8(dx, dh, x *float32, n, c, cw int, pack *float32, inv float32)
-// BatchNorm's training backward through the batch statistics, x̂ recomputed
-// from x. pack: mean, rstd, a = inv·Σdh, b = Σdh·x̂ (float32).
-// dx += rstd·((dh − a) − (x̂·inv)·b),  x̂ = (x − mean)·rstd.
-TEXT ·diceApply8(SB), NOSPLIT, $0-60
-	MOVQ dx+0(FP), R8
-	MOVQ dh+8(FP), R9
-	MOVQ x+16(FP), SI
-	MOVQ n+24(FP), CX
-	MOVQ c+32(FP), R14
-	SHLQ $2, R14
-	MOVQ cw+40(FP), DX
-	SHLQ $2, DX
-	MOVQ pack+48(FP), BX
-	VBROADCASTSS inv+56(FP), Y15
-	TESTQ CX, CX
-	JZ    applydone
-	TESTQ DX, DX
-	JZ    applydone
-
-applyrow:
-	XORQ AX, AX
-
-applycol:
-	VMOVUPS (SI)(AX*1), Y0
-	VSUBPS  0(BX)(AX*4), Y0, Y0
-	VMULPS  32(BX)(AX*4), Y0, Y0 // x̂
-	VMULPS  Y15, Y0, Y0          // x̂·inv
-	VMULPS  96(BX)(AX*4), Y0, Y0 // ·b
-	VMOVUPS (R9)(AX*1), Y1
-	VSUBPS  64(BX)(AX*4), Y1, Y1 // dh − a
-	VSUBPS  Y0, Y1, Y1
-	VMULPS  32(BX)(AX*4), Y1, Y1 // ·rstd
-	VADDPS  (R8)(AX*1), Y1, Y1
-	VMOVUPS Y1, (R8)(AX*1)
-	ADDQ    $32, AX
-	CMPQ    AX, DX
-	JB      applycol
-	ADDQ    R14, R8
-	ADDQ    R14, R9
-	ADDQ    R14, SI
-	DECQ    CX
-	JNZ     applyrow
-	VZEROUPPER
-
-applydone:
 	RET

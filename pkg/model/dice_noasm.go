@@ -12,7 +12,3 @@ func diceGate8(y, p, x *float32, n, c, cw int, pack *float32) {
 func diceBack8(dx, dh, da *float32, s *float64, dy, x, p *float32, n, c, cw int, pack *float32) {
 	panic("model: dice: no assembly kernel in this build")
 }
-
-func diceApply8(dx, dh, x *float32, n, c, cw int, pack *float32, inv float32) {
-	panic("model: dice: no assembly kernel in this build")
-}

@@ -19,16 +19,16 @@ func kernelCols(c int) int {
 	return 0
 }
 
-// packUnits lays out four per-unit vectors for the kernels: for each block
-// b of 8 columns below cw, v0[8b:8b+8], v1[…], v2[…], v3[…] in a row.
-func packUnits(pack []float32, cw int, v0, v1, v2, v3 []float32) {
-	pack = pack[:4*cw]
+// packUnits lays out per-unit vectors for the kernels, slots (4 or 8)
+// vectors a block of 8 columns: for each block b below cw, vs[0][8b:8b+8],
+// vs[1][8b:8b+8], … side by side (the slots past len(vs) left as they are).
+func packUnits(pack []float32, cw, slots int, vs ...[]float32) {
+	pack = pack[:slots*cw]
 	for b := 0; b < cw; b += 8 {
-		o := 4 * b
-		copy(pack[o:o+8], v0[b:b+8])
-		copy(pack[o+8:o+16], v1[b:b+8])
-		copy(pack[o+16:o+24], v2[b:b+8])
-		copy(pack[o+24:o+32], v3[b:b+8])
+		for q, v := range vs {
+			o := slots*b + 8*q
+			copy(pack[o:o+8], v[b:b+8])
+		}
 	}
 }
 
@@ -44,7 +44,7 @@ func diceGate(y, p, x []float32, n, c int, mean, rstd, alpha, oma, pack []float3
 		cw = kernelCols(c)
 	}
 	if cw > 0 {
-		packUnits(pack, cw, mean, rstd, alpha, oma)
+		packUnits(pack, cw, 4, mean, rstd, alpha, oma)
 		var pp *float32
 		if p != nil {
 			pp = &p[:n*c][0]
@@ -81,7 +81,7 @@ func diceBack(dx, dh, da []float32, s []float64, dy, x, p []float32, n, c int, m
 		cw = kernelCols(c)
 	}
 	if cw > 0 {
-		packUnits(pack, cw, mean, rstd, alpha, oma)
+		packUnits(pack, cw, 4, mean, rstd, alpha, oma)
 		diceBack8(&dx[0], &dh[0], &da[0], &s[0], &dy[0], &x[0], &p[0], n, c, cw, &pack[0])
 	}
 	s1, s2 := s[:c], s[c:]
@@ -97,31 +97,6 @@ func diceBack(dx, dh, da []float32, s []float64, dy, x, p []float32, n, c int, m
 			dh[o] = d
 			s1[j] += float64(d)
 			s2[j] += float64(d) * float64(h)
-		}
-	}
-}
-
-// diceApply is BatchNorm's backward through batch statistics (without
-// affine) from dh, with x̂ recomputed from x:
-//
-//	x̂ = (x − mean)·rstd,  dx += rstd·((dh − a) − (x̂·inv)·b)
-//
-// for a = inv·Σ dh and b = Σ dh·x̂ per unit, inv = 1/rows of the batch.
-func diceApply(dx, dh, x []float32, n, c int, mean, rstd, a, b, pack []float32, inv float32) {
-	dx, dh, x = dx[:n*c], dh[:n*c], x[:n*c]
-	cw := 0
-	if n > 0 {
-		cw = kernelCols(c)
-	}
-	if cw > 0 {
-		packUnits(pack, cw, mean, rstd, a, b)
-		diceApply8(&dx[0], &dh[0], &x[0], n, c, cw, &pack[0], inv)
-	}
-	for i := 0; i < n; i++ {
-		for j := cw; j < c; j++ {
-			o := i*c + j
-			h := (x[o] - mean[j]) * rstd[j]
-			dx[o] += rstd[j] * (dh[o] - a[j] - h*inv*b[j])
 		}
 	}
 }
