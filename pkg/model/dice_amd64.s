@@ -5,9 +5,9 @@
 #include "rows_amd64.h"
 
 // The 8-wide loops of Dice (dice.go, dicekernel.go) over row-major blocks
-// x [n, c]: each walks
-// the rows in order and, within a row, columns 0..cw−1 eight at a time
-// (cw a multiple of 8, cw ≤ c); the caller does columns cw..c−1.
+// x [n, c]: each walks the rows in order and, within a row, columns
+// 0..cw−1 eight at a time (cw a multiple of 8, cw ≤ c); the caller does
+// columns cw..c−1. (Dice's last backward pass is BatchNorm's normApply8.)
 // Per-unit sums accumulate across rows in the order of the rows, as the
 // scalar loops do, and no multiply-add is fused outside the sigmoid, so the
 // results are the scalar loops' bits.

@@ -1,15 +1,16 @@
 package model
 
 // The loops of Dice over a row-major block x [n, c], one pass over the
-// block each. Each comes in two forms:
-// the portable loop over columns j0..c−1 of every row (the whole block
-// without the kernels, the columns after the last full 8 with them), and
-// the 8-wide kernel of dice_amd64.s on the columns before. Per-unit sums
-// accumulate across a row in vectors, row after row, in the scalar loop's
-// order; both forms make the same float32/float64 operations in the same
-// order without fused multiply-adds, so they give the same bits – except
-// the sigmoid, whose 8-wide and scalar forms agree to TestSigmoidSlice's
-// tolerance, not bit for bit.
+// block each (BatchNorm's, batchnormkernel.go, are built the same way and
+// share kernelCols and packUnits). Each comes in two forms: the portable
+// loop over columns j0..c−1 of every row (the whole block without the
+// kernels, the columns after the last full 8 with them), and the 8-wide
+// kernel of dice_amd64.s on the columns before. Per-unit sums accumulate
+// across a row in vectors, row after row, in the scalar loop's order; both
+// forms make the same float32/float64 operations in the same order without
+// fused multiply-adds, so they give the same bits – except the sigmoid,
+// whose 8-wide and scalar forms agree to TestSigmoidSlice's tolerance, not
+// bit for bit.
 
 // kernelCols is how many leading columns of c the 8-wide kernels do.
 func kernelCols(c int) int {
