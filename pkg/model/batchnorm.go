@@ -37,6 +37,9 @@ type batchNorm struct {
 	total       int       // rows of its batch over every slice; 0 in evaluation
 	train       bool
 	acc         []float64 // [2C+1] sums
+	ab          []float32 // [2C] backward's scratch: inv·Σ dx̂, Σ dx̂⊙x̂
+	pack        []float32 // [8C] the kernels' per-unit values (packUnits)
+	id          []float32 // [2C] zeros, then ones: applyRows' identities
 	s           *slab     // sums over the slices of a batch (slab.sum)
 }
 
@@ -56,7 +59,11 @@ func declareBatchNorm(s *slab, prefix string, c int, affine bool, eps float64) f
 		bn := &batchNorm{C: c, eps: eps, mom: 0.1,
 			runMean: s.w(mID), runVar: s.w(vID),
 			mean: make([]float32, c), rstd: make([]float32, c),
-			xhat: make([]float32, capacity*c), acc: make([]float64, 2*c+1), s: s}
+			xhat: make([]float32, capacity*c), acc: make([]float64, 2*c+1), s: s,
+			ab: make([]float32, 2*c), pack: make([]float32, 8*c), id: make([]float32, 2*c)}
+		for j := c; j < 2*c; j++ {
+			bn.id[j] = 1
+		}
 		if affine {
 			bn.gamma, bn.dgamma = s.w(gID), s.g(gID)
 			bn.beta, bn.dbeta = s.w(bID), s.g(bID)
@@ -77,26 +84,29 @@ func (bn *batchNorm) forward(y, x []float32, n int, train bool) {
 	if len(x) < n*c || len(y) < n*c || len(bn.xhat) < n*c {
 		panic(fmt.Sprintf("model: batchnorm: x len %d, y len %d, want %d (capacity %d)", len(x), len(y), n*c, len(bn.xhat)/max(c, 1)))
 	}
+	bn.prepare(x, n, train)
+	bn.forwardRows(y, bn.xhat, x, n)
+}
+
+// prepare sets the statistics of a forward over x [n, C] (mean, rstd, and
+// the mode backward differentiates): the batch's with train (and updates
+// the running ones), else the running ones. Dice, which normalises in its
+// own pass, calls it in place of forward.
+func (bn *batchNorm) prepare(x []float32, n int, train bool) {
 	bn.n, bn.train, bn.total = n, train, 0
 	if train {
 		bn.batchStats(x, n)
 	}
 	if bn.total == 0 { // evaluation, or an empty batch
-		for j := range bn.mean {
-			bn.mean[j] = bn.runMean[j]
-			bn.rstd[j] = float32(1 / math.Sqrt(float64(bn.runVar[j])+bn.eps))
-		}
+		bn.evalStats()
 	}
-	for i := 0; i < n; i++ {
-		xr, xh, yr := x[i*c:i*c+c], bn.xhat[i*c:i*c+c], y[i*c:i*c+c]
-		for j, v := range xr {
-			h := (v - bn.mean[j]) * bn.rstd[j]
-			xh[j] = h
-			if bn.gamma != nil {
-				h = bn.gamma[j]*h + bn.beta[j]
-			}
-			yr[j] = h
-		}
+}
+
+// evalStats sets mean and rstd from the running statistics.
+func (bn *batchNorm) evalStats() {
+	for j := range bn.mean {
+		bn.mean[j] = bn.runMean[j]
+		bn.rstd[j] = float32(1 / math.Sqrt(float64(bn.runVar[j])+bn.eps))
 	}
 }
 
@@ -109,38 +119,20 @@ func (bn *batchNorm) forwardEvalReLU(y, x []float32, n int) {
 		panic(fmt.Sprintf("model: batchnorm: x len %d, y len %d, want %d", len(x), len(y), n*c))
 	}
 	bn.n, bn.train, bn.total = n, false, 0
-	mean, rstd := bn.mean[:c], bn.rstd[:c]
-	for j := range mean {
-		mean[j] = bn.runMean[j]
-		rstd[j] = float32(1 / math.Sqrt(float64(bn.runVar[j])+bn.eps))
-	}
-	for i := 0; i < n; i++ {
-		xr, yr := x[i*c:i*c+c], y[i*c:i*c+c]
-		if bn.gamma == nil {
-			for j, v := range xr {
-				yr[j] = max((v-mean[j])*rstd[j], 0)
-			}
-			continue
-		}
-		gamma, beta := bn.gamma[:c], bn.beta[:c]
-		for j, v := range xr {
-			yr[j] = max(gamma[j]*((v-mean[j])*rstd[j])+beta[j], 0)
-		}
-	}
+	bn.evalStats()
+	bn.evalReLURows(y, x, n)
 }
 
 // batchStats sets mean, rstd and total (the batch's rows) from x [n, C] and
 // the other slices' rows, in two passes (the mean, then the squared
-// deviations from it, in float64), and updates the running statistics.
+// deviations from it, in float64, each a pass over the rows that adds a
+// row's values into the units' sums 8 at a time where the kernels run:
+// sumRows, sqDevRows), and updates the running statistics.
 func (bn *batchNorm) batchStats(x []float32, n int) {
 	c := bn.C
 	s1 := bn.acc[:c+1] // Σ x, and the row count
 	clear(s1)
-	for i := 0; i < n; i++ {
-		for j, v := range x[i*c : i*c+c] {
-			s1[j] += float64(v)
-		}
-	}
+	sumRows(s1, x, n, c)
 	s1[c] = float64(n)
 	bn.s.sum(s1)
 	total := s1[c]
@@ -153,12 +145,7 @@ func (bn *batchNorm) batchStats(x []float32, n int) {
 	}
 	s2 := bn.acc[c+1 : 2*c+1] // Σ (x − μ)²
 	clear(s2)
-	for i := 0; i < n; i++ {
-		for j, v := range x[i*c : i*c+c] {
-			d := float64(v) - s1[j]
-			s2[j] += d * d
-		}
-	}
+	sqDevRows(s2, s1, x, n, c)
 	bn.s.sum(s2)
 	m := bn.mom
 	for j := range c {
@@ -182,34 +169,25 @@ func (bn *batchNorm) backward(dx, dy []float32) {
 	if n == 0 && !train {
 		return
 	}
-	s1, s2 := bn.acc[:c], bn.acc[c:2*c] // Σ dx̂, Σ dx̂⊙x̂
-	clear(bn.acc)
-	for i := 0; i < n; i++ {
-		dyr, xh := dy[i*c:i*c+c], bn.xhat[i*c:i*c+c]
-		for j, g := range dyr {
-			if bn.gamma != nil {
-				bn.dbeta[j] += g
-				bn.dgamma[j] += g * xh[j]
-				g *= bn.gamma[j]
+	s := bn.acc[:2*c] // Σ dx̂, Σ dx̂⊙x̂
+	bn.backSums(s, dy, n)
+	if !train { // fixed statistics: dx += rstd·dx̂
+		for i := 0; i < n; i++ {
+			dyr, dxr := dy[i*c:i*c+c], dx[i*c:i*c+c]
+			for j, g := range dyr {
+				if bn.gamma != nil {
+					g *= bn.gamma[j]
+				}
+				dxr[j] += bn.rstd[j] * g
 			}
-			s1[j] += float64(g)
-			s2[j] += float64(g) * float64(xh[j])
 		}
+		return
 	}
-	if train {
-		bn.s.sum(bn.acc[:2*c]) // over every slice of the batch
-	}
+	bn.s.sum(s) // over every slice of the batch
 	inv := 1 / float32(bn.total)
-	for i := 0; i < n; i++ {
-		dyr, xh, dxr := dy[i*c:i*c+c], bn.xhat[i*c:i*c+c], dx[i*c:i*c+c]
-		for j, g := range dyr {
-			if bn.gamma != nil {
-				g *= bn.gamma[j]
-			}
-			if train {
-				g = g - inv*float32(s1[j]) - xh[j]*inv*float32(s2[j])
-			}
-			dxr[j] += bn.rstd[j] * g
-		}
+	for j := range c {
+		bn.ab[j] = inv * float32(s[j])
+		bn.ab[c+j] = float32(s[c+j])
 	}
+	bn.applyTrain(dx, dy, n, bn.ab, inv)
 }

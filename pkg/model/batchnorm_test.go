@@ -99,3 +99,66 @@ func TestBatchNorm_EvalReLU(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchNorm_KernelBits: with γ and β the kernels give the portable
+// loops' bits: forward and backward in both modes (batch statistics
+// included) and the fused evaluation with ReLU, whose max keeps a NaN and
+// turns −0 into +0 as Go's max does; the widths have a tail after the last 8.
+func TestBatchNorm_KernelBits(t *testing.T) {
+	if !gemmHaveKernel {
+		t.Skip("no 8-wide kernels in this build or on this CPU")
+	}
+	for _, c := range []int{13, 16} {
+		for _, train := range []bool{true, false} {
+			rng := rand.New(rand.NewPCG(uint64(c), 11))
+			n := 10
+			var bind func(int) *batchNorm
+			s := newTestSlab(rng, func(s *slab) { bind = declareBatchNorm(s, "bn_", c, true, 1e-5) })
+			w := append([]float32(nil), s.W...)
+			bn := bind(n)
+			x, dy := randSlice(rng, n*c), randSlice(rng, n*c)
+			x[2] = float32(math.NaN())
+			x[3] = 0.25
+			run := func(kernel bool) (out [][]float32) {
+				copy(s.W, w)
+				clear(s.G)
+				y, dx, r := make([]float32, n*c), make([]float32, n*c), make([]float32, n*c)
+				withKernels(kernel, func() {
+					// x̂ = +0 at [0, 3], and −1·(+0) + (−0) = −0 before ReLU
+					bn.runMean[3], bn.gamma[3], bn.beta[3] = 0.25, -1, float32(math.Copysign(0, -1))
+					bn.forwardEvalReLU(r, x, n)
+					bn.beta[3] = 0
+					bn.forward(y, x[:], n, train)
+					bn.backward(dx, dy)
+				})
+				return [][]float32{r, y, bn.xhat[:n*c], dx, bn.dgamma, bn.dbeta, bn.runMean, bn.runVar}
+			}
+			k, g := run(true), run(false)
+			names := []string{"eval ReLU", "y", "x̂", "dx", "dγ", "dβ", "running mean", "running var"}
+			for q, name := range names {
+				for i := range k[q] {
+					if math.Float32bits(k[q][i]) != math.Float32bits(g[q][i]) {
+						t.Fatalf("c %d train %v: %s[%d] = %v with the kernels, %v without", c, train, name, i, k[q][i], g[q][i])
+					}
+				}
+			}
+			if !math.IsNaN(float64(k[0][2])) || math.Signbit(float64(k[0][3])) {
+				t.Errorf("c %d: eval ReLU of NaN, −0: %v, %v; want NaN, +0", c, k[0][2], k[0][3])
+			}
+		}
+	}
+}
+
+// BenchmarkDNNBatchNorm times dnn with BatchNorm on the BARS tower
+// ([400, 400, 400], ReLU) over benchData's first 8,192 rows at batch 1,024:
+// train, one epoch (8 steps); predict, scoring them.
+func BenchmarkDNNBatchNorm(b *testing.B) {
+	ds := benchData()
+	rows := make([]int32, 8192)
+	for i := range rows {
+		rows[i] = int32(i)
+	}
+	p := Params{Model: "dnn", EmbedDim: 16, Hidden: []int{400, 400, 400}, BatchNorm: true, BatchSize: 1024, Seed: 1}.WithDefaults()
+	b.Run("train", func(b *testing.B) { benchEpochRows(b, ds, p, rows) })
+	b.Run("predict", func(b *testing.B) { benchPredictRows(b, ds, p, rows, p.BatchSize) })
+}

@@ -14,58 +14,81 @@ import "fmt"
 //	dx  += dy·(α + p·(1−α))            (direct path)
 //	dα  += Σ_i dy·x·(1−p)
 //	dp   = dy·x·(1−α),  dx̂ = dp·p·(1−p),  dx += BatchNorm backward of dx̂
+//
+// The normalisation, the gate and the product are one pass over x with the
+// per-unit mean and 1/√(σ²+ε) (diceGate, 8 units at a time where the
+// kernels run); x̂ is never stored: backward recomputes it from x, the
+// same bits. Its BatchNorm keeps the statistics (batchNorm.prepare) and
+// lends its scratch; the backward passes are diceBack (dicekernel.go) and
+// applyRows (batchnormkernel.go).
 type dice struct {
 	C         int
-	bn        *batchNorm
-	alpha, da []float32 // [C]
-	p         []float32 // [cap, C] gate of the last forward
-	dxhat     []float32 // [cap, C] scratch
+	bn        *batchNorm // statistics only: its forward and backward are not used
+	alpha, da []float32  // [C]
+	oma       []float32  // [C] 1−α of the last forward
+	p         []float32  // [cap, C] gates of the last training forward
+	dh        []float32  // [cap, C] scratch: dx̂
 	n         int
+	train     bool
 }
 
 func declareDice(s *slab, prefix string, c int) func(capacity int) *dice {
 	bindBN := declareBatchNorm(s, prefix+"bn_", c, false, 1e-9)
 	aID := s.add(prefix+"alpha", kindBias, c)
 	return func(capacity int) *dice {
-		return &dice{C: c, bn: bindBN(capacity), alpha: s.w(aID), da: s.g(aID),
-			p: make([]float32, capacity*c), dxhat: make([]float32, capacity*c)}
+		return &dice{C: c, bn: bindBN(0), alpha: s.w(aID), da: s.g(aID), oma: make([]float32, c),
+			p: make([]float32, capacity*c), dh: make([]float32, capacity*c)}
 	}
 }
 
-// forward writes y [n, C] from x [n, C] (y must not be x).
+// forward writes y [n, C] from x [n, C] (y must not be x). In evaluation it
+// keeps no gates: a backward after it recomputes them.
 func (dc *dice) forward(y, x []float32, n int, train bool) {
 	c := dc.C
-	if len(y) < n*c || len(dc.p) < n*c {
-		panic(fmt.Sprintf("model: dice: y len %d, want %d (capacity %d)", len(y), n*c, len(dc.p)/max(c, 1)))
+	if len(y) < n*c || len(x) < n*c || len(dc.p) < n*c {
+		panic(fmt.Sprintf("model: dice: y len %d, x len %d, want %d (capacity %d)", len(y), len(x), n*c, len(dc.p)/max(c, 1)))
 	}
-	dc.n = n
-	p := dc.p[:n*c]
-	dc.bn.forward(p, x, n, train)
-	sigmoidSlice(p, p) // the gates, eight at a time where the CPU can
-	for i := 0; i < n; i++ {
-		pr, xr, yr := p[i*c:i*c+c], x[i*c:i*c+c], y[i*c:i*c+c]
-		for j, g := range pr {
-			a := dc.alpha[j]
-			yr[j] = xr[j] * (a + g*(1-a))
-		}
+	dc.n, dc.train = n, train
+	dc.bn.prepare(x, n, train)
+	for j, a := range dc.alpha {
+		dc.oma[j] = 1 - a
 	}
+	var p []float32
+	if train {
+		p = dc.p
+	}
+	diceGate(y, p, x, n, c, dc.bn.mean, dc.bn.rstd, dc.alpha, dc.oma, dc.bn.pack)
 }
 
 // backward adds dx [n, C] and dα for dy [n, C]; x is the forward's input.
+// After a training forward every slice of the batch must call it (the
+// statistics' gradient sums are the batch's: slab.sum).
 func (dc *dice) backward(dx, dy, x []float32) {
-	n, c := dc.n, dc.C
+	n, c, bn := dc.n, dc.C, dc.bn
 	if len(dx) < n*c || len(dy) < n*c || len(x) < n*c {
 		panic(fmt.Sprintf("model: dice: dx len %d, dy len %d, x len %d, want %d", len(dx), len(dy), len(x), n*c))
 	}
-	dxh := dc.dxhat[:n*c]
-	for i := 0; i < n; i++ {
-		pr, xr, dyr, dxr, dhr := dc.p[i*c:i*c+c], x[i*c:i*c+c], dy[i*c:i*c+c], dx[i*c:i*c+c], dxh[i*c:i*c+c]
-		for j, g := range dyr {
-			p, a, xv := pr[j], dc.alpha[j], xr[j]
-			dxr[j] += g * (a + p*(1-a))
-			dc.da[j] += g * xv * (1 - p)
-			dhr[j] = g * xv * (1 - a) * p * (1 - p)
-		}
+	if !dc.train { // the gates of the evaluation forward, again
+		diceGate(dc.dh, dc.p, x, n, c, bn.mean, bn.rstd, dc.alpha, dc.oma, bn.pack)
 	}
-	dc.bn.backward(dx, dxh)
+	s := bn.acc[:2*c] // Σ dx̂, Σ dx̂⊙x̂
+	clear(s)
+	diceBack(dx, dc.dh, dc.da, s, dy, x, dc.p, n, c, bn.mean, bn.rstd, dc.alpha, dc.oma, bn.pack)
+	if !bn.train || bn.total == 0 { // fixed statistics: dx += rstd·dx̂
+		for i := 0; i < n; i++ {
+			dxr, dhr := dx[i*c:i*c+c], dc.dh[i*c:i*c+c]
+			for j, d := range dhr {
+				dxr[j] += bn.rstd[j] * d
+			}
+		}
+		return
+	}
+	bn.s.sum(s) // over every slice of the batch
+	inv := 1 / float32(bn.total)
+	a, b := bn.ab[:c], bn.ab[c:2*c]
+	for j := range a {
+		a[j] = inv * float32(s[j])
+		b[j] = float32(s[c+j])
+	}
+	applyRows(dx, dc.dh, x, n, c, bn.mean, bn.rstd, bn.id[c:2*c], bn.rstd, a, b, bn.pack, inv)
 }

@@ -229,12 +229,12 @@ func (t *tally) mlp(in float64, o mlpOpts, c float64) {
 		if o.BatchNorm {
 			t.params += 4 * h
 			t.state += 2 * h
-			t.buf += 3*4*c*h + 24*h // c, dc, x̂; mean, rstd, two float64 sums
+			t.buf += 3*4*c*h + 72*h // c, dc, x̂; mean, rstd, two float64 sums, a, b, the kernels' pack, 0s and 1s
 		}
 		if o.Act == "dice" {
 			t.params += 3 * h
 			t.state += 2 * h
-			t.buf += 3*4*c*h + 24*h // gate, scratch, its BatchNorm's x̂
+			t.buf += 2*4*c*h + 76*h // gate, dx̂; 1−α; its BatchNorm's per-unit buffers (as above) but no x̂
 		}
 		if o.Dropout > 0 {
 			t.buf += 3 * 4 * c * h // mask, h, dh
