@@ -202,7 +202,7 @@ func train(d *dataset.Dataset, o options) error {
 	for _, e := range firstEpoch {
 		first = append(first, fmt.Sprintf("%.1f", e.Seconds()))
 	}
-	fmt.Printf(" model=%s trainers=%d epochs=%d train_s=%.1f train_cpu_s=%.1f first_epoch_s=%s allocated_per_trainer_MB=%s max_heap_live_training_MB=%s peak_rss_total_MB=%s",
+	fmt.Printf(" model=%s trainers=%d epochs=%d train_s=%.3f train_cpu_s=%.3f first_epoch_s=%s allocated_per_trainer_MB=%s max_heap_live_training_MB=%s peak_rss_total_MB=%s",
 		o.model, o.trainers, o.epochs, time.Since(t1).Seconds(), (cpuTime() - cpu1).Seconds(), strings.Join(first, ","), mb((heapAllocs()-alloc1)/int64(o.trainers)), mb(maxLive), mb(kib("VmHWM")))
 	return nil
 }
