@@ -41,7 +41,8 @@ type Hyper struct {
 	Default    any
 	DefaultDoc string
 	// Range of a spec's values: > Min (≥ Min when MinOK), and < Max when
-	// Max > 0. Int values must be ≥ 1; IntList entries too.
+	// Max > 0. Int values must be ≥ 1 (≥ 0 when MinOK: 0 is the model's
+	// default); IntList entries ≥ 1.
 	Min   float64
 	MinOK bool
 	Max   float64
@@ -97,7 +98,7 @@ var hyperparams = []Hyper{
 		get: func(p *Params) any { return p.Activation }, set: func(p *Params, v any) { p.Activation = v.(string) }},
 	{Name: "attention_hidden", Kind: IntList, Doc: "DIN's attention MLP sizes", DefaultDoc: "[80, 40]", Models: []string{"din"},
 		get: func(p *Params) any { return p.AttentionHidden }, set: func(p *Params, v any) { p.AttentionHidden = slices.Clone(v.([]int)) }},
-	{Name: "attention_dim", Kind: Int, Doc: "attention size, all heads together (dot: project the candidate and the history to it)",
+	{Name: "attention_dim", Kind: Int, MinOK: true, Doc: "attention size, all heads together (dot: project the candidate and the history to it); 0 is the default",
 		DefaultDoc: "bst: the history width; autoint: 64; dot: no projection",
 		Models:     append([]string{"dot"}, blockModels...),
 		get:        func(p *Params) any { return p.AttentionDim }, set: func(p *Params, v any) { p.AttentionDim = v.(int) }},
@@ -213,8 +214,12 @@ func (h Hyper) Check(v any) (any, error) {
 		if !ok || f != math.Trunc(f) {
 			return nil, fmt.Errorf("%s: want a whole number, got %v", h.Name, v)
 		}
-		if f < 1 || f > math.MaxInt32 {
-			return nil, fmt.Errorf("%s: must be from 1 to %d, got %g", h.Name, math.MaxInt32, f)
+		lo := 1.0
+		if h.MinOK {
+			lo = 0 // an Int that takes 0 for "the model's default"
+		}
+		if f < lo || f > math.MaxInt32 {
+			return nil, fmt.Errorf("%s: must be from %g to %d, got %g", h.Name, lo, math.MaxInt32, f)
 		}
 		return int(f), nil
 	case String:

@@ -190,3 +190,33 @@ func hyperTable() string {
 	}
 	return b.String()
 }
+
+// TestRegistry_IntRange: whole numbers start at 1, except where 0 names the
+// model's default (attention_dim: dot without a projection), so that a
+// search can choose between the default and explicit sizes.
+func TestRegistry_IntRange(t *testing.T) {
+	cases := []struct {
+		name string
+		v    any
+		err  string
+	}{
+		{"attention_dim", 0, ""},
+		{"attention_dim", 16, ""},
+		{"attention_dim", -1, "attention_dim: must be from 0 to 2147483647, got -1"},
+		{"heads", 0, "heads: must be from 1 to 2147483647, got 0"},
+		{"embed_dim", 0, "embed_dim: must be from 1 to 2147483647, got 0"},
+	}
+	for _, c := range cases {
+		h, ok := LookupHyper(c.name)
+		if !ok {
+			t.Fatalf("%s: not registered", c.name)
+		}
+		_, err := h.Check(c.v)
+		switch {
+		case c.err == "" && err != nil:
+			t.Errorf("%s = %v: %v", c.name, c.v, err)
+		case c.err != "" && (err == nil || err.Error() != c.err):
+			t.Errorf("%s = %v: error %v, want %q", c.name, c.v, err, c.err)
+		}
+	}
+}
