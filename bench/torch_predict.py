@@ -128,6 +128,8 @@ def main():
     ap.add_argument("--data", required=True, help="folder written by `ctrbench predict`")
     ap.add_argument("--batch", type=int, default=1024)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--profile", action="store_true",
+                    help="after timing, profile one pass and print where PyTorch's time goes (matrix products against the rest)")
     a = ap.parse_args()
     torch.set_num_threads(1)
     torch.set_num_interop_threads(1)
@@ -160,6 +162,37 @@ def main():
         g = json.load(f)
     print(f"| {p['Model']} | {len(rows):,} | {a.batch} | {g['rows_per_s']:,.0f} | {r['rows_per_s']:,.0f} | "
           f"**{g['rows_per_s'] / r['rows_per_s']:.2f}×** | {g['rows_per_cpu_s'] / r['rows_per_cpu_s']:.2f}× | {diff:.1e} |", flush=True)
+    if a.profile:
+        profile(net, data, rows, a.batch, min(cpu))
+
+
+# The operators that are matrix products: the work both sides must do at a
+# GEMM kernel's rate, whatever else they save.
+PRODUCTS = ("aten::addmm", "aten::mm", "aten::bmm", "aten::baddbmm")
+
+
+def profile(net, data, rows, bs, best_cpu):
+    """One pass under torch.profiler: self CPU time per operator, and the
+    products' share of the pass. The products' time, taken from the profile,
+    bounds from above what any implementation doing the same products at the
+    same rate can gain: total / products."""
+    from torch.profiler import ProfilerActivity, profile as tprofile
+
+    with tprofile(activities=[ProfilerActivity.CPU]) as prof:
+        score(net, data, rows, bs)
+    ev = prof.key_averages()
+    total = sum(e.self_cpu_time_total for e in ev)
+    prod = sum(e.self_cpu_time_total for e in ev if e.key in PRODUCTS)
+    # The profiler's own cost per operator inflates the rest; scale the
+    # products' time against the unprofiled pass instead of the profiled total.
+    prod_s = prod / 1e6
+    print(f"profile: {len(rows):,} rows, batch {bs}: profiled pass {total / 1e6:.3f} s of operators, "
+          f"unprofiled pass {best_cpu:.3f} CPU s; matrix products {prod_s:.3f} s "
+          f"({prod_s / best_cpu:.0%} of the unprofiled pass): a side doing the same products at the same rate "
+          f"is at most {best_cpu / prod_s:.2f}x faster", flush=True)
+    for e in sorted(ev, key=lambda e: -e.self_cpu_time_total)[:10]:
+        print(f"  {e.key:<32} {e.count:>7} calls {e.self_cpu_time_total / 1e6:8.3f} s "
+              f"{e.self_cpu_time_total / total:6.1%}", flush=True)
 
 
 if __name__ == "__main__":
