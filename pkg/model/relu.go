@@ -22,7 +22,13 @@ func reluForward(y, x []float32) {
 		panic(fmt.Sprintf("model: relu: y len %d, want %d", len(y), len(x)))
 	}
 	y = y[:len(x)]
-	for j, v := range x {
+	i := 0
+	if gemmUseKernel && len(x) >= 8 {
+		i = len(x) &^ 7
+		relu8(&y[0], &x[0], i)
+	}
+	y = y[i:]
+	for j, v := range x[i:] {
 		y[j] = max(v, 0)
 	}
 }
@@ -33,7 +39,13 @@ func reluBackward(dx, dy, x []float32) {
 		panic(fmt.Sprintf("model: relu: dx len %d, dy len %d, want %d", len(dx), len(dy), len(x)))
 	}
 	dx, dy = dx[:len(x)], dy[:len(x)]
-	for j, v := range x {
+	i := 0
+	if gemmUseKernel && len(x) >= 8 {
+		i = len(x) &^ 7
+		reluBack8(&dx[0], &dy[0], &x[0], i)
+	}
+	dx, dy = dx[i:], dy[i:]
+	for j, v := range x[i:] {
 		dx[j] += math.Float32frombits(math.Float32bits(dy[j]) & positiveMask(v))
 	}
 }
@@ -45,7 +57,13 @@ func reluBackwardSet(dx, dy, x []float32) {
 		panic(fmt.Sprintf("model: relu: dx len %d, dy len %d, want %d", len(dx), len(dy), len(x)))
 	}
 	dx, dy = dx[:len(x)], dy[:len(x)]
-	for j, v := range x {
+	i := 0
+	if gemmUseKernel && len(x) >= 8 {
+		i = len(x) &^ 7
+		reluBackSet8(&dx[0], &dy[0], &x[0], i)
+	}
+	dx, dy = dx[i:], dy[i:]
+	for j, v := range x[i:] {
 		dx[j] = math.Float32frombits(math.Float32bits(dy[j]) & positiveMask(v))
 	}
 }
