@@ -137,7 +137,7 @@ func firstBitDiff(a, b []float32) int {
 	return -1
 }
 
-// BenchmarkReLU: forward and backward over 65,536 values of random sign (as
+// BenchmarkReLU: forward and both backwards over 65,536 values of random sign (as
 // after BatchNorm), the case where a branch on the sign mispredicts.
 func BenchmarkReLU(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -151,6 +151,11 @@ func BenchmarkReLU(b *testing.B) {
 	b.Run("backward", func(b *testing.B) {
 		for b.Loop() {
 			reluBackward(dx, dy, x)
+		}
+	})
+	b.Run("backward-set", func(b *testing.B) {
+		for b.Loop() {
+			reluBackwardSet(dx, dy, x)
 		}
 	})
 }
