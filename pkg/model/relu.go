@@ -50,7 +50,7 @@ func reluBackward(dx, dy, x []float32) {
 	i := 0
 	if gemmUseKernel && len(x) >= 8 {
 		i = len(x) &^ 7
-		reluBack8(&dx[0], &dy[0], &x[0], i)
+		reluBack8(&dx[0], &dy[0], &x[0], i, false)
 	}
 	dx, dy = dx[i:], dy[i:]
 	for j, v := range x[i:] {
@@ -68,7 +68,7 @@ func reluBackwardSet(dx, dy, x []float32) {
 	i := 0
 	if gemmUseKernel && len(x) >= 8 {
 		i = len(x) &^ 7
-		reluBackSet8(&dx[0], &dy[0], &x[0], i)
+		reluBack8(&dx[0], &dy[0], &x[0], i, true)
 	}
 	dx, dy = dx[i:], dy[i:]
 	for j, v := range x[i:] {

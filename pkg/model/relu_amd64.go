@@ -11,12 +11,8 @@ package model
 //go:noescape
 func relu8(y, x *float32, n int)
 
-// reluBack8 is reluBackward on n values: dx += dy where x > 0.
+// reluBack8 is reluBackward (set false: dx += dy where x > 0) or
+// reluBackwardSet (set true: dx = dy where x > 0, else 0) on n values.
 //
 //go:noescape
-func reluBack8(dx, dy, x *float32, n int)
-
-// reluBackSet8 is reluBackwardSet on n values: dx = dy where x > 0, else 0.
-//
-//go:noescape
-func reluBackSet8(dx, dy, x *float32, n int)
+func reluBack8(dx, dy, x *float32, n int, set bool)

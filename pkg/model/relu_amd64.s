@@ -20,6 +20,22 @@
 // vaddps, dx the first source as in Go's ADDSS (which of two NaNs comes
 // out depends on it), no FMA.
 
+// MASKEDDY sets Y0 = dy where x > 0 (int32(x) > 0: positiveMask), else 0,
+// for the 8 values at SI (x) and R8 (dy).
+#define MASKEDDY \
+	VMOVDQU  (SI), Y0; \
+	VPCMPGTD Y15, Y0, Y0; \
+	VPAND    (R8), Y0, Y0
+
+// NEXTBLOCK moves the three pointers on by 8 values and loops to label
+// while blocks are left.
+#define NEXTBLOCK(label) \
+	ADDQ $32, SI; \
+	ADDQ $32, R8; \
+	ADDQ $32, DI; \
+	DECQ CX; \
+	JNZ  label
+
 // func relu8(y, x *float32, n int)
 TEXT ·relu8(SB), NOSPLIT, $0-24
 	MOVQ     y+0(FP), DI
@@ -44,54 +60,34 @@ fwdloop:
 fwddone:
 	RET
 
-// func reluBack8(dx, dy, x *float32, n int)
-TEXT ·reluBack8(SB), NOSPLIT, $0-32
-	MOVQ   dx+0(FP), DI
-	MOVQ   dy+8(FP), R8
-	MOVQ   x+16(FP), SI
-	MOVQ   n+24(FP), CX
-	SHRQ   $3, CX
-	JZ     backdone
-	VPXOR  Y15, Y15, Y15
+// func reluBack8(dx, dy, x *float32, n int, set bool)
+// dx += dy where x > 0 (set false), or dx = dy where x > 0, else 0 (set
+// true): one loop for each, chosen once.
+TEXT ·reluBack8(SB), NOSPLIT, $0-33
+	MOVQ  dx+0(FP), DI
+	MOVQ  dy+8(FP), R8
+	MOVQ  x+16(FP), SI
+	MOVQ  n+24(FP), CX
+	SHRQ  $3, CX
+	JZ    backdone
+	VPXOR Y15, Y15, Y15
+	CMPB  set+32(FP), $0
+	JNE   setloop
 
-backloop:
-	VMOVDQU  (SI), Y0
-	VPCMPGTD Y15, Y0, Y0 // int32(x) > 0: all ones, else 0
-	VPAND    (R8), Y0, Y0
-	VMOVUPS  (DI), Y1
-	VADDPS   Y0, Y1, Y1  // dx + masked dy, dx first
-	VMOVUPS  Y1, (DI)
-	ADDQ     $32, SI
-	ADDQ     $32, R8
-	ADDQ     $32, DI
-	DECQ    CX
-	JNZ     backloop
+addloop:
+	MASKEDDY
+	VMOVUPS (DI), Y1
+	VADDPS  Y0, Y1, Y1 // dx + masked dy, dx first
+	VMOVUPS Y1, (DI)
+	NEXTBLOCK(addloop)
+	VZEROUPPER
+	RET
+
+setloop:
+	MASKEDDY
+	VMOVDQU Y0, (DI)
+	NEXTBLOCK(setloop)
 	VZEROUPPER
 
 backdone:
-	RET
-
-// func reluBackSet8(dx, dy, x *float32, n int)
-TEXT ·reluBackSet8(SB), NOSPLIT, $0-32
-	MOVQ   dx+0(FP), DI
-	MOVQ   dy+8(FP), R8
-	MOVQ   x+16(FP), SI
-	MOVQ   n+24(FP), CX
-	SHRQ   $3, CX
-	JZ     setdone
-	VPXOR  Y15, Y15, Y15
-
-setloop:
-	VMOVDQU  (SI), Y0
-	VPCMPGTD Y15, Y0, Y0 // int32(x) > 0: all ones, else 0
-	VPAND    (R8), Y0, Y0
-	VMOVDQU  Y0, (DI)
-	ADDQ     $32, SI
-	ADDQ     $32, R8
-	ADDQ     $32, DI
-	DECQ    CX
-	JNZ     setloop
-	VZEROUPPER
-
-setdone:
 	RET

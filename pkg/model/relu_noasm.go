@@ -9,10 +9,6 @@ func relu8(y, x *float32, n int) {
 	panic("model: relu: no assembly kernel in this build")
 }
 
-func reluBack8(dx, dy, x *float32, n int) {
-	panic("model: relu: no assembly kernel in this build")
-}
-
-func reluBackSet8(dx, dy, x *float32, n int) {
+func reluBack8(dx, dy, x *float32, n int, set bool) {
 	panic("model: relu: no assembly kernel in this build")
 }
