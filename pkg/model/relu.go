@@ -10,11 +10,19 @@ import (
 //	y = max(0, x)
 //	dx += dy · [x > 0]
 //
-// Both loops are branch-free: after BatchNorm the signs are random, and a
-// branch on each one mispredicts every other value. On 65,536 normal values,
-// side by side in one throwaway benchmark on a loaded machine (2026-11-27),
-// `if v > 0` loops took 11 ns (forward) and 10 ns (backward) per value
-// against 2.5 and 3.3 ns for these; BenchmarkReLU, idle: 1.5 and 2.2 ns.
+// Where gemmUseKernel is on, the first len(x)&^7 values go through the
+// 8-wide AVX2 kernels of relu_amd64.s, with the bits of the loops below
+// for every input, NaNs included (TestReLU_KernelBits); the loops do the
+// tail and every value elsewhere. BenchmarkReLU (65,536 values, random
+// signs), main's loops against the kernels side by side, 5 pairs on a
+// loaded machine (2026-11-30): forward 1.23 → 0.045 ns a value, backward
+// 0.88 → 0.091, backward-set 0.95 → 0.081 (0.04–0.10×; BENCHMARKS.md,
+// "ReLU in 8-wide kernels").
+//
+// The loops are branch-free: after BatchNorm the signs are random, and a
+// branch on each one mispredicts every other value (`if v > 0` loops took
+// 11 and 10 ns a value forward and backward, loaded, 2026-11-27, against
+// 2.5 and 3.3 ns for these).
 
 // reluForward: y[j] = max(0, x[j]) for j < len(x).
 func reluForward(y, x []float32) {
@@ -22,7 +30,13 @@ func reluForward(y, x []float32) {
 		panic(fmt.Sprintf("model: relu: y len %d, want %d", len(y), len(x)))
 	}
 	y = y[:len(x)]
-	for j, v := range x {
+	i := 0
+	if gemmUseKernel && len(x) >= 8 {
+		i = len(x) &^ 7
+		relu8(&y[0], &x[0], i)
+	}
+	y = y[i:]
+	for j, v := range x[i:] {
 		y[j] = max(v, 0)
 	}
 }
@@ -33,7 +47,13 @@ func reluBackward(dx, dy, x []float32) {
 		panic(fmt.Sprintf("model: relu: dx len %d, dy len %d, want %d", len(dx), len(dy), len(x)))
 	}
 	dx, dy = dx[:len(x)], dy[:len(x)]
-	for j, v := range x {
+	i := 0
+	if gemmUseKernel && len(x) >= 8 {
+		i = len(x) &^ 7
+		reluBack8(&dx[0], &dy[0], &x[0], i, false)
+	}
+	dx, dy = dx[i:], dy[i:]
+	for j, v := range x[i:] {
 		dx[j] += math.Float32frombits(math.Float32bits(dy[j]) & positiveMask(v))
 	}
 }
@@ -45,7 +65,13 @@ func reluBackwardSet(dx, dy, x []float32) {
 		panic(fmt.Sprintf("model: relu: dx len %d, dy len %d, want %d", len(dx), len(dy), len(x)))
 	}
 	dx, dy = dx[:len(x)], dy[:len(x)]
-	for j, v := range x {
+	i := 0
+	if gemmUseKernel && len(x) >= 8 {
+		i = len(x) &^ 7
+		reluBack8(&dx[0], &dy[0], &x[0], i, true)
+	}
+	dx, dy = dx[i:], dy[i:]
+	for j, v := range x[i:] {
 		dx[j] = math.Float32frombits(math.Float32bits(dy[j]) & positiveMask(v))
 	}
 }
