@@ -41,14 +41,17 @@ fwddone:
 
 // func bnEvalReLU8(y, x *float32, n, c, cw int, pack *float32)
 // pack: mean, rstd, γ, β.  y = max(γ·((x − mean)·rstd) + β, 0) with Go's
-// max: a NaN stays NaN, −0 gives +0 (vmaxps with 0 second gives 0 for
-// both; the NaNs are put back by a blend).
+// max, as relu8 (relu_amd64.s) does it: vmaxps with 0 first and v second
+// gives v for a NaN and for −0, then clearing the sign bit gives +0 for −0
+// and the NaN with its sign cleared, as Go's max does.
 TEXT ·bnEvalReLU8(SB), NOSPLIT, $0-48
 	MOVQ y+0(FP), DI
 	MOVQ x+8(FP), SI
 	MOVQ pack+40(FP), BX
 	ROWS(16, 24, 32, reludone)
-	VXORPS Y15, Y15, Y15
+	VXORPS   Y15, Y15, Y15
+	VPCMPEQD Y14, Y14, Y14
+	VPSRLD   $1, Y14, Y14 // all but the sign bit
 
 relurow:
 	XORQ AX, AX
@@ -59,9 +62,8 @@ relucol:
 	VMULPS    32(BX)(AX*4), Y0, Y0
 	VMULPS    64(BX)(AX*4), Y0, Y0
 	VADDPS    96(BX)(AX*4), Y0, Y0 // γ·x̂ + β
-	VMAXPS    Y15, Y0, Y1          // v > 0 ? v : 0
-	VCMPPS    $3, Y0, Y0, Y2       // unordered: v is NaN
-	VBLENDVPS Y2, Y0, Y1, Y1
+	VMAXPS    Y0, Y15, Y1          // v > 0 ? v : 0; v when a NaN or −0
+	VANDPS    Y14, Y1, Y1          // −0 → +0, NaN → |NaN|
 	VMOVUPS   Y1, (DI)(AX*1)
 	NEXTCOL(relucol)
 	ADDQ      R14, DI

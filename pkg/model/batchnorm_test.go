@@ -102,8 +102,9 @@ func TestBatchNorm_EvalReLU(t *testing.T) {
 
 // TestBatchNorm_KernelBits: with γ and β the kernels give the portable
 // loops' bits: forward and backward in both modes (batch statistics
-// included) and the fused evaluation with ReLU, whose max keeps a NaN and
-// turns −0 into +0 as Go's max does; the widths have a tail after the last 8.
+// included) and the fused evaluation with ReLU, whose max keeps a NaN (its
+// sign bit cleared) and turns −0 into +0 as Go's max does; the widths have a
+// tail after the last 8.
 func TestBatchNorm_KernelBits(t *testing.T) {
 	if !gemmHaveKernel {
 		t.Skip("no 8-wide kernels in this build or on this CPU")
@@ -119,6 +120,7 @@ func TestBatchNorm_KernelBits(t *testing.T) {
 			x, dy := randSlice(rng, n*c), randSlice(rng, n*c)
 			x[2] = float32(math.NaN())
 			x[3] = 0.25
+			x[4] = math.Float32frombits(0xffc00000) // a NaN with its sign bit set
 			run := func(kernel bool) (out [][]float32) {
 				copy(s.W, w)
 				clear(s.G)
